@@ -1,0 +1,60 @@
+/*
+ * system.h: power.system, the host total from the best source available.
+ *
+ * Candidates ("meter", "battery", "rapl:psys", "rapl:package+dram",
+ * "powermetrics", "model") are tried in priority order each interval; the
+ * first whose energy counter was valid at both ends of the interval gives
+ * that interval's delta. power.system.energy only ever adds those deltas,
+ * so it stays a true counter when the chosen source changes (a meter
+ * unplugged, a battery starting to charge).
+ */
+#ifndef POWER_SYSTEM_H
+#define POWER_SYSTEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpustat.h"
+
+#define SYSTEM_MAX_CANDIDATES 12
+#define SYSTEM_DEFAULT_PRIORITY "meter, battery, rapl:psys, rapl:package+dram, powermetrics, model"
+
+struct candidate_reading {
+    bool   valid;
+    double energy_j;   /* the candidate's cumulative counter */
+};
+
+struct system_state {
+    char     candidates[SYSTEM_MAX_CANDIDATES][32];
+    unsigned ncandidates;
+    struct candidate_reading previous[SYSTEM_MAX_CANDIDATES];
+
+    double   energy_j;        /* power.system.energy */
+    double   power_w;         /* mean over the latest interval */
+    bool     have_power;      /* false until an interval had a source */
+    int      chosen;          /* index into candidates, -1 for none */
+    double   active_j, idle_j;
+    double   active_power_w;
+    double   utilization;     /* busy/total over the latest interval, 0..1 */
+    double   interval_active_j, interval_energy_j;  /* latest interval, for attribution */
+    uint64_t interval_busy_ns, interval_total_ns;
+
+    struct cpu_totals last_cpu;
+    bool     have_cpu;
+};
+
+/* Parse a comma-separated priority list; returns the number of names kept.
+ * unknown receives the first name that is not a known candidate (or NULL). */
+unsigned system_init(struct system_state *s, const char *priority, const char **unknown);
+
+bool system_known_candidate(const char *name);
+
+/* One interval of dt_s seconds: readings[i] belongs to candidates[i];
+ * cpu is NULL when /proc/stat could not be read. */
+void system_update(struct system_state *s, double dt_s,
+                   const struct candidate_reading *readings,
+                   const struct cpu_totals *cpu);
+
+const char *system_source_name(const struct system_state *s);
+
+#endif

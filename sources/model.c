@@ -1,0 +1,201 @@
+#include "model.h"
+#include "config.h"
+#include "cpustat.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+struct model_state {
+    struct source_env  env;
+    bool               enabled;
+    struct model_curve curve;
+    struct cpu_totals  last;
+    bool               have_last;
+    bool               told_unreadable;
+    double             last_s;
+    struct model_reading reading;
+    uint64_t           errors;
+    char               why[256];
+    enum source_state  state;
+};
+
+double
+model_curve_watts(const struct model_curve *c, double u, unsigned ncpu)
+{
+    if (u < 0)
+        u = 0;
+    if (u > 1)
+        u = 1;
+    if (c->npoints > 0) {
+        if (u <= c->util[0])
+            return c->watts[0];
+        for (unsigned i = 1; i < c->npoints; i++) {
+            if (u <= c->util[i]) {
+                double f = (u - c->util[i - 1]) / (c->util[i] - c->util[i - 1]);
+                return c->watts[i - 1] + f * (c->watts[i] - c->watts[i - 1]);
+            }
+        }
+        return c->watts[c->npoints - 1];
+    }
+    if (c->per_core_w > 0)
+        return c->idle_w + c->per_core_w * u * (double)(ncpu ? ncpu : 1);
+    return c->idle_w + (c->max_w - c->idle_w) * u;
+}
+
+int
+model_curve_parse(const char *text, struct model_curve *c)
+{
+    const char *p = text;
+    unsigned n = 0;
+
+    while (*p) {
+        char *end;
+        double pct, w;
+
+        while (isspace((unsigned char)*p) || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        pct = strtod(p, &end);
+        if (end == p || *end != ':')
+            return -1;
+        p = end + 1;
+        w = strtod(p, &end);
+        if (end == p || n >= MODEL_MAX_POINTS || pct < 0 || pct > 100 || w < 0)
+            return -1;
+        if (n > 0 && pct / 100.0 <= c->util[n - 1])
+            return -1;
+        c->util[n] = pct / 100.0;
+        c->watts[n] = w;
+        n++;
+        p = end;
+    }
+    c->npoints = n;
+    return n > 0 ? (int)n : -1;
+}
+
+static void *
+model_open(const struct source_env *env)
+{
+    struct model_state *st = calloc(1, sizeof(*st));
+    const char *points;
+
+    if (!st)
+        return NULL;
+    st->env = *env;
+    st->enabled = config_bool(env->config, "model", "enabled", true);
+    st->curve.idle_w = config_double(env->config, "model", "idle_watts", 10.0, 0.0, 1e6);
+    st->curve.max_w = config_double(env->config, "model", "max_watts", 40.0, 0.0, 1e6);
+    st->curve.per_core_w = config_double(env->config, "model", "per_core_watts", 0.0, 0.0, 1e5);
+    if (st->curve.max_w < st->curve.idle_w) {
+        config_bad_value(env->config, "model", "max_watts", "a value not below idle_watts");
+        st->curve.max_w = st->curve.idle_w;
+    }
+    if ((points = config_string(env->config, "model", "curve", NULL)) != NULL &&
+        model_curve_parse(points, &st->curve) < 0) {
+        st->curve.npoints = 0;
+        config_bad_value(env->config, "model", "curve",
+                         "increasing percent:watts points such as \"0:10, 50:30, 100:45\"");
+    }
+    if (!st->enabled) {
+        st->state = SOURCE_DISABLED;
+        snprintf(st->why, sizeof(st->why), "disabled in the config ([model] enabled = no)");
+    } else {
+        st->state = SOURCE_ABSENT;
+        snprintf(st->why, sizeof(st->why), "waiting for a first interval of /proc/stat");
+    }
+    return st;
+}
+
+static void
+model_sample(void *state, const struct sample_time *now)
+{
+    struct model_state *st = state;
+    struct cpu_totals cpu;
+    int sts;
+
+    if (!st->enabled)
+        return;
+    if ((sts = cpu_totals_read(st->env.root, &cpu)) < 0) {
+        st->errors++;
+        st->reading.valid = false;
+        st->state = SOURCE_FAILED;
+        snprintf(st->why, sizeof(st->why), "cannot read %s/proc/stat", st->env.root);
+        if (!st->told_unreadable) {
+            st->told_unreadable = true;
+            st->env.log(LOG_WARNING, "model: cannot read %s/proc/stat: no estimate until it is readable",
+                        st->env.root);
+        }
+        return;
+    }
+    if (st->have_last && now->mono_s > st->last_s) {
+        uint64_t b0 = cpu_totals_busy(&st->last), b1 = cpu_totals_busy(&cpu);
+        uint64_t t0 = cpu_totals_all(&st->last), t1 = cpu_totals_all(&cpu);
+        double u = 0.0, dt = now->mono_s - st->last_s;
+
+        if (t1 > t0)
+            u = (double)(b1 > b0 ? b1 - b0 : 0) / (double)(t1 - t0);
+        if (u > 1)
+            u = 1;
+        st->reading.utilization = u;
+        st->reading.power_w = model_curve_watts(&st->curve, u, cpu.ncpu);
+        st->reading.energy_j += st->reading.power_w * dt;
+        st->reading.valid = true;
+        st->state = SOURCE_ACTIVE;
+        snprintf(st->why, sizeof(st->why), "an estimate from CPU utilisation, not a measurement");
+    }
+    st->last = cpu;
+    st->have_last = true;
+    st->last_s = now->mono_s;
+}
+
+static void
+model_close(void *state)
+{
+    free(state);
+}
+
+static enum source_state
+model_state(void *state, const char **why)
+{
+    struct model_state *st = state;
+
+    *why = st->why;
+    return st->state;
+}
+
+static uint64_t
+model_errors(void *state)
+{
+    return ((struct model_state *)state)->errors;
+}
+
+static bool
+model_system_energy(void *state, const char *candidate, double *energy_j)
+{
+    struct model_state *st = state;
+
+    if (strcmp(candidate, "model") != 0)
+        return false;
+    *energy_j = st->reading.energy_j;
+    return st->enabled && st->reading.valid;
+}
+
+void
+model_reading(void *state, struct model_reading *out)
+{
+    *out = ((struct model_state *)state)->reading;
+}
+
+const struct source_ops model_source = {
+    .name = "model",
+    .open = model_open,
+    .sample = model_sample,
+    .close = model_close,
+    .state = model_state,
+    .errors = model_errors,
+    .system_energy = model_system_energy,
+};

@@ -1,0 +1,42 @@
+/*
+ * model.h: an estimate of the host's power from CPU utilisation, for hosts
+ * with no sensor (most VMs). power = curve(utilisation), where the curve is
+ * idle_watts..max_watts linear, or piecewise linear through configured
+ * points, or idle_watts + per_core_watts for each busy CPU. It is an
+ * estimate and is named as one (power.system.source = "model").
+ */
+#ifndef POWER_MODEL_H
+#define POWER_MODEL_H
+
+#include "source.h"
+
+extern const struct source_ops model_source;
+
+#define MODEL_MAX_POINTS 16
+
+struct model_curve {
+    double idle_w;
+    double max_w;
+    double per_core_w;               /* > 0: idle_w + per_core_w * busy CPUs */
+    unsigned npoints;                /* > 0: piecewise linear through points */
+    double util[MODEL_MAX_POINTS];   /* 0..1, increasing */
+    double watts[MODEL_MAX_POINTS];
+};
+
+/* Watts at utilisation u (0..1) on a host with ncpu CPUs. */
+double model_curve_watts(const struct model_curve *curve, double u, unsigned ncpu);
+
+/* Parse "0:10, 50:30, 100:45" (percent:watts). Returns the number of
+ * points, or -1 when the text is malformed or not increasing. */
+int model_curve_parse(const char *text, struct model_curve *curve);
+
+struct model_reading {
+    bool   valid;        /* false until a full interval was seen */
+    double energy_j;
+    double power_w;
+    double utilization;  /* 0..1 over the latest interval */
+};
+
+void model_reading(void *state, struct model_reading *out);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * rapl.h: RAPL energy counters through the powercap sysfs interface.
+ *
+ * Every zone and subzone under ROOT/sys/class/powercap (intel-rapl:N,
+ * intel-rapl:N:M, psys, intel-rapl-mmio:N) becomes one instance, named by
+ * its package: "package-0", "package-0/core", "package-0/dram", "psys";
+ * MMIO zones get an "mmio:" prefix. Counters are extended across wraps with
+ * max_energy_range_uj. An unreadable energy_uj (root only since the
+ * CVE-2020-8694 fix) is logged once with the fix and the zone is absent,
+ * never zero. Zones are rescanned every rescan_s seconds and after a read
+ * fails, so zones that come and go are followed.
+ */
+#ifndef POWER_RAPL_H
+#define POWER_RAPL_H
+
+#include "counter.h"
+#include "source.h"
+
+extern const struct source_ops rapl_source;
+
+struct rapl_zone_info {
+    const char *name;          /* instance name, e.g. "package-0/dram" */
+    const char *sysfs_id;      /* kernel name, e.g. "intel-rapl:0:2" */
+    bool        present;       /* readable in the latest sample */
+    bool        has_power;     /* power_w covers a full interval */
+    double      energy_j;      /* 64-bit extended counter */
+    double      power_w;       /* mean over the latest interval */
+    double      max_range_j;   /* 0 when the kernel does not say */
+    uint64_t    wraps;
+    uint64_t    resets;        /* backward steps that could not be wraps */
+};
+
+/* Zones ever seen, present or not; index is stable while the agent runs. */
+size_t rapl_zone_count(void *state);
+bool   rapl_zone(void *state, size_t index, struct rapl_zone_info *info);
+
+#endif

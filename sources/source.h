@@ -1,0 +1,60 @@
+/*
+ * source.h: the one interface every power source implements.
+ *
+ * A source opens from the config, is sampled on the agent's timer, and says
+ * whether it is delivering and, if not, why. It never calls PCP: the agent
+ * (pmda/) reads its figures through the small accessors in the source's own
+ * header. Sources that block (a serial meter, a child process) run a thread
+ * that hands readings to sample() under a lock.
+ */
+#ifndef POWER_SOURCE_H
+#define POWER_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct power_config;
+
+/* printf-like, with syslog priorities (LOG_ERR, LOG_WARNING, LOG_INFO);
+ * the agent passes pmNotifyErr, tests pass a recorder. */
+typedef void (*power_log_fn)(int priority, const char *fmt, ...);
+
+struct source_env {
+    const char          *root;     /* prefix for /sys and /proc: "" on a live host */
+    struct power_config *config;
+    power_log_fn         log;
+};
+
+/* One sampling instant. mono_s drives rates and integration; wall_s is for logs. */
+struct sample_time {
+    double mono_s;
+    double wall_s;
+};
+
+enum source_state {
+    SOURCE_ACTIVE,      /* delivering readings */
+    SOURCE_ABSENT,      /* nothing to read on this host (may still appear later) */
+    SOURCE_FAILED,      /* present but unusable; why says what to do */
+    SOURCE_DISABLED     /* switched off in the config */
+};
+
+const char *source_state_name(enum source_state state);
+
+struct source_ops {
+    const char *name;   /* config section and power.source instance, e.g. "rapl" */
+    /* NULL only when out of memory: an absent source still returns a state
+     * that answers state() with SOURCE_ABSENT and a reason. */
+    void *(*open)(const struct source_env *env);
+    void  (*sample)(void *state, const struct sample_time *now);
+    void  (*close)(void *state);
+    enum source_state (*state)(void *state, const char **why);
+    /* Bad input seen so far (malformed lines, failed reads): power.source.errors. */
+    uint64_t (*errors)(void *state);
+    /* The cumulative energy (J) this source offers for a power.system
+     * candidate such as "rapl:psys" or "model"; false when it does not
+     * offer that candidate or has no valid reading in the latest sample. */
+    bool (*system_energy)(void *state, const char *candidate, double *energy_j);
+};
+
+#endif

@@ -1,0 +1,110 @@
+# common.sh: shared by every integration test. Source it, then use:
+#   pmcd_start [AGENT_ARGS...]  a private pmcd (own port, socket, config, PMNS,
+#                               logs) running build/san/pmdapower; sets PMH
+#   pmcd_stop                   (also on exit)
+#   ok MSG / not_ok MSG / check COND MSG / near GOT WANT TOL MSG
+# Results are TAP-like lines that tests/run counts.
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=$TOP/build
+. /etc/pcp.conf
+export PATH=$PATH:$PCP_BINADM_DIR
+DOMAIN=$(sed -n 's/^#define PCPPOWER \([0-9]*\)/\1/p' "$TOP/pmda/domain.h")
+AGENT=${AGENT:-$BUILD/san/pmdapower}
+WORK=$(mktemp -d /tmp/power-test.XXXXXX)
+PMCD_PID=
+PMH=
+FAILS=0
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
+check() { if eval "$1"; then ok "$2"; else not_ok "$2${3:+: $3}"; fi; }
+# near GOT WANT RELTOL MSG: |GOT-WANT| <= RELTOL*|WANT| (or RELTOL when WANT is 0)
+near() {
+    if awk -v g="$1" -v w="$2" -v t="$3" 'BEGIN { d = g - w; if (d < 0) d = -d; s = w < 0 ? -w : w; if (s < 1e-12) s = 1; exit !(g != "" && d <= t * s) }'; then
+        ok "$4"
+    else
+        not_ok "$4: got '$1', want $2 (within $3)"
+    fi
+}
+
+free_port() {
+    local p
+    for _ in $(seq 50); do
+        p=$((20000 + RANDOM % 20000))
+        if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return; fi
+    done
+    echo 44321
+}
+
+# pmcd_start [AGENT ARGS...]: the agent runs as root (-U root) with the given args
+pmcd_start() {
+    local args="$*" port
+    port=$(free_port)
+    mkdir -p "$WORK/run" "$WORK/log"
+    echo "power $DOMAIN pipe binary $AGENT -U root -d $DOMAIN -h $BUILD/help -l $WORK/log/power.log $args" > "$WORK/pmcd.conf"
+    # the agent's help text, indexed for this domain
+    cp "$BUILD/help.dir" "$BUILD/help.pag" "$WORK/" 2>/dev/null
+    export ASAN_OPTIONS="log_path=$WORK/log/asan:detect_leaks=1:abort_on_error=0"
+    export UBSAN_OPTIONS="log_path=$WORK/log/ubsan:print_stacktrace=1"
+    PCP_RUN_DIR=$WORK/run pmcd -f -A -p "$port" -s "$WORK/run/pmcd.socket" -c "$WORK/pmcd.conf" \
+        -n "$TOP/pmda/root" -l "$WORK/log/pmcd.log" -x "$WORK/log/pmcd.err" -U root \
+        >"$WORK/log/pmcd.out" 2>&1 &
+    PMCD_PID=$!
+    PMH="-h localhost:$port"
+    PMCD_PORT=$port
+    for _ in $(seq 100); do
+        if pmprobe $PMH power.control.samples 2>/dev/null | grep -q ' 1$'; then return 0; fi
+        sleep 0.1
+    done
+    echo "# pmcd did not come up with the agent; logs:"; tail -20 "$WORK"/log/*.log | sed 's/^/# /'
+    return 1
+}
+
+pmcd_stop() {
+    if [ -n "$PMCD_PID" ]; then
+        kill "$PMCD_PID" 2>/dev/null
+        wait "$PMCD_PID" 2>/dev/null
+        PMCD_PID=
+    fi
+}
+
+# sanitizer reports from the agent are failures of the test that ran it
+sanitizer_check() {
+    local f reports
+    reports=$(ls "$WORK"/log/asan* "$WORK"/log/ubsan* 2>/dev/null)
+    if [ -z "$reports" ]; then
+        ok "agent ran clean under ASan/UBSan"
+    else
+        for f in $reports; do sed 's/^/# /' "$f" | head -30; done
+        not_ok "agent ran clean under ASan/UBSan: reports in $reports"
+    fi
+}
+
+# wait_samples N: wait until the agent has sampled N more times
+wait_samples() {
+    local start now
+    start=$(pmprobe -v $PMH power.control.samples | awk '{print $3}')
+    for _ in $(seq 200); do
+        now=$(pmprobe -v $PMH power.control.samples | awk '{print $3}')
+        [ "$now" -ge $((start + $1)) ] 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# value METRIC [INSTANCE]: one value as pmprobe -v prints it (first, or the named instance)
+value() {
+    if [ $# -ge 2 ]; then
+        pminfo $PMH -f "$1" | sed -n "s/^ *inst \[[0-9]* or \"$2\"\] value //p" | head -1 | tr -d '"'
+    else
+        pmprobe -v $PMH "$1" | awk '$2 == 1 { print $3 }' | tr -d '"'
+    fi
+}
+
+finish() {
+    pmcd_stop
+    if [ "${KEEP:-}" = "" ]; then rm -rf "$WORK"; else echo "# kept $WORK"; fi
+    [ "$FAILS" -eq 0 ]
+}
+trap 'pmcd_stop' EXIT
