@@ -107,6 +107,8 @@ agent_refresh(struct power_agent *agent)
 
     agent->now.mono_s = monotonic_seconds();
     agent->now.wall_s = wall_seconds();
+    have_cpu = cpu_totals_read(agent->root, &cpu) == 0;
+    agent->now.cpu = have_cpu ? &cpu : NULL;
     for (unsigned i = 0; i < agent->nsources; i++)
         agent->sources[i].ops->sample(agent->sources[i].state, &agent->now);
 
@@ -122,9 +124,9 @@ agent_refresh(struct power_agent *agent)
             readings[c].valid = slot->ops->system_energy(slot->state, name, &readings[c].energy_j);
         }
     }
-    have_cpu = cpu_totals_read(agent->root, &cpu) == 0;
     system_update(&agent->system, agent->samples ? agent->now.mono_s - previous : 0.0,
                   readings, have_cpu ? &cpu : NULL);
+    agent->now.cpu = NULL;     /* it pointed at this stack frame */
     if (agent->samples == 0)
         config_report_unused(agent->config);
     agent->samples++;

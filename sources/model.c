@@ -115,11 +115,13 @@ model_sample(void *state, const struct sample_time *now)
 {
     struct model_state *st = state;
     struct cpu_totals cpu;
-    int sts;
 
     if (!st->enabled)
         return;
-    if ((sts = cpu_totals_read(st->env.root, &cpu)) < 0) {
+    /* the agent's reading of this instant, so model and power.system agree */
+    if (now->cpu)
+        cpu = *now->cpu;
+    if (!now->cpu && cpu_totals_read(st->env.root, &cpu) < 0) {
         st->errors++;
         st->reading.valid = false;
         st->state = SOURCE_FAILED;

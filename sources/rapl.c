@@ -2,6 +2,7 @@
 #include "config.h"
 #include "sysfs.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -108,10 +109,22 @@ zone_name(struct rapl_state *st, const char *dir, const char *id, char *out, siz
     (void)st;
 }
 
+/* "intel-rapl:0", "intel-rapl:0:1", "intel-rapl-mmio:0": a control type, then :N groups */
 static bool
 is_zone_id(const char *name)
 {
-    return strchr(name, ':') != NULL && strstr(name, "rapl") != NULL;
+    const char *colon = strchr(name, ':');
+
+    if (!colon || colon == name || !strstr(name, "rapl") || strstr(name, "rapl") > colon)
+        return false;
+    for (const char *p = colon; *p; p++) {
+        if (*p == ':') {
+            if (!isdigit((unsigned char)p[1]))
+                return false;
+        } else if (!isdigit((unsigned char)*p))
+            return false;
+    }
+    return true;
 }
 
 static void

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct power_config;
+struct cpu_totals;
 
 /* printf-like, with syslog priorities (LOG_ERR, LOG_WARNING, LOG_INFO);
  * the agent passes pmNotifyErr, tests pass a recorder. */
@@ -26,10 +27,13 @@ struct source_env {
     power_log_fn         log;
 };
 
-/* One sampling instant. mono_s drives rates and integration; wall_s is for logs. */
+/* One sampling instant. mono_s drives rates and integration; wall_s is for
+ * logs. cpu is /proc/stat read once at this instant for every source and
+ * for power.system's active/idle split (NULL when unreadable). */
 struct sample_time {
     double mono_s;
     double wall_s;
+    const struct cpu_totals *cpu;
 };
 
 enum source_state {

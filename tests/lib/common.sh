@@ -46,9 +46,10 @@ pmcd_start() {
     # the agent's help text, indexed for this domain
     cp "$BUILD/help.dir" "$BUILD/help.pag" "$WORK/" 2>/dev/null
     export ASAN_OPTIONS="log_path=$WORK/log/asan:detect_leaks=1:abort_on_error=0"
+    export LSAN_OPTIONS="suppressions=$TOP/tests/lib/lsan.supp:print_suppressions=0"
     export UBSAN_OPTIONS="log_path=$WORK/log/ubsan:print_stacktrace=1"
     PCP_RUN_DIR=$WORK/run pmcd -f -A -p "$port" -s "$WORK/run/pmcd.socket" -c "$WORK/pmcd.conf" \
-        -n "$TOP/pmda/root" -l "$WORK/log/pmcd.log" -x "$WORK/log/pmcd.err" -U root \
+        -q 30 -t 30 -n "$TOP/pmda/root" -l "$WORK/log/pmcd.log" -x "$WORK/log/pmcd.err" -U root \
         >"$WORK/log/pmcd.out" 2>&1 &
     PMCD_PID=$!
     PMH="-h localhost:$port"
@@ -103,8 +104,39 @@ value() {
 }
 
 finish() {
+    advance_stop
     pmcd_stop
     if [ "${KEEP:-}" = "" ]; then rm -rf "$WORK"; else echo "# kept $WORK"; fi
     [ "$FAILS" -eq 0 ]
 }
-trap 'pmcd_stop' EXIT
+trap 'advance_stop; pmcd_stop' EXIT
+
+# make_rapl_tree ROOT: a live-kernel powercap layout with package-0 (+core,
+# +dram) and psys; zone dirs in $ROOT/zones/NAME for the tests to advance
+make_rapl_tree() {
+    local root=$1 dev=$1/sys/devices/virtual/powercap/intel-rapl
+    mkdir -p "$dev/intel-rapl:0/intel-rapl:0:0" "$dev/intel-rapl:0/intel-rapl:0:1" "$dev/intel-rapl:1" \
+        "$root/sys/class/powercap" "$root/proc"
+    echo package-0 > "$dev/intel-rapl:0/name"
+    echo core > "$dev/intel-rapl:0/intel-rapl:0:0/name"
+    echo dram > "$dev/intel-rapl:0/intel-rapl:0:1/name"
+    echo psys > "$dev/intel-rapl:1/name"
+    for z in intel-rapl:0 intel-rapl:0/intel-rapl:0:0 intel-rapl:0/intel-rapl:0:1 intel-rapl:1; do
+        echo 0 > "$dev/$z/energy_uj"
+        echo 262143328850 > "$dev/$z/max_energy_range_uj"
+        ln -s "../../devices/virtual/powercap/intel-rapl/$z" "$root/sys/class/powercap/$(basename "$z")"
+    done
+    cp /proc/stat "$root/proc/stat"
+}
+
+# advance_start FILE WATTS [MAX_UJ]: background advancer, stopped by finish
+ADVANCERS=()
+advance_start() {
+    "$BUILD/tests/advance" "$@" &
+    ADVANCERS+=($!)
+}
+advance_stop() {
+    local p
+    for p in "${ADVANCERS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    ADVANCERS=()
+}

@@ -1,0 +1,95 @@
+/* The utilisation model (sources/model.c) and /proc/stat parsing (procfs/cpustat.c). */
+#include "check.h"
+#include "config.h"
+#include "cpustat.h"
+#include "fakesys.h"
+#include "model.h"
+
+static void
+curves(void)
+{
+    struct model_curve linear = { .idle_w = 10, .max_w = 50 };
+    struct model_curve per_core = { .idle_w = 10, .per_core_w = 5 };
+    struct model_curve points = { 0 };
+
+    CHECK_NEAR(model_curve_watts(&linear, 0.0, 4), 10, 1e-12, "linear: idle watts at 0%");
+    CHECK_NEAR(model_curve_watts(&linear, 0.25, 4), 20, 1e-12, "linear: 25% is a quarter of the way");
+    CHECK_NEAR(model_curve_watts(&linear, 1.5, 4), 50, 1e-12, "utilisation is clamped to 100%");
+    CHECK_NEAR(model_curve_watts(&per_core, 0.5, 4), 20, 1e-12, "per core: 10 W + 5 W x 2 busy CPUs");
+    CHECK(model_curve_parse("0:10, 50:30, 100:45", &points) == 3, "three curve points parsed");
+    CHECK_NEAR(model_curve_watts(&points, 0.25, 1), 20, 1e-12, "piecewise: 25% between 10 W and 30 W");
+    CHECK_NEAR(model_curve_watts(&points, 0.75, 1), 37.5, 1e-12, "piecewise: 75% between 30 W and 45 W");
+    CHECK(model_curve_parse("50:30, 10:5", &points) < 0, "points must increase");
+    CHECK(model_curve_parse("0:10, x", &points) < 0, "garbage rejected");
+    CHECK(model_curve_parse("0:10,101:5", &points) < 0, "percent above 100 rejected");
+}
+
+static void
+proc_stat(void)
+{
+    struct cpu_totals t;
+    const char *text =
+        "cpu  100 5 50 800 20 3 2 1 0 0\n"
+        "cpu0 50 2 25 400 10 1 1 0 0 0\n"
+        "cpu1 50 3 25 400 10 2 1 1 0 0\n"
+        "intr 12345\n";
+
+    CHECK(cpu_totals_parse(text, 100, &t) == 0, "parses /proc/stat");
+    CHECK(t.ncpu == 2, "counts cpuN lines");
+    CHECK(cpu_totals_busy(&t) == 161ULL * 10000000ULL, "busy = user+nice+system+irq+softirq+steal in ns");
+    CHECK(cpu_totals_all(&t) == 981ULL * 10000000ULL, "total adds idle and iowait");
+    CHECK(cpu_totals_parse("intr 1\n", 100, &t) < 0, "no cpu line is an error");
+}
+
+static void
+model_over_a_fake_proc(void)
+{
+    char *root = fake_root("model");
+    struct power_config *cfg = config_parse("[model]\nidle_watts = 20\nmax_watts = 60\n", "t", fake_record);
+    struct source_env env = { root, cfg, fake_record };
+    struct sample_time now = { 0 };
+    struct model_reading r;
+    const char *why;
+    double e;
+    void *st;
+
+    fake_write(root, "proc/stat", "cpu  0 0 0 1000 0 0 0 0\ncpu0 0 0 0 1000 0 0 0 0\n");
+    st = model_source.open(&env);
+    now.mono_s = 10;
+    model_source.sample(st, &now);
+    model_reading(st, &r);
+    CHECK(!r.valid, "no estimate before a full interval");
+    CHECK(!model_source.system_energy(st, "model", &e), "and no system candidate yet");
+    /* 2 s: 50 busy ticks of 200: 25% */
+    fake_write(root, "proc/stat", "cpu  40 0 10 1150 0 0 0 0\ncpu0 40 0 10 1150 0 0 0 0\n");
+    now.mono_s = 12;
+    model_source.sample(st, &now);
+    model_reading(st, &r);
+    CHECK(r.valid, "estimate after one interval");
+    CHECK_NEAR(r.utilization, 0.25, 1e-12, "utilisation 25%");
+    CHECK_NEAR(r.power_w, 30, 1e-12, "20 W + 25% of 40 W = 30 W");
+    CHECK_NEAR(r.energy_j, 60, 1e-12, "30 W for 2 s = 60 J");
+    CHECK(model_source.system_energy(st, "model", &e) && e == 60, "offers the model candidate");
+    CHECK(model_source.state(st, &why) == SOURCE_ACTIVE && strstr(why, "estimate"), "named an estimate");
+    model_source.close(st);
+    config_free(cfg);
+
+    cfg = config_parse("[model]\nidle_watts = 50\nmax_watts = 20\ncurve = nonsense\n", "t", fake_record);
+    env.config = cfg;
+    fake_log[0] = '\0';
+    st = model_source.open(&env);
+    CHECK(strstr(fake_log, "model.max_watts") != NULL, "max below idle is reported");
+    CHECK(strstr(fake_log, "model.curve") != NULL, "a bad curve is reported");
+    model_source.close(st);
+    config_free(cfg);
+    fake_remove(root);
+}
+
+int
+main(void)
+{
+    curves();
+    proc_stat();
+    model_over_a_fake_proc();
+    return CHECK_DONE();
+}

@@ -1,0 +1,313 @@
+/* RAPL over fake and real powercap trees (sources/rapl.c). */
+#include "check.h"
+#include "config.h"
+#include "fakesys.h"
+#include "rapl.h"
+
+#include <libgen.h>
+#include <sys/wait.h>
+
+struct rapl_run {
+    struct power_config *cfg;
+    struct source_env env;
+    void *state;
+};
+
+static void
+run_open(struct rapl_run *r, const char *root, const char *config_text)
+{
+    r->cfg = config_parse(config_text ? config_text : "", "test.conf", fake_record);
+    r->env.root = root;
+    r->env.config = r->cfg;
+    r->env.log = fake_record;
+    r->state = rapl_source.open(&r->env);
+}
+
+static void
+run_close(struct rapl_run *r)
+{
+    rapl_source.close(r->state);
+    config_free(r->cfg);
+}
+
+static void
+sample_at(struct rapl_run *r, double t)
+{
+    struct sample_time now = { .mono_s = t, .wall_s = t, .cpu = NULL };
+
+    rapl_source.sample(r->state, &now);
+}
+
+static bool
+zone_named(void *state, const char *name, struct rapl_zone_info *z)
+{
+    for (size_t i = 0; i < rapl_zone_count(state); i++)
+        if (rapl_zone(state, i, z) && strcmp(z->name, name) == 0)
+            return true;
+    return false;
+}
+
+/* the layout of a live kernel: zones under devices/, symlinks in class/powercap */
+static void
+make_live_tree(const char *root, uint64_t max)
+{
+    const char *dev = "sys/devices/virtual/powercap/intel-rapl";
+    char rel[512], link[1024], target[1024];
+
+    fake_write(root, "sys/class/powercap/.keep", "%s", "");
+    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/name", dev);
+    fake_write(root, rel, "package-0\n");
+    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/energy_uj", dev);
+    fake_write(root, rel, "1000000\n");
+    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/max_energy_range_uj", dev);
+    fake_write(root, rel, "%llu\n", (unsigned long long)max);
+    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/intel-rapl:0:0/name", dev);
+    fake_write(root, rel, "core\n");
+    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/intel-rapl:0:0/energy_uj", dev);
+    fake_write(root, rel, "500000\n");
+    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/intel-rapl:0:1/name", dev);
+    fake_write(root, rel, "dram\n");
+    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/intel-rapl:0:1/energy_uj", dev);
+    fake_write(root, rel, "200000\n");
+    snprintf(rel, sizeof(rel), "%s/intel-rapl:1/name", dev);
+    fake_write(root, rel, "psys\n");
+    snprintf(rel, sizeof(rel), "%s/intel-rapl:1/energy_uj", dev);
+    fake_write(root, rel, "3000000\n");
+    /* an MMIO zone reusing the name package-0 */
+    fake_write(root, "sys/devices/virtual/powercap/intel-rapl-mmio/intel-rapl-mmio:0/name", "package-0\n");
+    fake_write(root, "sys/devices/virtual/powercap/intel-rapl-mmio/intel-rapl-mmio:0/energy_uj", "7\n");
+
+    const char *links[][2] = {
+        { "intel-rapl", "../../devices/virtual/powercap/intel-rapl" },
+        { "intel-rapl:0", "../../devices/virtual/powercap/intel-rapl/intel-rapl:0" },
+        { "intel-rapl:0:0", "../../devices/virtual/powercap/intel-rapl/intel-rapl:0/intel-rapl:0:0" },
+        { "intel-rapl:0:1", "../../devices/virtual/powercap/intel-rapl/intel-rapl:0/intel-rapl:0:1" },
+        { "intel-rapl:1", "../../devices/virtual/powercap/intel-rapl/intel-rapl:1" },
+        { "intel-rapl-mmio:0", "../../devices/virtual/powercap/intel-rapl-mmio/intel-rapl-mmio:0" },
+    };
+    for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+        snprintf(link, sizeof(link), "%s/sys/class/powercap/%s", root, links[i][0]);
+        snprintf(target, sizeof(target), "%s", links[i][1]);
+        if (symlink(target, link) < 0)
+            perror(link);
+    }
+}
+
+static void
+live_layout_names_and_values(void)
+{
+    char *root = fake_root("rapl-live");
+    struct rapl_run r;
+    struct rapl_zone_info z;
+    double e;
+
+    make_live_tree(root, 262143328850ULL);
+    run_open(&r, root, NULL);
+    CHECK(rapl_zone_count(r.state) == 5, "five zones, each once despite the symlinks (got %zu)",
+          rapl_zone_count(r.state));
+    CHECK(zone_named(r.state, "package-0", &z) && strcmp(z.sysfs_id, "intel-rapl:0") == 0, "package-0 named");
+    CHECK(zone_named(r.state, "package-0/core", &z), "subzone named package-0/core");
+    CHECK(zone_named(r.state, "package-0/dram", &z), "subzone named package-0/dram");
+    CHECK(zone_named(r.state, "psys", &z), "psys named");
+    CHECK(zone_named(r.state, "mmio:package-0", &z), "MMIO zone prefixed, no duplicate name");
+
+    sample_at(&r, 100.0);
+    zone_named(r.state, "package-0", &z);
+    CHECK_NEAR(z.energy_j, 1.0, 1e-12, "first sample: energy from energy_uj");
+    CHECK(z.present && !z.has_power, "present, but no power before a full interval");
+    CHECK_NEAR(z.max_range_j, 262143.32885, 1e-12, "max_energy_range in joules");
+
+    fake_write(root, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/energy_uj", "%u\n", 1000000 + 25000000);
+    fake_write(root, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/intel-rapl:0:1/energy_uj", "%u\n", 200000 + 3000000);
+    fake_write(root, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:1/energy_uj", "%u\n", 3000000 + 40000000);
+    sample_at(&r, 101.0);
+    zone_named(r.state, "package-0", &z);
+    CHECK_NEAR(z.power_w, 25.0, 1e-9, "25 J in 1 s is 25 W");
+    CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram candidate valid");
+    CHECK_NEAR(e, 28.0, 1e-9, "package+dram counts package and dram deltas: 25 + 3 J");
+    CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "psys candidate valid");
+    CHECK_NEAR(e, 40.0, 1e-9, "psys counts 40 J");
+    CHECK(!rapl_source.system_energy(r.state, "model", &e), "rapl offers no model candidate");
+    run_close(&r);
+    fake_remove(root);
+}
+
+static void
+wraps_are_extended(void)
+{
+    char *root = fake_root("rapl-wrap");
+    const char *pkg = "sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/energy_uj";
+    struct rapl_run r;
+    struct rapl_zone_info z;
+    uint64_t max = 100000000;   /* a 100 J range to wrap quickly */
+
+    make_live_tree(root, max);
+    run_open(&r, root, NULL);
+    fake_write(root, pkg, "%llu\n", (unsigned long long)(max - 10000000));   /* 10 J short of the wrap */
+    sample_at(&r, 10.0);
+    fake_write(root, pkg, "%u\n", 20000000);                                  /* 20 J after it */
+    sample_at(&r, 11.0);
+    zone_named(r.state, "package-0", &z);
+    CHECK(z.wraps == 1, "one wrap counted (got %llu)", (unsigned long long)z.wraps);
+    CHECK_NEAR(z.power_w, 30.000001, 1e-9, "power across the wrap is 30 W, not negative");
+    CHECK_NEAR(z.energy_j, (double)(max - 10000000) / 1e6 + 30.000001, 1e-12, "energy extended past the range");
+    CHECK(strstr(fake_log, "too long to tell two wraps") == NULL, "no interval warning at 30 W");
+
+    /* 90 W on a 100 J range wraps every 1.1 s: a 1 s interval is unsafe */
+    fake_write(root, pkg, "%u\n", 20000000 + 90000000 - (unsigned)max);
+    sample_at(&r, 12.0);
+    zone_named(r.state, "package-0", &z);
+    CHECK(z.wraps == 2, "second wrap counted");
+    CHECK(strstr(fake_log, "zone package-0 at 90.0 W wraps its counter every 1 s") != NULL,
+          "warns that the interval is unsafe for the observed power");
+    run_close(&r);
+    fake_remove(root);
+}
+
+static void
+zones_come_and_go(void)
+{
+    char *root = fake_root("rapl-hotplug");
+    const char *psys_dir = "sys/devices/virtual/powercap/intel-rapl/intel-rapl:1";
+    char from[1024], to[1024];
+    struct rapl_run r;
+    struct rapl_zone_info z;
+    double before, after;
+
+    make_live_tree(root, 262143328850ULL);
+    run_open(&r, root, "[rapl]\nrescan = 1\n");
+    sample_at(&r, 1.0);
+    sample_at(&r, 2.0);
+    snprintf(from, sizeof(from), "%s/%s", root, psys_dir);
+    snprintf(to, sizeof(to), "%s/%s.gone", root, psys_dir);
+    if (rename(from, to) < 0)
+        perror("rename");
+    sample_at(&r, 3.0);
+    CHECK(zone_named(r.state, "psys", &z) && !z.present, "a vanished zone is absent, not zero");
+    CHECK(!rapl_source.system_energy(r.state, "rapl:psys", &before) || true, "psys candidate queried");
+    CHECK(!rapl_source.system_energy(r.state, "rapl:psys", &before), "psys candidate invalid while absent");
+    /* it returns with a counter that moved while we could not see it */
+    if (rename(to, from) < 0)
+        perror("rename");
+    fake_write(root, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:1/energy_uj", "%u\n", 90000000);
+    sample_at(&r, 5.0);
+    CHECK(zone_named(r.state, "psys", &z) && z.present, "the zone is back after a rescan");
+    before = z.energy_j;
+    fake_write(root, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:1/energy_uj", "%u\n", 95000000);
+    sample_at(&r, 6.0);
+    zone_named(r.state, "psys", &z);
+    after = z.energy_j;
+    CHECK_NEAR(after - before, 5.0, 1e-9, "counting resumes with the next delta");
+    CHECK(before <= 3.0 + 1e-9, "the unseen gap was not counted as energy (%.3f J)", before);
+    CHECK(rapl_zone_count(r.state) == 5, "no duplicate instance for the returning zone");
+    run_close(&r);
+    fake_remove(root);
+}
+
+static void
+unreadable_energy_is_reported_once(void)
+{
+    char *root = fake_root("rapl-perm");
+    pid_t pid;
+    int status;
+    char path[1024];
+
+    make_live_tree(root, 262143328850ULL);
+    snprintf(path, sizeof(path), "%s/sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/energy_uj", root);
+    chmod(path, 0400);
+    chmod(root, 0755);
+    fflush(stdout);
+    /* root reads anything: the check runs as nobody, as an agent without -U root would */
+    if ((pid = fork()) == 0) {
+        struct rapl_run r;
+        struct rapl_zone_info z;
+        const char *why;
+        int bad = 0;
+
+        if (getuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+            _exit(3);
+        fake_log[0] = '\0';
+        run_open(&r, root, NULL);
+        sample_at(&r, 1.0);
+        sample_at(&r, 2.0);
+        sample_at(&r, 3.0);
+        bad |= !(zone_named(r.state, "package-0", &z) && !z.present) << 0;
+        bad |= (strstr(fake_log, "is readable by root only") == NULL) << 1;
+        bad |= (strstr(strstr(fake_log, "root only") + 1, "root only (the") != NULL) << 2;
+        bad |= (strstr(fake_log, "-U root") == NULL) << 3;
+        rapl_source.state(r.state, &why);
+        bad |= (zone_named(r.state, "package-0/core", &z) && z.present) ? 0 : 1 << 4;
+        run_close(&r);
+        _exit(bad);
+    }
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) != 3, "ran the check as an unprivileged user");
+    CHECK(WIFEXITED(status) && !(WEXITSTATUS(status) & 1), "an unreadable zone is absent, not zero");
+    CHECK(WIFEXITED(status) && !(WEXITSTATUS(status) & 2), "the log says energy_uj is root-only");
+    CHECK(WIFEXITED(status) && !(WEXITSTATUS(status) & 4), "said once, not every sample");
+    CHECK(WIFEXITED(status) && !(WEXITSTATUS(status) & 8), "the log says the fix (-U root)");
+    CHECK(WIFEXITED(status) && !(WEXITSTATUS(status) & 16), "readable zones still work");
+    fake_remove(root);
+}
+
+static void
+fixture(const char *name, const char *zone, double energy, size_t nzones)
+{
+    const char *root = fake_fixture(name);
+    struct rapl_run r;
+    struct rapl_zone_info z;
+    char msg[256];
+
+    if (!root) {
+        printf("not ok - fixture %s is missing (set POWER_FIXTURES)\n", name);
+        check_failures++;
+        return;
+    }
+    run_open(&r, root, NULL);
+    sample_at(&r, 1.0);
+    snprintf(msg, sizeof(msg), "%s: %zu zones", name, nzones);
+    CHECK(rapl_zone_count(r.state) == nzones, "%s (got %zu)", msg, rapl_zone_count(r.state));
+    snprintf(msg, sizeof(msg), "%s: zone %s reads %.6f J", name, zone, energy);
+    CHECK(zone_named(r.state, zone, &z) && z.present, "%s: zone %s found", name, zone);
+    CHECK_NEAR(z.energy_j, energy, 1e-12, msg);
+    run_close(&r);
+    {
+        char top[1024];
+        snprintf(top, sizeof(top), "%s", root);
+        fake_remove(dirname(top));
+    }
+}
+
+static void
+no_powercap_is_absent(void)
+{
+    char *root = fake_root("rapl-none");
+    struct rapl_run r;
+    const char *why;
+
+    run_open(&r, root, NULL);
+    sample_at(&r, 1.0);
+    CHECK(rapl_source.state(r.state, &why) == SOURCE_ABSENT, "no powercap: absent");
+    CHECK(strstr(why, "no readable zone") != NULL, "with a reason (%s)", why);
+    run_close(&r);
+    run_open(&r, root, "[rapl]\nenabled = no\n");
+    CHECK(rapl_source.state(r.state, &why) == SOURCE_DISABLED, "disabled in the config");
+    run_close(&r);
+    fake_remove(root);
+}
+
+int
+main(void)
+{
+    live_layout_names_and_values();
+    wraps_are_extended();
+    zones_come_and_go();
+    unreadable_energy_is_reported_once();
+    fixture("Thinkpad_L480_bat_busy", "package-0/uncore", 2711.815506, 5);
+    fixture("Thinkpad_L480_bat_busy", "psys", 850.171102, 5);
+    fixture("Thinkpad_T460s_2_batteries", "package-0/dram", 2120.842593, 5);
+    fixture("bigsystem", "package-1/core", 3483.880882, 4);
+    fixture("bigsystem", "package-0", 13719.626935, 4);
+    no_powercap_is_absent();
+    return CHECK_DONE();
+}

@@ -1,0 +1,99 @@
+/* power.system: priority, counter continuity across source changes, active/idle split (pmda/system.c). */
+#include "check.h"
+#include "system.h"
+
+static struct cpu_totals
+cpu(uint64_t busy, uint64_t idle)
+{
+    struct cpu_totals t = { 0 };
+
+    t.user = busy;
+    t.idle = idle;
+    t.ncpu = 1;
+    return t;
+}
+
+static void
+priority_and_continuity(void)
+{
+    struct system_state s;
+    /* candidates: meter, rapl:psys, model */
+    struct candidate_reading r[3];
+    struct cpu_totals c;
+    const char *unknown;
+
+    CHECK(system_init(&s, "meter, rapl:psys,model", &unknown) == 3 && !unknown, "three candidates");
+    c = cpu(0, 0);
+    r[0] = (struct candidate_reading){ true, 1000 };
+    r[1] = (struct candidate_reading){ true, 50 };
+    r[2] = (struct candidate_reading){ true, 7 };
+    system_update(&s, 0, r, &c);
+    CHECK_STR(system_source_name(&s), "meter", "the meter is named from the first sample");
+    CHECK(!s.have_power, "no power before an interval");
+
+    c = cpu(250, 750);   /* 25% busy */
+    r[0].energy_j = 1100;
+    r[1].energy_j = 130;
+    r[2].energy_j = 27;
+    system_update(&s, 1.0, r, &c);
+    CHECK_NEAR(s.energy_j, 100, 1e-12, "meter delta counted: 100 J");
+    CHECK_NEAR(s.power_w, 100, 1e-12, "100 W");
+    CHECK_NEAR(s.active_j, 25, 1e-12, "active = 25% of 100 J");
+    CHECK_NEAR(s.idle_j, 75, 1e-12, "idle = the rest");
+
+    /* the meter goes away: psys takes over without a jump */
+    r[0].valid = false;
+    r[1].energy_j = 190;
+    r[2].energy_j = 47;
+    c = cpu(500, 1500);
+    system_update(&s, 1.0, r, &c);
+    CHECK_STR(system_source_name(&s), "rapl:psys", "falls through to psys");
+    CHECK_NEAR(s.energy_j, 160, 1e-12, "counter continues with psys's delta (60 J)");
+
+    /* the meter returns: one interval to re-prime, then it is chosen again */
+    r[0] = (struct candidate_reading){ true, 5000 };
+    r[1].energy_j = 250;
+    system_update(&s, 1.0, r, &c);
+    CHECK_STR(system_source_name(&s), "rapl:psys", "a returning meter needs both ends valid");
+    CHECK_NEAR(s.energy_j, 220, 1e-12, "psys's 60 J again, not the meter's jump");
+    r[0].energy_j = 5040;
+    r[1].energy_j = 300;
+    system_update(&s, 2.0, r, &c);
+    CHECK_STR(system_source_name(&s), "meter", "the meter is back on top");
+    CHECK_NEAR(s.energy_j, 260, 1e-12, "its 40 J counted");
+    CHECK_NEAR(s.power_w, 20, 1e-12, "over 2 s: 20 W");
+    CHECK(s.utilization == 0, "no CPU time passed: utilisation 0");
+    CHECK_NEAR(s.active_j + s.idle_j, s.energy_j, 1e-12, "active + idle = energy");
+}
+
+static void
+nothing_valid(void)
+{
+    struct system_state s;
+    struct candidate_reading r[1] = { { false, 0 } };
+
+    system_init(&s, "model", NULL);
+    system_update(&s, 0, r, NULL);
+    system_update(&s, 1, r, NULL);
+    CHECK_STR(system_source_name(&s), "none", "no source: 'none', not a zero");
+    CHECK(!s.have_power, "and no power");
+}
+
+static void
+bad_priority(void)
+{
+    struct system_state s;
+    const char *unknown;
+
+    CHECK(system_init(&s, "rapl:psys, smoke-signals, model", &unknown) == 2, "known names kept");
+    CHECK_STR(unknown, "smoke-signals", "the unknown name is returned for the error message");
+}
+
+int
+main(void)
+{
+    priority_and_continuity();
+    nothing_valid();
+    bad_priority();
+    return CHECK_DONE();
+}
