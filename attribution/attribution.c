@@ -214,6 +214,14 @@ ledger_set_mode(struct ledger *l, enum attribute_mode mode)
     l->mode = mode;
 }
 
+void
+ledger_rebase(struct ledger *l)
+{
+    /* Skipping a generation makes every process look absent from the
+     * previous snapshot, so the next update re-bases them all. */
+    l->gen++;
+}
+
 enum attribute_mode
 ledger_mode(const struct ledger *l)
 {

@@ -116,6 +116,13 @@ void ledger_free(struct ledger *ledger);
 
 /* Takes effect from the next ledger_update. */
 void ledger_set_mode(struct ledger *ledger, enum attribute_mode mode);
+
+/* The next ledger_update only records every process's basis and
+ * attributes nothing to processes (its base goes to unattributed): call it
+ * when the meaning of cpu_ns changed (another procscan basis), so no
+ * process is charged the jump between bases. Energies are kept. */
+void ledger_rebase(struct ledger *ledger);
+
 enum attribute_mode ledger_mode(const struct ledger *ledger);
 
 /*

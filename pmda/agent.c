@@ -86,6 +86,7 @@ agent_open(const char *root, const char *config_path, double interval_s, power_l
         agent->sources[agent->nsources].state = state;
         agent->nsources++;
     }
+    attribute_open(&agent->attribution, agent->root, agent->config, log);
     for (unsigned i = 0; i < agent->nsources; i++) {
         const char *why;
         enum source_state st = agent->sources[i].ops->state(agent->sources[i].state, &why);
@@ -102,11 +103,12 @@ agent_refresh(struct power_agent *agent)
 {
     struct candidate_reading readings[SYSTEM_MAX_CANDIDATES];
     struct cpu_totals cpu;
-    double previous = agent->now.mono_s;
+    double previous = agent->now.mono_s, start;
     bool have_cpu;
 
     agent->now.mono_s = monotonic_seconds();
     agent->now.wall_s = wall_seconds();
+    start = agent->now.mono_s;
     have_cpu = cpu_totals_read(agent->root, &cpu) == 0;
     agent->now.cpu = have_cpu ? &cpu : NULL;
     for (unsigned i = 0; i < agent->nsources; i++)
@@ -126,7 +128,9 @@ agent_refresh(struct power_agent *agent)
     }
     system_update(&agent->system, agent->samples ? agent->now.mono_s - previous : 0.0,
                   readings, have_cpu ? &cpu : NULL);
+    attribute_update(&agent->attribution, agent->now.mono_s, &agent->system);
     agent->now.cpu = NULL;     /* it pointed at this stack frame */
+    agent->refresh_ms = (monotonic_seconds() - start) * 1e3;
     if (agent->samples == 0)
         config_report_unused(agent->config);
     agent->samples++;
@@ -139,6 +143,7 @@ agent_close(struct power_agent *agent)
         return;
     for (unsigned i = 0; i < agent->nsources; i++)
         agent->sources[i].ops->close(agent->sources[i].state);
+    attribute_close(&agent->attribution);
     config_free(agent->config);
     free(agent);
 }

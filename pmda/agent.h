@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "attribute.h"
 #include "source.h"
 #include "system.h"
 
@@ -43,6 +44,7 @@ enum power_indom {
     INDOM_METER = 5,
     INDOM_VM = 6,
     INDOM_SOC = 7,
+    INDOM_PHASE = 8,
     NUM_INDOMS
 };
 
@@ -67,7 +69,8 @@ struct power_agent {
     struct system_state  system;
     struct sample_time   now;                /* time of the latest sample */
     uint64_t             samples;            /* timer ticks sampled */
-    void                *extension[4];       /* per-feature state (attribution, phases) */
+    double               refresh_ms;         /* cost of the latest refresh */
+    struct attribute_state attribution;      /* power.proc and power.cgroup */
 };
 
 /* Create the context: load the config, open every source. NULL on OOM. */

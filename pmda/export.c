@@ -1,8 +1,13 @@
 #include "export.h"
+#include "phaselog.h"
+#include "battery.h"
 #include "config.h"
 #include "domain.h"
+#include "meter.h"
 #include "model.h"
+#include "powermetrics.h"
 #include "rapl.h"
+#include "vm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +19,7 @@
 #define NONE PMDA_PMUNITS(0, 0, 0, 0, 0, 0)
 #define SECONDS PMDA_PMUNITS(0, 1, 0, 0, PM_TIME_SEC, 0)
 #define COUNT PMDA_PMUNITS(0, 0, 1, 0, 0, PM_COUNT_ONE)
+#define MSEC PMDA_PMUNITS(0, 1, 0, 0, PM_TIME_MSEC, 0)
 
 #define METRIC(units_label, cluster, item, type, indom, sem, units) \
     { (void *)(units_label), { PMDA_PMID(cluster, item), type, indom, sem, units } }
@@ -46,17 +52,68 @@ static pmdaMetric metrictab[] = {
     METRIC(NULL, CLUSTER_SOURCE, 0, PM_TYPE_STRING, INDOM_SOURCE, PM_SEM_DISCRETE, NONE),
     METRIC(NULL, CLUSTER_SOURCE, 1, PM_TYPE_STRING, INDOM_SOURCE, PM_SEM_DISCRETE, NONE),
     METRIC(NULL, CLUSTER_SOURCE, 2, PM_TYPE_U64,    INDOM_SOURCE, PM_SEM_COUNTER, COUNT),
+    /* power.proc */
+    METRIC(J,    CLUSTER_PROC, 0, PM_TYPE_DOUBLE, INDOM_PROC, PM_SEM_COUNTER, NONE),
+    METRIC(W,    CLUSTER_PROC, 1, PM_TYPE_DOUBLE, INDOM_PROC, PM_SEM_INSTANT, NONE),
+    METRIC(NULL, CLUSTER_PROC, 2, PM_TYPE_DOUBLE, INDOM_PROC, PM_SEM_INSTANT, NONE),
+    METRIC(J,    CLUSTER_PROC, 3, PM_TYPE_DOUBLE, PM_INDOM_NULL, PM_SEM_COUNTER, NONE),
+    METRIC(J,    CLUSTER_PROC, 4, PM_TYPE_DOUBLE, PM_INDOM_NULL, PM_SEM_COUNTER, NONE),
+    METRIC(J,    CLUSTER_PROC, 5, PM_TYPE_DOUBLE, PM_INDOM_NULL, PM_SEM_COUNTER, NONE),
+    METRIC(NULL, CLUSTER_PROC, 6, PM_TYPE_U32,    PM_INDOM_NULL, PM_SEM_INSTANT, COUNT),
+    /* power.cgroup */
+    METRIC(J,    CLUSTER_CGROUP, 0, PM_TYPE_DOUBLE, INDOM_CGROUP, PM_SEM_COUNTER, NONE),
+    METRIC(W,    CLUSTER_CGROUP, 1, PM_TYPE_DOUBLE, INDOM_CGROUP, PM_SEM_INSTANT, NONE),
+    /* power.control: attribution and the agent's own cost */
+    METRIC(NULL, CLUSTER_CONTROL, 1, PM_TYPE_STRING, PM_INDOM_NULL, PM_SEM_DISCRETE, NONE),
+    METRIC(NULL, CLUSTER_CONTROL, 4, PM_TYPE_DOUBLE, PM_INDOM_NULL, PM_SEM_INSTANT, MSEC),
+    METRIC(NULL, CLUSTER_CONTROL, 5, PM_TYPE_DOUBLE, PM_INDOM_NULL, PM_SEM_INSTANT, MSEC),
+    /* power.battery */
+    METRIC(W,    CLUSTER_BATTERY, 0, PM_TYPE_DOUBLE, INDOM_BATTERY, PM_SEM_INSTANT, NONE),
+    METRIC(J,    CLUSTER_BATTERY, 1, PM_TYPE_DOUBLE, INDOM_BATTERY, PM_SEM_COUNTER, NONE),
+    METRIC(J,    CLUSTER_BATTERY, 2, PM_TYPE_DOUBLE, INDOM_BATTERY, PM_SEM_INSTANT, NONE),
+    METRIC(NULL, CLUSTER_BATTERY, 3, PM_TYPE_DOUBLE, INDOM_BATTERY, PM_SEM_INSTANT, NONE),
+    METRIC(NULL, CLUSTER_BATTERY, 4, PM_TYPE_STRING, INDOM_BATTERY, PM_SEM_INSTANT, NONE),
+    METRIC(NULL, CLUSTER_BATTERY, 5, PM_TYPE_U32,    INDOM_BATTERY, PM_SEM_INSTANT, NONE),
+    METRIC(NULL, CLUSTER_BATTERY, 6, PM_TYPE_STRING, INDOM_BATTERY, PM_SEM_DISCRETE, NONE),
+    /* power.meter */
+    METRIC(J,    CLUSTER_METER, 0, PM_TYPE_DOUBLE, INDOM_METER, PM_SEM_COUNTER, NONE),
+    METRIC(W,    CLUSTER_METER, 1, PM_TYPE_DOUBLE, INDOM_METER, PM_SEM_INSTANT, NONE),
+    METRIC(NULL, CLUSTER_METER, 2, PM_TYPE_DOUBLE, INDOM_METER, PM_SEM_INSTANT, NONE),
+    METRIC(NULL, CLUSTER_METER, 3, PM_TYPE_DOUBLE, INDOM_METER, PM_SEM_INSTANT, NONE),
+    METRIC(NULL, CLUSTER_METER, 4, PM_TYPE_DOUBLE, INDOM_METER, PM_SEM_INSTANT, NONE),
+    METRIC(NULL, CLUSTER_METER, 5, PM_TYPE_U32,    INDOM_METER, PM_SEM_INSTANT, NONE),
+    METRIC(NULL, CLUSTER_METER, 6, PM_TYPE_U64,    INDOM_METER, PM_SEM_COUNTER, COUNT),
+    METRIC(NULL, CLUSTER_METER, 7, PM_TYPE_U64,    INDOM_METER, PM_SEM_COUNTER, COUNT),
+    METRIC(J,    CLUSTER_METER_TOTAL, 0, PM_TYPE_DOUBLE, PM_INDOM_NULL, PM_SEM_COUNTER, NONE),
+    METRIC(W,    CLUSTER_METER_TOTAL, 1, PM_TYPE_DOUBLE, PM_INDOM_NULL, PM_SEM_INSTANT, NONE),
+    /* power.vm */
+    METRIC(J,    CLUSTER_VM, 0, PM_TYPE_DOUBLE, INDOM_VM, PM_SEM_COUNTER, NONE),
+    METRIC(W,    CLUSTER_VM, 1, PM_TYPE_DOUBLE, INDOM_VM, PM_SEM_INSTANT, NONE),
+    METRIC(NULL, CLUSTER_VM, 2, PM_TYPE_U64,    INDOM_VM, PM_SEM_COUNTER, COUNT),
+    /* power.soc */
+    METRIC(J,    CLUSTER_SOC, 0, PM_TYPE_DOUBLE, INDOM_SOC, PM_SEM_COUNTER, NONE),
+    METRIC(W,    CLUSTER_SOC, 1, PM_TYPE_DOUBLE, INDOM_SOC, PM_SEM_INSTANT, NONE),
+    /* power.phase: marks stored by pmpower mark, for pmlogger to keep */
+    METRIC(NULL, CLUSTER_PHASE, 0, PM_TYPE_STRING, PM_INDOM_NULL, PM_SEM_DISCRETE, NONE),
+    METRIC(NULL, CLUSTER_PHASE, 1, PM_TYPE_STRING, INDOM_PHASE, PM_SEM_DISCRETE, NONE),
+    METRIC(NULL, CLUSTER_PHASE, 2, PM_TYPE_U64,    PM_INDOM_NULL, PM_SEM_COUNTER, COUNT),
 };
 
 struct export_context {
     struct power_agent *agent;
     pmdaIndom           indoms[NUM_INDOMS];
     size_t              rapl_zones_listed;
+    pmdaInstid         *proc_set;           /* power.proc instances: id = PID */
+    size_t              proc_capacity;
     bool                interval_changed;
+    struct phaselog     phases;
+    pmdaInstid          phase_set[PHASELOG_SIZE];
 };
 
 /* The agent's one PCP-side context: PCP's fetch callback carries no user pointer. */
 static struct export_context ctx;
+
+static void rebuild_proc_indom(struct power_agent *agent);
 
 struct power_agent *
 export_agent(void)
@@ -118,6 +175,101 @@ rapl_index_of(struct power_agent *agent, unsigned inst, size_t *index)
     return false;
 }
 
+/* Batteries are only ever added, in the source's order; ids come from
+ * battery_instance_id(), stable across restarts. */
+static void
+rebuild_battery_indom(struct power_agent *agent)
+{
+    void *battery = agent_source(agent, "battery");
+    size_t n = battery ? battery_count(battery) : 0;
+    pmdaIndom *idp = &ctx.indoms[INDOM_BATTERY];
+    pmdaInstid *set;
+
+    if (idp->it_set && (size_t)idp->it_numinst == n)
+        return;
+    if ((set = calloc(n ? n : 1, sizeof(*set))) == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        struct battery_info b;
+        battery_get(battery, i, &b);
+        set[i].i_inst = b.inst;
+        set[i].i_name = (char *)b.name;   /* names live as long as the source */
+    }
+    free(idp->it_set);
+    idp->it_set = set;
+    idp->it_numinst = (int)n;
+}
+
+static bool
+battery_index_of(unsigned inst, size_t *index)
+{
+    const pmdaIndom *idp = &ctx.indoms[INDOM_BATTERY];
+
+    for (int i = 0; i < idp->it_numinst; i++) {
+        if ((unsigned)idp->it_set[i].i_inst == inst) {
+            *index = (size_t)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* VM instance ids are the order of first sight (vm.h): kept while the
+ * agent runs, so no pmdaCache; the set only grows. */
+static void
+rebuild_vm_indom(struct power_agent *agent)
+{
+    void *vm = agent_source(agent, "vm");
+    size_t n = vm ? vm_count(vm) : 0;
+    pmdaIndom *idp = &ctx.indoms[INDOM_VM];
+    pmdaInstid *set;
+
+    if (idp->it_set && (size_t)idp->it_numinst == n)
+        return;
+    if ((set = calloc(n ? n : 1, sizeof(*set))) == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        struct vm_info v;
+        vm_get(vm, i, &v);
+        set[i].i_inst = (int)v.id;
+        set[i].i_name = (char *)v.name;   /* names live as long as the source */
+    }
+    free(idp->it_set);
+    idp->it_set = set;
+    idp->it_numinst = (int)n;
+}
+
+/* The SoC components are fixed; the ids are enum soc_component. */
+static pmdaInstid soc_instances[] = {
+    { SOC_CPU,      (char *)"cpu" },
+    { SOC_GPU,      (char *)"gpu" },
+    { SOC_ANE,      (char *)"ane" },
+    { SOC_DRAM,     (char *)"dram" },
+    { SOC_COMBINED, (char *)"combined" },
+};
+
+/* Meters are fixed at open, in config order: the instance id is that
+ * index, so it stays put across restarts while the config does. */
+static void
+build_meter_indom(struct power_agent *agent)
+{
+    void *meter = agent_source(agent, "meter");
+    size_t n = meter ? meter_count(meter) : 0;
+    pmdaIndom *idp = &ctx.indoms[INDOM_METER];
+    pmdaInstid *set = calloc(n ? n : 1, sizeof(*set));
+
+    if (!set)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        struct meter_info m;
+        meter_get(meter, i, &m);
+        set[i].i_inst = (int)i;
+        set[i].i_name = (char *)m.label;   /* labels live as long as the source */
+    }
+    idp->it_set = set;
+    idp->it_numinst = (int)n;
+}
+
 static void
 build_source_indom(struct power_agent *agent)
 {
@@ -134,6 +286,21 @@ build_source_indom(struct power_agent *agent)
     idp->it_numinst = (int)agent->nsources;
 }
 
+/* power.phase.log: one instance per kept mark, id and name its sequence number */
+static void
+rebuild_phase_indom(void)
+{
+    pmdaIndom *idp = &ctx.indoms[INDOM_PHASE];
+
+    for (size_t i = 0; i < ctx.phases.count; i++) {
+        const struct phase_mark *m = phaselog_at(&ctx.phases, i);
+        ctx.phase_set[i].i_inst = m->seq;
+        ctx.phase_set[i].i_name = (char *)m->name;
+    }
+    idp->it_set = ctx.phase_set;
+    idp->it_numinst = (int)ctx.phases.count;
+}
+
 void
 export_init(struct power_agent *agent, pmdaInterface *dp)
 {
@@ -148,25 +315,85 @@ export_init(struct power_agent *agent, pmdaInterface *dp)
             d->indom = pmInDom_build(POWER_DOMAIN, d->indom);
     }
     build_source_indom(agent);
+    build_meter_indom(agent);
+    rebuild_proc_indom(agent);
     rebuild_rapl_indom(agent);
+    rebuild_battery_indom(agent);
+    rebuild_vm_indom(agent);
+    ctx.indoms[INDOM_SOC].it_set = soc_instances;
+    ctx.indoms[INDOM_SOC].it_numinst = (int)(sizeof(soc_instances) / sizeof(soc_instances[0]));
+    phaselog_init(&ctx.phases);
+    rebuild_phase_indom();
     pmdaInit(dp, ctx.indoms, NUM_INDOMS, metrictab, (int)nmetrics);
 }
 
 void
 export_close(struct power_agent *agent)
 {
+    free(ctx.proc_set);
+    ctx.proc_set = NULL;
+    ctx.indoms[INDOM_PROC].it_set = NULL;
+    ctx.proc_capacity = 0;
     (void)agent;
+    free(ctx.indoms[INDOM_VM].it_set);     /* the loop clears the pointer */
+    free(ctx.indoms[INDOM_METER].it_set);
     for (unsigned i = 0; i < NUM_INDOMS; i++) {
-        if (i == INDOM_RAPL || i == INDOM_SOURCE)
+        if (i == INDOM_RAPL || i == INDOM_SOURCE || i == INDOM_BATTERY)
             free(ctx.indoms[i].it_set);
         ctx.indoms[i].it_set = NULL;
     }
 }
 
+/* Instance id = PID, name as the proc PMDA gives it, so power.proc.* joins
+ * proc.* in pmrep and Grafana. Rebuilt from the ledger after every update;
+ * the names belong to the ledger, which keeps them until the next update. */
+static void
+rebuild_proc_indom(struct power_agent *agent)
+{
+    const struct ledger *ledger = agent->attribution.ledger;
+    size_t n = ledger ? ledger_proc_count(ledger) : 0;
+    pmdaIndom *idp = &ctx.indoms[INDOM_PROC];
+
+    if (n > ctx.proc_capacity) {
+        size_t want = n + n / 4 + 64;
+        pmdaInstid *grown = realloc(ctx.proc_set, want * sizeof(*grown));
+        if (!grown) {
+            idp->it_numinst = 0;
+            return;
+        }
+        ctx.proc_set = grown;
+        ctx.proc_capacity = want;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct proc_account *p = ledger_proc(ledger, i);
+        ctx.proc_set[i].i_inst = p->pid;
+        ctx.proc_set[i].i_name = (char *)p->name;
+    }
+    idp->it_set = ctx.proc_set;
+    idp->it_numinst = (int)n;
+}
+
+/* cgroup paths have no natural number: pmdaCache gives each a stable id */
+static void
+rebuild_cgroup_indom(struct power_agent *agent)
+{
+    const struct ledger *ledger = agent->attribution.ledger;
+    pmInDom indom = ctx.indoms[INDOM_CGROUP].it_indom;
+    size_t n = ledger ? ledger_cgroup_count(ledger) : 0;
+
+    pmdaCacheOp(indom, PMDA_CACHE_INACTIVE);
+    for (size_t i = 0; i < n; i++)
+        pmdaCacheStore(indom, PMDA_CACHE_ADD, ledger_cgroup(ledger, i)->path, NULL);
+}
+
 void
 export_after_refresh(struct power_agent *agent)
 {
+    rebuild_proc_indom(agent);
+    rebuild_cgroup_indom(agent);
+    rebuild_vm_indom(agent);
     rebuild_rapl_indom(agent);
+    rebuild_battery_indom(agent);
 }
 
 void
@@ -230,10 +457,55 @@ fetch_model(struct power_agent *agent, unsigned item, pmAtomValue *atom)
 }
 
 static int
+fetch_proc(struct power_agent *agent, unsigned item, unsigned inst, pmAtomValue *atom)
+{
+    const struct ledger *ledger = agent->attribution.ledger;
+    const struct proc_account *p;
+
+    if (!ledger)
+        return item <= 2 ? PM_ERR_INST : 0;
+    switch (item) {
+    case 3: atom->d = ledger_total(ledger)->unattributed; return 1;
+    case 4: atom->d = ledger_total(ledger)->exited; return 1;
+    case 5: atom->d = ledger_total(ledger)->attributed; return 1;
+    case 6: atom->ul = (uint32_t)ledger_proc_count(ledger); return 1;
+    }
+    if ((p = ledger_proc_find(ledger, (int32_t)inst)) == NULL)
+        return PM_ERR_INST;
+    switch (item) {
+    case 0: atom->d = p->energy_j; return 1;
+    case 1: atom->d = p->power_w; return !p->gone;
+    case 2: atom->d = p->share; return !p->gone;
+    }
+    return PM_ERR_PMID;
+}
+
+static int
+fetch_cgroup(struct power_agent *agent, unsigned item, unsigned inst, pmAtomValue *atom)
+{
+    const struct ledger *ledger = agent->attribution.ledger;
+    const struct cgroup_account *c;
+    char *path = NULL;
+
+    if (!ledger ||
+        pmdaCacheLookup(ctx.indoms[INDOM_CGROUP].it_indom, (int)inst, &path, NULL) != PMDA_CACHE_ACTIVE ||
+        (c = ledger_cgroup_find(ledger, path)) == NULL)
+        return PM_ERR_INST;
+    switch (item) {
+    case 0: atom->d = c->energy_j; return 1;
+    case 1: atom->d = c->power_w; return 1;
+    }
+    return PM_ERR_PMID;
+}
+
+static int
 fetch_control(struct power_agent *agent, unsigned item, pmAtomValue *atom)
 {
     switch (item) {
     case 0: atom->d = agent->interval_s; return 1;
+    case 1: atom->cp = (char *)attribute_mode_name(&agent->attribution); return PMDA_FETCH_STATIC;
+    case 4: atom->d = agent->refresh_ms; return agent->samples > 0;
+    case 5: atom->d = agent->attribution.scan_ms; return agent->attribution.enabled && agent->samples > 0;
     case 2: atom->ul = config_error_count(agent->config); return 1;
     case 3: atom->ull = agent->samples; return 1;
     }
@@ -259,6 +531,126 @@ fetch_source(struct power_agent *agent, unsigned item, unsigned inst, pmAtomValu
     return PM_ERR_PMID;
 }
 
+static int
+fetch_battery(struct power_agent *agent, unsigned item, unsigned inst, pmAtomValue *atom)
+{
+    void *battery = agent_source(agent, "battery");
+    struct battery_info b;
+    size_t index;
+
+    if (!battery || !battery_index_of(inst, &index) || !battery_get(battery, index, &b))
+        return PM_ERR_INST;
+    switch (item) {
+    case 0: atom->d = b.power_w; return b.has_power;
+    case 1: atom->d = b.energy_j; return b.has_energy;
+    case 2: atom->d = b.energy_now_j; return b.has_energy_now;
+    case 3: atom->d = b.capacity_pct; return b.has_capacity;
+    case 4: atom->cp = (char *)b.status; return PMDA_FETCH_STATIC;
+    case 5: atom->ul = b.discharging; return b.has_direction;
+    case 6: atom->cp = (char *)b.method; return b.present ? PMDA_FETCH_STATIC : 0;
+    }
+    return PM_ERR_PMID;
+}
+
+static int
+fetch_vm(struct power_agent *agent, unsigned item, unsigned inst, pmAtomValue *atom)
+{
+    void *vm = agent_source(agent, "vm");
+    struct vm_info v;
+
+    if (!vm || !vm_get(vm, inst, &v))     /* the instance id is the index */
+        return PM_ERR_INST;
+    switch (item) {
+    case 0: atom->d = v.energy_j; return v.present && v.has_energy;
+    case 1: atom->d = v.power_w; return v.has_power;
+    case 2: atom->ull = v.resets; return v.present;
+    }
+    return PM_ERR_PMID;
+}
+
+static int
+fetch_soc(struct power_agent *agent, unsigned item, unsigned inst, pmAtomValue *atom)
+{
+    void *pm = agent_source(agent, "powermetrics");
+    struct soc_reading r;
+
+    if (inst >= SOC_NCOMPONENTS)
+        return PM_ERR_INST;
+    if (!pm || !powermetrics_reading(pm, inst, &r))
+        return 0;
+    switch (item) {
+    case 0: atom->d = r.energy_j; return r.valid;
+    case 1: atom->d = r.power_w; return r.valid;
+    }
+    return PM_ERR_PMID;
+}
+
+/* A meter's readings have values only while it is live: a stalled or
+ * unplugged meter shows none rather than its last figure as if current. */
+static int
+fetch_meter(struct power_agent *agent, unsigned item, unsigned inst, pmAtomValue *atom)
+{
+    void *meter = agent_source(agent, "meter");
+    struct meter_info m;
+
+    if (!meter || !meter_get(meter, inst, &m))
+        return PM_ERR_INST;
+    switch (item) {
+    case 0: atom->d = m.energy_j; return m.live;
+    case 1: atom->d = m.power_w; return m.live;
+    case 2: atom->d = m.voltage_v; return m.live && m.has_voltage;
+    case 3: atom->d = m.current_a; return m.live && m.has_current;
+    case 4: atom->d = m.power_factor; return m.live && m.has_power_factor;
+    case 5: atom->ul = m.connected; return 1;
+    case 6: atom->ull = m.samples; return 1;
+    case 7: atom->ull = m.errors; return 1;
+    }
+    return PM_ERR_PMID;
+}
+
+static int
+fetch_meter_total(struct power_agent *agent, unsigned item, pmAtomValue *atom)
+{
+    void *meter = agent_source(agent, "meter");
+    struct meter_total t;
+
+    if (!meter)
+        return 0;
+    meter_get_total(meter, &t);
+    switch (item) {
+    case 0: atom->d = t.energy_j; return t.valid;
+    case 1: atom->d = t.power_w; return t.valid;
+    }
+    return PM_ERR_PMID;
+}
+
+static int
+fetch_phase(unsigned item, unsigned inst, pmAtomValue *atom)
+{
+    const struct phase_mark *m;
+
+    switch (item) {
+    case 0:
+        if ((m = phaselog_latest(&ctx.phases)) == NULL)
+            return 0;
+        atom->cp = (char *)m->text;
+        return PMDA_FETCH_STATIC;
+    case 1:
+        for (size_t i = 0; i < ctx.phases.count; i++) {
+            m = phaselog_at(&ctx.phases, i);
+            if ((unsigned)m->seq == inst) {
+                atom->cp = (char *)m->text;
+                return PMDA_FETCH_STATIC;
+            }
+        }
+        return PM_ERR_INST;
+    case 2:
+        atom->ull = ctx.phases.stored;
+        return 1;
+    }
+    return PM_ERR_PMID;
+}
+
 int
 export_fetch(struct power_agent *agent, unsigned cluster, unsigned item,
              unsigned inst, pmAtomValue *atom)
@@ -269,6 +661,14 @@ export_fetch(struct power_agent *agent, unsigned cluster, unsigned item,
     case CLUSTER_MODEL:   return fetch_model(agent, item, atom);
     case CLUSTER_CONTROL: return fetch_control(agent, item, atom);
     case CLUSTER_SOURCE:  return fetch_source(agent, item, inst, atom);
+    case CLUSTER_PROC:    return fetch_proc(agent, item, inst, atom);
+    case CLUSTER_CGROUP:  return fetch_cgroup(agent, item, inst, atom);
+    case CLUSTER_VM:      return fetch_vm(agent, item, inst, atom);
+    case CLUSTER_SOC:     return fetch_soc(agent, item, inst, atom);
+    case CLUSTER_BATTERY: return fetch_battery(agent, item, inst, atom);
+    case CLUSTER_METER:   return fetch_meter(agent, item, inst, atom);
+    case CLUSTER_METER_TOTAL: return fetch_meter_total(agent, item, atom);
+    case CLUSTER_PHASE:   return fetch_phase(item, inst, atom);
     }
     return PM_ERR_PMID;
 }
@@ -280,6 +680,14 @@ export_store(struct power_agent *agent, pmValueSet *vsp)
     pmAtomValue av;
     int sts;
 
+    if (pmID_cluster(pmid) == CLUSTER_PHASE && pmID_item(pmid) == 0) {
+        if (vsp->numval != 1 || vsp->valfmt == PM_VAL_INSITU)
+            return PM_ERR_BADSTORE;
+        if (phaselog_store(&ctx.phases, vsp->vlist[0].value.pval->vbuf, wall_seconds()) < 0)
+            return PM_ERR_BADSTORE;
+        rebuild_phase_indom();
+        return 0;
+    }
     if (pmID_cluster(pmid) != CLUSTER_CONTROL)
         return PM_ERR_PERMISSION;
     switch (pmID_item(pmid)) {
@@ -293,6 +701,16 @@ export_store(struct power_agent *agent, pmValueSet *vsp)
         agent->interval_s = av.d;
         ctx.interval_changed = true;
         pmNotifyErr(LOG_INFO, "sampling interval set to %g s by pmstore", av.d);
+        return 0;
+    case 1:
+        if (vsp->numval != 1 || vsp->valfmt == PM_VAL_INSITU)
+            return PM_ERR_BADSTORE;
+        if (!agent->attribution.ledger)
+            return PM_ERR_APPVERSION;
+        if (!attribute_set_mode(&agent->attribution, vsp->vlist[0].value.pval->vbuf))
+            return PM_ERR_BADSTORE;
+        pmNotifyErr(LOG_INFO, "attribution mode set to %s by pmstore",
+                    attribute_mode_name(&agent->attribution));
         return 0;
     }
     return PM_ERR_PERMISSION;

@@ -37,20 +37,29 @@ free_port() {
     echo 44321
 }
 
-# pmcd_start [AGENT ARGS...]: the agent runs as root (-U root) with the given args
+# pmcd_start [AGENT ARGS...]: the agent runs as root (-U root) with the given
+# args. PMCD_PMDA=1 adds the pmcd PMDA (pmcd.* metrics), which pmproxy needs.
 pmcd_start() {
-    local args="$*" port
+    local args="$*" port ns="$TOP/pmda/root"
     port=$(free_port)
-    mkdir -p "$WORK/run" "$WORK/log"
-    echo "power $DOMAIN pipe binary $AGENT -U root -d $DOMAIN -h $BUILD/help -l $WORK/log/power.log $args" > "$WORK/pmcd.conf"
-    # the agent's help text, indexed for this domain
-    cp "$BUILD/help.dir" "$BUILD/help.pag" "$WORK/" 2>/dev/null
+    mkdir -p "$WORK/run" "$WORK/log" "$WORK/tmp" "$WORK/var/pmcd" "$WORK/pmns"
+    : > "$WORK/pmcd.conf"
+    if [ -n "${PMCD_PMDA:-}" ]; then
+        ns=$WORK/pmns/root
+        (cd "$TOP/pmda" && pmnsmerge root "$PCP_VAR_DIR/pmns/root_pmcd" "$ns") >"$WORK/log/pmnsmerge.log" 2>&1 || {
+            echo "# pmnsmerge failed:"; sed 's/^/# /' "$WORK/log/pmnsmerge.log"; return 1; }
+        echo "pmcd 2 dso pmcd_init $PCP_PMDAS_DIR/pmcd/pmda_pmcd.so" >> "$WORK/pmcd.conf"
+    fi
+    echo "power $DOMAIN pipe binary $AGENT -U root -d $DOMAIN -h $BUILD/help -l $WORK/log/power.log $args" >> "$WORK/pmcd.conf"
     export ASAN_OPTIONS="log_path=$WORK/log/asan:detect_leaks=1:abort_on_error=0"
     export LSAN_OPTIONS="suppressions=$TOP/tests/lib/lsan.supp:print_suppressions=0"
     export UBSAN_OPTIONS="log_path=$WORK/log/ubsan:print_stacktrace=1"
-    PCP_RUN_DIR=$WORK/run pmcd -f -A -p "$port" -s "$WORK/run/pmcd.socket" -c "$WORK/pmcd.conf" \
-        -q 30 -t 30 -n "$TOP/pmda/root" -l "$WORK/log/pmcd.log" -x "$WORK/log/pmcd.err" -U root \
-        >"$WORK/log/pmcd.out" 2>&1 &
+    # own run, tmp and var dirs: no pid file clash, and no use of the system
+    # pmcd's pmdaroot (its root.socket) to start our agent, so a restart of
+    # the system pmcd (as ./Install does) cannot take our agent down
+    PCP_RUN_DIR=$WORK/run PCP_TMP_DIR=$WORK/tmp PCP_VAR_DIR=$WORK/var pmcd -f -A -p "$port" \
+        -s "$WORK/run/pmcd.socket" -c "$WORK/pmcd.conf" -q 30 -t 30 -n "$ns" \
+        -l "$WORK/log/pmcd.log" -x "$WORK/log/pmcd.err" -U root >"$WORK/log/pmcd.out" 2>&1 &
     PMCD_PID=$!
     PMH="-h localhost:$port"
     PMCD_PORT=$port
@@ -85,10 +94,11 @@ sanitizer_check() {
 # wait_samples N: wait until the agent has sampled N more times
 wait_samples() {
     local start now
-    start=$(pmprobe -v $PMH power.control.samples | awk '{print $3}')
+    start=$(pmprobe -v $PMH power.control.samples | awk '$2 == 1 { print $3 }')
+    start=${start:-0}
     for _ in $(seq 200); do
-        now=$(pmprobe -v $PMH power.control.samples | awk '{print $3}')
-        [ "$now" -ge $((start + $1)) ] 2>/dev/null && return 0
+        now=$(pmprobe -v $PMH power.control.samples | awk '$2 == 1 { print $3 }')
+        [ "${now:-0}" -ge $((start + $1)) ] 2>/dev/null && return 0
         sleep 0.05
     done
     return 1

@@ -2,6 +2,9 @@
  * test_attribution.c: the ledger's arithmetic against hand-computed
  * numbers, and the design.md invariants under a 10,000-process churn.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "attribution.h"
 #include "check.h"
 
@@ -210,6 +213,27 @@ test_counter_reset_rebases(void)
     ledger_update(l, 2, 1, 4, 1 * NS, 1 * NS, &s, 1);
     CHECK_NEAR(proc_energy(l, 9), 1, TOL, "after reset: c counted from the new basis (4 * 0.25/1)");
     check_conservation(l, "counter reset");
+    ledger_free(l);
+}
+
+static void
+test_rebase_charges_no_basis_jump(void)
+{
+    struct ledger *l = ledger_new(ATTRIBUTE_ACTIVE, 5);
+    struct proc_sample s[2] = { sample(5, 1, 10 * NS, "000005 p", "/"), sample(6, 1, 0, "000006 q", "/") };
+
+    ledger_update(l, 0, 1, 0, 0, 0, s, 2);
+    ledger_rebase(l);
+    s[0].cpu_ns = 90 * NS;      /* the basis changed: a jump, not CPU time */
+    s[1].cpu_ns = 1;
+    ledger_update(l, 1, 1, 4, 1 * NS, 1 * NS, s, 2);
+    CHECK_NEAR(proc_energy(l, 5), 0, TOL, "rebase: the jump between bases is not charged");
+    CHECK_NEAR(ledger_last(l)->unattributed, 4, TOL, "rebase: that interval's energy is unattributed");
+    CHECK(ledger_proc_count(l) == 2 && !ledger_proc_find(l, 5)->gone, "rebase: processes stay listed, live");
+    s[0].cpu_ns += NS / 2;
+    ledger_update(l, 2, 1, 4, 1 * NS, 1 * NS, s, 2);
+    CHECK_NEAR(proc_energy(l, 5), 2, TOL, "rebase: charged again from the new basis");
+    check_conservation(l, "rebase");
     ledger_free(l);
 }
 
@@ -461,6 +485,7 @@ main(void)
     test_mode_switch_applies_from_next_interval();
     test_degenerate_intervals_attribute_nothing();
     test_counter_reset_rebases();
+    test_rebase_charges_no_basis_jump();
     test_churn_appear_vanish_reuse();
     test_churn_10000_processes();
     return CHECK_DONE();

@@ -209,7 +209,7 @@ unreadable_energy_is_reported_once(void)
 {
     char *root = fake_root("rapl-perm");
     pid_t pid;
-    int status;
+    int status, bits;
     char path[1024];
 
     make_live_tree(root, 262143328850ULL);
@@ -221,32 +221,41 @@ unreadable_energy_is_reported_once(void)
     if ((pid = fork()) == 0) {
         struct rapl_run r;
         struct rapl_zone_info z;
-        const char *why;
+        const char *first;
         int bad = 0;
 
         if (getuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
-            _exit(3);
+            _exit(100);
+        if (access(root, R_OK | X_OK) < 0)
+            _exit(101);         /* e.g. a chroot whose / is mode 0700 */
         fake_log[0] = '\0';
         run_open(&r, root, NULL);
         sample_at(&r, 1.0);
         sample_at(&r, 2.0);
         sample_at(&r, 3.0);
         bad |= !(zone_named(r.state, "package-0", &z) && !z.present) << 0;
-        bad |= (strstr(fake_log, "is readable by root only") == NULL) << 1;
-        bad |= (strstr(strstr(fake_log, "root only") + 1, "root only (the") != NULL) << 2;
+        first = strstr(fake_log, "is readable by root only");
+        bad |= (first == NULL) << 1;
+        bad |= (first && strstr(first + 1, "is readable by root only") != NULL) << 2;
         bad |= (strstr(fake_log, "-U root") == NULL) << 3;
-        rapl_source.state(r.state, &why);
         bad |= (zone_named(r.state, "package-0/core", &z) && z.present) ? 0 : 1 << 4;
         run_close(&r);
         _exit(bad);
     }
     waitpid(pid, &status, 0);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) != 3, "ran the check as an unprivileged user");
-    CHECK(WIFEXITED(status) && !(WEXITSTATUS(status) & 1), "an unreadable zone is absent, not zero");
-    CHECK(WIFEXITED(status) && !(WEXITSTATUS(status) & 2), "the log says energy_uj is root-only");
-    CHECK(WIFEXITED(status) && !(WEXITSTATUS(status) & 4), "said once, not every sample");
-    CHECK(WIFEXITED(status) && !(WEXITSTATUS(status) & 8), "the log says the fix (-U root)");
-    CHECK(WIFEXITED(status) && !(WEXITSTATUS(status) & 16), "readable zones still work");
+    bits = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+    if (bits == 100 || bits == 101) {
+        printf("ok - # SKIP unreadable energy_uj: cannot %s as an unprivileged user here\n",
+               bits == 100 ? "become nobody" : "reach the fake tree");
+        fake_remove(root);
+        return;
+    }
+    CHECK(bits != 255, "the unprivileged check ran to the end (status %d)", status);
+    CHECK(bits != 255 && !(bits & 1), "an unreadable zone is absent, not zero");
+    CHECK(bits != 255 && !(bits & 2), "the log says energy_uj is root-only");
+    CHECK(bits != 255 && !(bits & 4), "said once, not every sample");
+    CHECK(bits != 255 && !(bits & 8), "the log says the fix (-U root)");
+    CHECK(bits != 255 && !(bits & 16), "readable zones still work");
     fake_remove(root);
 }
 

@@ -1,0 +1,295 @@
+/*
+ * energy.c: the energy of a window from the counters, on an archive or a
+ * live host. Boundaries are the counters' values at the window's ends
+ * (interpolated in an archive; freshly sampled live), never a sum of
+ * sampled powers; readings between them only matter for instances that come
+ * and go (processes) and for agent restarts (window.h).
+ */
+#include "pmpower.h"
+#include "timeparse.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool
+is_energy_series(int s)
+{
+    return s <= S_UNATTRIBUTED;
+}
+
+static void
+note_source(struct pp_window_result *out, const char *value)
+{
+    size_t len = strlen(out->sources);
+    const char *p = out->sources;
+
+    /* already listed? */
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (n == strlen(value) && strncmp(p, value, n) == 0)
+            return;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    snprintf(out->sources + len, sizeof(out->sources) - len, "%s%s", len ? "," : "", value);
+}
+
+/* Add every reading in r as one round; true when it held power.system.energy. */
+static bool
+add_round(struct pp_window_result *out, const struct pp_metric *m, const pmHighResResult *r,
+          double t)
+{
+    bool have_system = false;
+
+    window_round(&out->w);
+    for (int s = 0; s < S_COUNT; s++) {
+        pmValueSet *vs = pp_vset(r, m, S_COUNT, (size_t)s);
+        if (!vs || vs->numval <= 0)
+            continue;
+        if (s == S_SOURCE) {
+            char *str;
+            if (pp_string(vs, &m[s].desc, 0, &str) > 0) {
+                note_source(out, str);
+                free(str);
+            }
+            continue;
+        }
+        if (s == S_INTERVAL) {
+            double iv;
+            if (pp_double(vs, &m[s].desc, 0, &iv) > 0)
+                out->interval = iv;
+            continue;
+        }
+        if (!is_energy_series(s))
+            continue;
+        for (int j = 0; j < vs->numval; j++) {
+            double v;
+            if (pp_double(vs, &m[s].desc, j, &v) <= 0)
+                continue;
+            window_add(&out->w, s, vs->vlist[j].inst, v, t,
+                       s == S_PROC || s == S_CGROUP);
+            if (s == S_SYSTEM)
+                have_system = true;
+        }
+    }
+    return have_system;
+}
+
+static bool
+has_system(const struct pp_metric *m, const pmHighResResult *r)
+{
+    pmValueSet *vs = pp_vset(r, m, S_COUNT, S_SYSTEM);
+
+    return vs && vs->numval > 0;
+}
+
+int
+pp_window_check(const struct pp_ctx *c, double *start, double *end, bool quiet)
+{
+    char a[64], b[64], x[64], y[64];
+
+    if (!c->archive)
+        return 0;
+    pp_format_time(c->start, a, sizeof(a));
+    pp_format_time(c->end, b, sizeof(b));
+    if (*end <= c->start || *start >= c->end) {
+        pp_format_time(*start, x, sizeof(x));
+        pp_format_time(*end, y, sizeof(y));
+        fprintf(stderr, "%s: the window %s .. %s is outside the archive, which runs from %s to %s: "
+                "choose -S/-T inside it\n", pp_progname, x, y, a, b);
+        return 1;
+    }
+    if (*start < c->start) {
+        if (!quiet)
+            fprintf(stderr, "%s: warning: the window starts before the archive; starting at %s\n",
+                    pp_progname, a);
+        *start = c->start;
+    }
+    if (*end > c->end) {
+        if (!quiet)
+            fprintf(stderr, "%s: warning: the window ends after the archive; ending at %s\n",
+                    pp_progname, b);
+        *end = c->end;
+    }
+    return 0;
+}
+
+static int
+archive_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, double end,
+               struct pp_window_result *out)
+{
+    pmHighResResult *r;
+    double last_system_t = -1;
+    bool start_is_sample = false;
+    int sts;
+
+    /* the start: interpolated, or the first sample after it */
+    out->start = start;
+    out->start_how = "interpolated";
+    if ((sts = pp_set_interp(c, start, 1.0)) < 0 || (sts = pp_fetch(m, S_COUNT, &r)) < 0) {
+        fprintf(stderr, "%s: cannot read the archive at the window's start: %s\n",
+                pp_progname, pmErrStr(sts));
+        return 1;
+    }
+    if (has_system(m, r)) {
+        add_round(out, m, r, start);
+        pmFreeHighResResult(r);
+    } else {
+        pmFreeHighResResult(r);
+        pp_set_forward(c, start);
+        for (;;) {
+            if ((sts = pp_fetch(m, S_COUNT, &r)) < 0) {
+                fprintf(stderr, "%s: no power.system.energy samples in the window: "
+                        "the agent logged nothing then (pmlogger not running, or the agent had no source)\n",
+                        pp_progname);
+                return 1;
+            }
+            double t = pp_time(&r->timestamp);
+            if (t > end) {
+                pmFreeHighResResult(r);
+                fprintf(stderr, "%s: no power.system.energy samples in the window: "
+                        "choose a longer window or one where pmlogger was logging power.system\n",
+                        pp_progname);
+                return 1;
+            }
+            if (has_system(m, r)) {
+                out->start = t;
+                out->start_how = "nearest sample";
+                add_round(out, m, r, t);
+                pmFreeHighResResult(r);
+                start_is_sample = true;
+                last_system_t = t;
+                break;
+            }
+            pmFreeHighResResult(r);
+        }
+    }
+
+    /* the records strictly inside the window */
+    pp_set_forward(c, out->start);
+    while (pp_fetch(m, S_COUNT, &r) >= 0) {
+        double t = pp_time(&r->timestamp);
+        if (t >= end) {
+            pmFreeHighResResult(r);
+            break;
+        }
+        if (t > out->start && r->numpmid > 0) {
+            if (add_round(out, m, r, t)) {
+                out->samples++;
+                last_system_t = t;
+            }
+        }
+        pmFreeHighResResult(r);
+    }
+    if (start_is_sample)
+        out->samples++;
+
+    /* the end: interpolated, or the last sample before it */
+    out->end = end;
+    out->end_how = "interpolated";
+    if (pp_set_interp(c, end, 1.0) >= 0 && pp_fetch(m, S_COUNT, &r) >= 0) {
+        if (has_system(m, r)) {
+            add_round(out, m, r, end);
+            pmFreeHighResResult(r);
+            return 0;
+        }
+        pmFreeHighResResult(r);
+    }
+    if (last_system_t < 0 || last_system_t <= out->start) {
+        fprintf(stderr, "%s: only one power.system.energy sample in the window: "
+                "choose a longer window\n", pp_progname);
+        return 1;
+    }
+    out->end = last_system_t;
+    out->end_how = "nearest sample";     /* it was counted in the scan */
+    return 0;
+}
+
+static int
+live_fetch_round(struct pp_metric m[S_COUNT], struct pp_window_result *out, double *t, double *samples)
+{
+    pmHighResResult *r;
+    int sts;
+
+    if ((sts = pp_fetch(m, S_COUNT, &r)) < 0) {
+        fprintf(stderr, "%s: fetch failed: %s\n", pp_progname, pmErrStr(sts));
+        return -1;
+    }
+    *t = pp_time(&r->timestamp);
+    add_round(out, m, r, *t);
+    if (samples)
+        pp_get_double(r, m, S_COUNT, S_SAMPLES, PP_IN_NULL, samples);
+    pmFreeHighResResult(r);
+    return 0;
+}
+
+static int
+live_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, double end,
+            bool track_top, struct pp_window_result *out)
+{
+    double interval = 1.0, t, s0 = 0, s1 = 0, seen;
+
+    if (start < pp_now() - 1.0) {
+        fprintf(stderr, "%s: a live host has no history before now: record with pmlogger and use "
+                "-a ARCHIVE, or give a START from now on (+5s)\n", pp_progname);
+        return 1;
+    }
+    pp_sleep_until(start);
+    if (pp_stop)
+        return 1;
+    seen = pp_wait_sample(c, &interval, 60.0);
+    if (live_fetch_round(m, out, &t, &s0) < 0)
+        return 1;
+    out->start = seen > 0 ? seen : t;
+    out->start_how = "live sample";
+    out->interval = interval;
+    /* readings in between only matter for processes that exit before the end */
+    while (!pp_stop && pp_now() < end) {
+        double next = pp_now() + (track_top ? interval : 3600.0);
+        pp_sleep_until(next < end ? next : end);
+        if (track_top && !pp_stop && pp_now() < end && live_fetch_round(m, out, &t, NULL) < 0)
+            return 1;
+    }
+    if (pp_stop)
+        fprintf(stderr, "%s: interrupted: the window ends now\n", pp_progname);
+    seen = pp_wait_sample(c, NULL, interval * 3 + 1);
+    if (live_fetch_round(m, out, &t, &s1) < 0)
+        return 1;
+    out->end = seen > 0 ? seen : t;
+    out->end_how = "live sample";
+    out->samples = (long)(s1 - s0);
+    return 0;
+}
+
+int
+pp_window_energy(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, double end,
+                 bool track_top, struct pp_window_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    window_init(&out->w);
+    if (!m[S_SYSTEM].ok) {
+        if (c->archive)
+            fprintf(stderr, "%s: archive \"%s\" has no power metrics (power.system.energy): log them "
+                    "with the power pmlogconf group (pmlogconf -r) or a pmlogger config naming power\n",
+                    pp_progname, c->source);
+        else
+            fprintf(stderr, "%s: host \"%s\" has no power metrics (power.system.energy): install the "
+                    "agent (cd $PCP_PMDAS_DIR/power && ./Install)\n", pp_progname, c->source);
+        return 1;
+    }
+    if (!(end > start)) {
+        fprintf(stderr, "%s: the window's end must come after its start\n", pp_progname);
+        return 2;
+    }
+    return c->archive ? archive_window(c, m, start, end, out)
+                      : live_window(c, m, start, end, track_top, out);
+}
+
+void
+pp_window_result_free(struct pp_window_result *r)
+{
+    window_free(&r->w);
+}

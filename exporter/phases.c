@@ -1,0 +1,396 @@
+/*
+ * phases.c: pmpower report --phases: the energy of many labelled windows
+ * of one archive, with totals, the energy no phase covers, and overlaps.
+ * The windows come from a file (phaselist.h) or from marks the agent kept
+ * (power.phase.log, written by pmpower mark) in the archive.
+ */
+#include "pmpower.h"
+#include "json.h"
+#include "phases.h"
+#include "phaselist.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct phase_result {
+    const struct phase      *p;
+    double                   start, end;
+    struct pp_window_result  r;
+    bool                     ok, short_warning;
+};
+
+void report_top_text(FILE *fp, struct pp_ctx *c, struct pp_metric *m, const struct window *w, int k,
+                     const char *indent);
+void report_top_json(FILE *fp, struct pp_ctx *c, struct pp_metric *m, const struct window *w, int k);
+
+static char *
+read_all(const char *path)
+{
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    size_t cap = 4096, n = 0, got;
+    char *buf;
+
+    if (!fp) {
+        fprintf(stderr, "%s: cannot read phases file %s: %s\n", pp_progname, path, strerror(errno));
+        return NULL;
+    }
+    if ((buf = malloc(cap)) == NULL)
+        return NULL;
+    while ((got = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
+        n += got;
+        if (n + 1 >= cap) {
+            char *grown = realloc(buf, cap *= 2);
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = grown;
+        }
+    }
+    if (fp != stdin)
+        fclose(fp);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+static double
+system_joules(const struct pp_window_result *r)
+{
+    const struct window_entry *e = window_find(&r->w, S_SYSTEM, PP_IN_NULL);
+
+    return e ? e->energy : NAN;
+}
+
+/* marks kept by the agent: power.phase.log instances "EPOCH start|end LABEL" */
+struct mark {
+    int    seq;
+    double t;
+    bool   start;
+    char   label[256];
+};
+
+static int
+cmp_mark(const void *a, const void *b)
+{
+    const struct mark *x = a, *y = b;
+
+    return x->t < y->t ? -1 : x->t > y->t ? 1 : x->seq - y->seq;
+}
+
+static int
+phases_from_archive(struct pp_ctx *c, struct phase_list *list)
+{
+    struct pp_metric log = { .name = "power.phase.log" };
+    struct mark *marks = NULL;
+    size_t nmarks = 0;
+    pmHighResResult *r;
+
+    memset(list, 0, sizeof(*list));
+    if (pp_lookup(&log, 1) != 1) {
+        fprintf(stderr, "%s: archive \"%s\" has no phase marks (power.phase.log): mark phases with "
+                "pmpower mark while pmlogger logs power.phase, or give --phases FILE\n",
+                pp_progname, c->source);
+        return 1;
+    }
+    pp_set_forward(c, c->start);
+    while (pp_fetch(&log, 1, &r) >= 0) {
+        pmValueSet *vs = r->numpmid > 0 ? r->vset[0] : NULL;
+        for (int j = 0; vs && j < vs->numval; j++) {
+            char *text, verb[16], label[256];
+            double t;
+            bool seen = false;
+            for (size_t k = 0; k < nmarks && !seen; k++)
+                seen = marks[k].seq == vs->vlist[j].inst;
+            if (seen || pp_string(vs, &log.desc, j, &text) <= 0)
+                continue;
+            if (sscanf(text, "%lf %15s %255[^\n]", &t, verb, label) == 3 &&
+                (strcmp(verb, "start") == 0 || strcmp(verb, "end") == 0)) {
+                struct mark *grown = realloc(marks, (nmarks + 1) * sizeof(*marks));
+                if (grown) {
+                    marks = grown;
+                    marks[nmarks].seq = vs->vlist[j].inst;
+                    marks[nmarks].t = t;
+                    marks[nmarks].start = verb[0] == 's';
+                    snprintf(marks[nmarks].label, sizeof(marks[nmarks].label), "%s", label);
+                    nmarks++;
+                }
+            }
+            free(text);
+        }
+        pmFreeHighResResult(r);
+    }
+    qsort(marks, nmarks, sizeof(*marks), cmp_mark);
+    /* pair each start with the next end of the same label */
+    for (size_t i = 0; i < nmarks; i++) {
+        if (!marks[i].start)
+            continue;
+        for (size_t k = i + 1; k < nmarks; k++) {
+            if (!marks[k].start && strcmp(marks[k].label, marks[i].label) == 0) {
+                struct phase *grown = realloc(list->items, (list->count + 1) * sizeof(*grown));
+                if (!grown)
+                    break;
+                list->items = grown;
+                memset(&list->items[list->count], 0, sizeof(struct phase));
+                list->items[list->count].label = strdup(marks[i].label);
+                list->items[list->count].start = marks[i].t;
+                list->items[list->count].end = marks[k].t;
+                list->items[list->count].have_start = list->items[list->count].have_end = true;
+                list->items[list->count].duration = -1;
+                list->count++;
+                marks[k].start = true;     /* used */
+                marks[k].label[0] = '\0';
+                break;
+            }
+        }
+    }
+    free(marks);
+    if (list->count == 0) {
+        fprintf(stderr, "%s: archive \"%s\" holds no complete phase (a start and an end mark)\n",
+                pp_progname, c->source);
+        return 1;
+    }
+    return 0;
+}
+
+static int
+resolve(struct pp_ctx *c, const struct phase *p, double *start, double *end)
+{
+    if (p->have_start)
+        *start = p->start;
+    else if (pp_parse_time(c, p->start_text, false, start) < 0)
+        return -1;
+    if (p->have_end)
+        *end = p->end;
+    else if (p->end_text) {
+        if (pp_parse_time(c, p->end_text, true, end) < 0)
+            return -1;
+    } else
+        *end = *start + p->duration;
+    return 0;
+}
+
+struct span {
+    double a, b;
+};
+
+static int
+cmp_span(const void *x, const void *y)
+{
+    const struct span *a = x, *b = y;
+
+    return a->a < b->a ? -1 : a->a > b->a ? 1 : 0;
+}
+
+int
+phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, int top, bool json)
+{
+    struct phase_list list;
+    struct phase_result *res;
+    struct span *spans;
+    double span_a = INFINITY, span_b = -INFINITY, sum = 0, gap_j = 0, gap_s = 0;
+    struct pp_window_result span_r, gap_r;
+    size_t ngaps = 0, noverlaps = 0;
+    char err[512], a[64], b[64];
+    int sts = 0;
+
+    if (!c->archive) {
+        fprintf(stderr, "%s: --phases reads windows in the past: give -a ARCHIVE\n", pp_progname);
+        return 2;
+    }
+    if (strcmp(file, "archive") == 0) {
+        if ((sts = phases_from_archive(c, &list)) != 0)
+            return sts;
+    } else {
+        char *text = read_all(file);
+        if (!text)
+            return 1;
+        if (phaselist_parse(text, &list, err, sizeof(err)) < 0) {
+            fprintf(stderr, "%s: %s: %s\n", pp_progname, file, err);
+            free(text);
+            return 2;
+        }
+        free(text);
+    }
+    if (!m[S_SYSTEM].ok) {
+        fprintf(stderr, "%s: archive \"%s\" has no power metrics (power.system.energy): log them with "
+                "the power pmlogconf group (pmlogconf -r)\n", pp_progname, c->source);
+        phaselist_free(&list);
+        return 1;
+    }
+    res = calloc(list.count, sizeof(*res));
+    spans = calloc(list.count, sizeof(*spans));
+    if (!res || !spans) {
+        free(res);
+        free(spans);
+        phaselist_free(&list);
+        return 1;
+    }
+    for (size_t i = 0; i < list.count; i++) {
+        struct phase_result *pr = &res[i];
+        pr->p = &list.items[i];
+        if (resolve(c, pr->p, &pr->start, &pr->end) < 0) {
+            sts = 2;
+            goto out;
+        }
+        if (!(pr->end > pr->start)) {
+            fprintf(stderr, "%s: phase \"%s\" ends before it starts\n", pp_progname, pr->p->label);
+            sts = 2;
+            goto out;
+        }
+        if (pp_window_check(c, &pr->start, &pr->end, false) != 0) {
+            fprintf(stderr, "%s: phase \"%s\" is outside the archive\n", pp_progname, pr->p->label);
+            sts = 1;
+            goto out;
+        }
+        if ((sts = pp_window_energy(c, m, pr->start, pr->end, top > 0, &pr->r)) != 0) {
+            fprintf(stderr, "%s: phase \"%s\": no energy (see above)\n", pp_progname, pr->p->label);
+            goto out;
+        }
+        pr->ok = true;
+        /* boundaries inside one sample: the energy there is interpolated */
+        pr->short_warning = pr->r.samples < 2 ||
+                            (pr->r.interval > 0 && pr->end - pr->start < pr->r.interval);
+        sum += system_joules(&pr->r);
+        spans[i].a = pr->start;
+        spans[i].b = pr->end;
+        if (pr->start < span_a)
+            span_a = pr->start;
+        if (pr->end > span_b)
+            span_b = pr->end;
+    }
+    /* the whole span, and the gaps no phase covers */
+    if ((sts = pp_window_energy(c, m, span_a, span_b, false, &span_r)) != 0)
+        goto out;
+    qsort(spans, list.count, sizeof(*spans), cmp_span);
+    {
+        double covered_to = spans[0].b;
+        for (size_t i = 1; i < list.count; i++) {
+            if (spans[i].a > covered_to + 1e-6) {
+                if (pp_window_energy(c, m, covered_to, spans[i].a, false, &gap_r) == 0) {
+                    gap_j += system_joules(&gap_r);
+                    gap_s += spans[i].a - covered_to;
+                    ngaps++;
+                }
+                pp_window_result_free(&gap_r);
+            }
+            if (spans[i].b > covered_to)
+                covered_to = spans[i].b;
+        }
+    }
+
+    if (json) {
+        printf("{");
+        json_key(stdout, "archive");
+        json_string(stdout, c->source);
+        printf(",\"phases\":[");
+        for (size_t i = 0; i < list.count; i++) {
+            struct phase_result *pr = &res[i];
+            double j = system_joules(&pr->r), d = pr->end - pr->start;
+            bool first = true;
+            pp_format_time(pr->start, a, sizeof(a));
+            pp_format_time(pr->end, b, sizeof(b));
+            printf("%s{", i ? "," : "");
+            json_key(stdout, "label");
+            json_string(stdout, pr->p->label);
+            printf(",");
+            json_key(stdout, "start");
+            json_string(stdout, a);
+            printf(",");
+            json_key(stdout, "end");
+            json_string(stdout, b);
+            printf(",\"start_epoch\":");
+            json_number(stdout, pr->start);
+            printf(",\"end_epoch\":");
+            json_number(stdout, pr->end);
+            printf(",\"duration_s\":");
+            json_number(stdout, d);
+            printf(",\"joules\":");
+            json_number(stdout, j);
+            printf(",\"wh\":");
+            json_number(stdout, j / 3600);
+            printf(",\"mean_w\":");
+            json_number(stdout, d > 0 ? j / d : NAN);
+            printf(",\"samples\":%ld,\"interpolated\":%s,\"overlaps\":[", pr->r.samples,
+                   pr->short_warning ? "true" : "false");
+            for (size_t k = 0; k < list.count; k++)
+                if (k != i && res[k].start < pr->end && pr->start < res[k].end) {
+                    if (!first)
+                        printf(",");
+                    json_string(stdout, res[k].p->label);
+                    first = false;
+                }
+            printf("]");
+            if (top > 0) {
+                printf(",\"top\":");
+                report_top_json(stdout, c, m, &pr->r.w, top);
+            }
+            printf("}");
+        }
+        pp_format_time(span_a, a, sizeof(a));
+        pp_format_time(span_b, b, sizeof(b));
+        printf("],\"total\":{\"phases_joules\":");
+        json_number(stdout, sum);
+        printf(",\"span\":{");
+        json_key(stdout, "start");
+        json_string(stdout, a);
+        printf(",");
+        json_key(stdout, "end");
+        json_string(stdout, b);
+        printf(",\"duration_s\":");
+        json_number(stdout, span_b - span_a);
+        printf(",\"joules\":");
+        json_number(stdout, system_joules(&span_r));
+        printf("},\"uncovered_joules\":");
+        json_number(stdout, gap_j);
+        printf(",\"uncovered_s\":");
+        json_number(stdout, gap_s);
+        printf(",\"gaps\":%zu,\"overlapping_pairs\":", ngaps);
+        for (size_t i = 0; i < list.count; i++)
+            for (size_t k = i + 1; k < list.count; k++)
+                noverlaps += res[k].start < res[i].end && res[i].start < res[k].end;
+        printf("%zu}}\n", noverlaps);
+    } else {
+        printf("archive %s (host %s); source %s\n\n", c->source, c->hostname,
+               span_r.sources[0] ? span_r.sources : "(unknown)");
+        printf("%-20s %-26s %10s %12s %10s %8s\n", "phase", "start", "seconds", "energy J", "mean W", "samples");
+        for (size_t i = 0; i < list.count; i++) {
+            struct phase_result *pr = &res[i];
+            double j = system_joules(&pr->r), d = pr->end - pr->start;
+            pp_format_time(pr->start, a, sizeof(a));
+            printf("%-20s %-26.26s %10.3f %12.3f %10.3f %8ld\n", pr->p->label, a, d, j,
+                   d > 0 ? j / d : NAN, pr->r.samples);
+            if (pr->short_warning)
+                printf("%20s   warning: shorter than the sampling (%ld samples inside): its energy is "
+                       "interpolated between samples\n", "", pr->r.samples);
+            for (size_t k = 0; k < list.count; k++)
+                if (k != i && res[k].start < pr->end && pr->start < res[k].end) {
+                    double o = fmin(pr->end, res[k].end) - fmax(pr->start, res[k].start);
+                    printf("%20s   overlaps \"%s\" for %.3f s\n", "", res[k].p->label, o);
+                    noverlaps++;
+                }
+            if (top > 0)
+                report_top_text(stdout, c, m, &pr->r.w, top, "                       ");
+        }
+        noverlaps /= 2;
+        printf("\ntotal of the phases   %12.3f J%s\n", sum,
+               noverlaps ? "  (overlapping phases are counted in each)" : "");
+        printf("span                  %12.3f J over %.3f s (first start to last end)\n",
+               system_joules(&span_r), span_b - span_a);
+        printf("between phases        %12.3f J over %.3f s in %zu gap%s no phase covers\n",
+               gap_j, gap_s, ngaps, ngaps == 1 ? "" : "s");
+    }
+    pp_window_result_free(&span_r);
+out:
+    for (size_t i = 0; i < list.count; i++)
+        if (res[i].ok)
+            pp_window_result_free(&res[i].r);
+    free(res);
+    free(spans);
+    phaselist_free(&list);
+    return sts;
+}

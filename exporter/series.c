@@ -1,0 +1,104 @@
+#include "pmpower.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *metric;
+    const char *prefix;
+} series_table[S_COUNT] = {
+    [S_SYSTEM]       = { "power.system.energy", "system" },
+    [S_RAPL]         = { "power.rapl.energy", "rapl" },
+    [S_METER]        = { "power.meter.energy", "meter" },
+    [S_METER_TOTAL]  = { "power.meter.total.energy", "meters" },
+    [S_VM]           = { "power.vm.energy", "vm" },
+    [S_SOC]          = { "power.soc.energy", "soc" },
+    [S_BATTERY]      = { "power.battery.energy", "battery" },
+    [S_MODEL]        = { "power.model.energy", "model" },
+    [S_PROC]         = { "power.proc.energy", "proc" },
+    [S_CGROUP]       = { "power.cgroup.energy", "cgroup" },
+    [S_UNATTRIBUTED] = { "power.proc.unattributed.energy", "unattributed" },
+    [S_SOURCE]       = { "power.system.source", "source" },
+    [S_SAMPLES]      = { "power.control.samples", "samples" },
+    [S_INTERVAL]     = { "power.control.interval", "interval" },
+};
+
+void
+pp_series_init(struct pp_metric m[S_COUNT])
+{
+    memset(m, 0, S_COUNT * sizeof(*m));
+    for (int i = 0; i < S_COUNT; i++)
+        m[i].name = series_table[i].metric;
+}
+
+const char *
+pp_series_prefix(int series)
+{
+    return series >= 0 && series < S_COUNT ? series_table[series].prefix : "?";
+}
+
+void
+pp_series_label(struct pp_ctx *c, const struct pp_metric *m, int series, int inst,
+                char *buf, size_t size)
+{
+    if (m[series].desc.indom == PM_INDOM_NULL || inst == PP_IN_NULL)
+        snprintf(buf, size, "%s", pp_series_prefix(series));
+    else
+        snprintf(buf, size, "%s:%s", pp_series_prefix(series),
+                 pp_inst_name(c, m[series].desc.indom, inst));
+}
+
+const char *
+pp_proc_command(const char *inst_name)
+{
+    const char *p = inst_name;
+
+    while (isdigit((unsigned char)*p))
+        p++;
+    while (*p == ' ')
+        p++;
+    return *p ? p : inst_name;
+}
+
+static int
+cmp_rows(const void *a, const void *b)
+{
+    const struct pp_top_row *x = a, *y = b;
+
+    return x->energy < y->energy ? 1 : x->energy > y->energy ? -1 : (x->inst - y->inst);
+}
+
+size_t
+pp_top_rows(const struct window *w, int series, struct pp_top_row *rows, size_t k)
+{
+    const struct window_entry **all;
+    struct pp_top_row *tmp;
+    size_t n, m = 0;
+
+    if (k == 0 || w->count == 0)
+        return 0;
+    all = malloc(w->count * sizeof(*all));
+    tmp = malloc(w->count * sizeof(*tmp));
+    if (!all || !tmp) {
+        free(all);
+        free(tmp);
+        return 0;
+    }
+    n = window_entries(w, all, w->count);
+    for (size_t i = 0; i < n; i++)
+        if (all[i]->series == series) {
+            tmp[m].series = series;
+            tmp[m].inst = all[i]->inst;
+            tmp[m].energy = all[i]->energy;
+            m++;
+        }
+    qsort(tmp, m, sizeof(*tmp), cmp_rows);
+    if (m > k)
+        m = k;
+    memcpy(rows, tmp, m * sizeof(*rows));
+    free(all);
+    free(tmp);
+    return m;
+}

@@ -1,0 +1,60 @@
+/*
+ * battery.h: laptop batteries through ROOT/sys/class/power_supply.
+ *
+ * Every supply of type Battery (but peripherals, scope Device) is one
+ * instance, named as the kernel names it. Its discharge power comes from
+ * the first of these the battery offers:
+ *
+ *   power_now                        (µW)
+ *   current_now * voltage_now        (µA * µV)
+ *   the rate of change of energy_now (µWh)
+ *   the rate of change of charge_now (µAh) times voltage_now (µV)
+ *
+ * A voltage is never assumed: a charge-only battery without voltage_now has
+ * no power and the source's reason says so. Rates are taken between two
+ * changes of the level, since firmware refreshes it every few seconds to a
+ * minute and a rate over one sampling interval would be mostly zeros and
+ * spikes.
+ *
+ * Power is the discharge power: 0 while charging, full or on AC. The energy
+ * drawn while discharging is integrated into a counter (trapezoid), and the
+ * sum of those counters is offered as the power.system candidate "battery"
+ * only while the host runs on its batteries alone.
+ */
+#ifndef POWER_BATTERY_H
+#define POWER_BATTERY_H
+
+#include "source.h"
+
+extern const struct source_ops battery_source;
+
+struct battery_info {
+    const char *name;          /* the kernel's name: "BAT0", "macsmc-battery" */
+    int         inst;          /* stable instance id, see battery_instance_id() */
+    bool        present;       /* directory there (and present != 0) in the latest sample */
+    const char *status;        /* the kernel's status, "Unknown" when it has none, "Removed" */
+    const char *method;        /* what the power came from: "power_now", ..., "none" */
+    bool        has_direction; /* discharging below is a judgement, not a guess */
+    bool        discharging;
+    bool        has_power;
+    double      power_w;       /* discharge power, 0 while not discharging */
+    bool        has_energy;
+    double      energy_j;      /* counter of energy drawn while discharging */
+    bool        has_energy_now;
+    double      energy_now_j;  /* energy left */
+    bool        has_capacity;
+    double      capacity_pct;
+};
+
+/* Batteries ever seen, present or not; the index is stable while the agent runs. */
+size_t battery_count(void *state);
+bool   battery_get(void *state, size_t index, struct battery_info *info);
+
+/* The instance id a name gets when no other battery holds it: "BATn" is n
+ * (n < 1000, written without leading zeros), anything else is 1000 plus an
+ * FNV-1a hash of the name modulo 1000000. On a clash the source takes the
+ * next free id, so ids depend only on names, not on the order of discovery,
+ * unless two hashes collide. */
+int battery_instance_id(const char *name);
+
+#endif

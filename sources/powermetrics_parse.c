@@ -1,0 +1,498 @@
+/*
+ * powermetrics_parse.c: powermetrics's plist stream into energy samples.
+ * No I/O, no threads, no PCP: the source (powermetrics.c) and the tests
+ * feed it bytes.
+ */
+#include "powermetrics.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <plist/plist.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PLIST_END "</plist>"
+#define PLIST_END_LEN (sizeof(PLIST_END) - 1)
+#define MAX_NESTING 256
+
+static const char *const component_names[SOC_NCOMPONENTS] = {
+    "cpu", "gpu", "ane", "dram", "combined"
+};
+
+const char *
+soc_component_name(unsigned component)
+{
+    return component < SOC_NCOMPONENTS ? component_names[component] : NULL;
+}
+
+const char *
+pm_problem_name(enum pm_problem problem)
+{
+    switch (problem) {
+    case PM_OK: return "ok";
+    case PM_TRUNCATED: return "truncated document";
+    case PM_DUPLICATE_KEY: return "duplicate key";
+    case PM_MISSING_FIELD: return "missing field";
+    case PM_MALFORMED: return "malformed document";
+    case PM_CHILD_EXIT: return "child exited";
+    case PM_SPAWN_FAILED: return "cannot start command";
+    case PM_NPROBLEMS: break;
+    }
+    return "unknown";
+}
+
+static enum pm_problem
+problem(enum pm_problem kind, char *detail, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static enum pm_problem
+problem(enum pm_problem kind, char *detail, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (detail && size) {
+        va_start(ap, fmt);
+        vsnprintf(detail, size, fmt, ap);
+        va_end(ap);
+    }
+    return kind;
+}
+
+static bool
+starts(const char *p, const char *end, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return (size_t)(end - p) >= n && memcmp(p, prefix, n) == 0;
+}
+
+static const char *
+find(const char *p, const char *end, const char *needle)
+{
+    return memmem(p, (size_t)(end - p), needle, strlen(needle));
+}
+
+/* The keys the parser reads, by the dict they live in ("" is the top). */
+static const struct {
+    const char *dict;
+    const char *key;
+} read_keys[] = {
+    { "", "elapsed_ns" }, { "", "processor" }, { "", "gpu" },
+    { "processor", "cpu_energy" }, { "processor", "gpu_energy" }, { "processor", "ane_energy" },
+    { "processor", "dram_energy" }, { "processor", "package_energy" },
+    { "gpu", "gpu_energy" },
+};
+#define NREAD_KEYS (sizeof(read_keys) / sizeof(read_keys[0]))
+
+struct frame {
+    const char *name;       /* the key this dict is the value of; NULL for the top */
+    size_t      namelen;
+    const char *last_key;   /* the latest key seen in this dict, to name a child dict */
+    size_t      last_len;
+    uint32_t    seen;       /* bit i: read_keys[i] seen in this dict */
+};
+
+static bool
+same(const char *a, size_t alen, const char *b)
+{
+    return alen == strlen(b) && memcmp(a, b, alen) == 0;
+}
+
+/*
+ * libplist keeps the last of two equal keys in a dict without a word, so a
+ * document naming cpu_energy twice would give one of two numbers with no
+ * sign of the doubt. Look for repeats of the keys we read before libplist
+ * does. Only those: powermetrics itself repeats some keys it does not
+ * matter to us (gpu.idle_ns, in every sample of the fixtures, with equal
+ * values). A light walk of the tags that knows dicts, keys, comments,
+ * CDATA and processing instructions, and nothing else of XML.
+ */
+static enum pm_problem
+check_duplicate_keys(const char *text, size_t len, char *detail, size_t detail_size)
+{
+    const char *p = text, *end = text + len;
+    struct frame frames[MAX_NESTING];
+    size_t depth = 0;
+
+    while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+        const char *close, *name = p + 1;
+        size_t namelen = 0;
+
+        if (starts(p, end, "<!--") || starts(p, end, "<![CDATA[") || starts(p, end, "<?")) {
+            const char *term = p[1] == '?' ? "?>" : p[2] == '-' ? "-->" : "]]>";
+            if ((close = find(p + 2, end, term)) == NULL)
+                return problem(PM_MALFORMED, detail, detail_size, "unterminated comment or CDATA");
+            p = close + strlen(term);
+            continue;
+        }
+        if ((close = memchr(p, '>', (size_t)(end - p))) == NULL)
+            return problem(PM_MALFORMED, detail, detail_size, "unterminated tag");
+        if (name < close && *name == '/')
+            namelen++;
+        while (name + namelen < close && isalnum((unsigned char)name[namelen]))
+            namelen++;
+        bool empty_element = close[-1] == '/';
+        if (same(name, namelen, "dict") && !empty_element) {
+            struct frame *f = &frames[depth];
+            if (depth == MAX_NESTING)
+                return problem(PM_MALFORMED, detail, detail_size, "dicts nested deeper than %d", MAX_NESTING);
+            memset(f, 0, sizeof(*f));
+            if (depth > 0) {
+                f->name = frames[depth - 1].last_key;
+                f->namelen = frames[depth - 1].last_len;
+            }
+            depth++;
+        } else if (same(name, namelen, "/dict")) {
+            if (depth == 0)
+                return problem(PM_MALFORMED, detail, detail_size, "</dict> without <dict>");
+            depth--;
+        } else if (same(name, namelen, "key") && depth > 0) {
+            struct frame *f = &frames[depth - 1];
+            const char *key = close + 1, *key_end = empty_element ? key : find(key, end, "</key>");
+            if (!key_end)
+                return problem(PM_MALFORMED, detail, detail_size, "unterminated <key>");
+            f->last_key = key;
+            f->last_len = (size_t)(key_end - key);
+            for (size_t i = 0; i < NREAD_KEYS && depth <= 2; i++) {
+                bool in_dict = depth == 1 ? read_keys[i].dict[0] == '\0'
+                                          : f->name && same(f->name, f->namelen, read_keys[i].dict);
+                if (!in_dict || !same(key, f->last_len, read_keys[i].key))
+                    continue;
+                if (f->seen & (1u << i))
+                    return problem(PM_DUPLICATE_KEY, detail, detail_size,
+                                   "key \"%s\" appears twice in %s", read_keys[i].key,
+                                   depth == 1 ? "the top-level dict" : read_keys[i].dict);
+                f->seen |= 1u << i;
+            }
+            if (!empty_element)
+                close = key_end + strlen("</key>") - 1;
+        }
+        p = close + 1;
+    }
+    return PM_OK;
+}
+
+/* A non-negative finite number from an integer or real node. libplist 2.2
+ * hands a negative <integer> back as a huge unsigned one. */
+static enum pm_problem
+get_number(plist_t node, const char *what, double *value, char *detail, size_t detail_size)
+{
+    plist_type type = plist_get_node_type(node);
+
+    if (type == PLIST_UINT) {
+        uint64_t v = 0;
+        plist_get_uint_val(node, &v);
+        if (v > (uint64_t)INT64_MAX)
+            return problem(PM_MALFORMED, detail, detail_size, "%s is negative", what);
+        *value = (double)v;
+        return PM_OK;
+    }
+    if (type == PLIST_REAL) {
+        double v = 0;
+        plist_get_real_val(node, &v);
+        if (!isfinite(v) || v < 0)
+            return problem(PM_MALFORMED, detail, detail_size, "%s is %g", what, v);
+        *value = v;
+        return PM_OK;
+    }
+    return problem(PM_MALFORMED, detail, detail_size, "%s is not a number (plist type %d)", what, (int)type);
+}
+
+static enum pm_problem
+read_document(plist_t root, struct pm_sample *out, char *detail, size_t detail_size)
+{
+    static const struct { const char *key; int component; } processor_keys[] = {
+        { "cpu_energy", SOC_CPU },
+        { "gpu_energy", SOC_GPU },
+        { "ane_energy", SOC_ANE },
+        { "dram_energy", SOC_DRAM },
+        { "package_energy", -1 },
+    };
+    plist_t node, processor, gpu;
+    double elapsed, package = 0, v;
+    bool has_package = false;
+    enum pm_problem sts;
+
+    if (plist_get_node_type(root) != PLIST_DICT)
+        return problem(PM_MALFORMED, detail, detail_size, "the document is not a dict");
+    if ((node = plist_dict_get_item(root, "elapsed_ns")) == NULL)
+        return problem(PM_MISSING_FIELD, detail, detail_size, "no elapsed_ns");
+    if ((sts = get_number(node, "elapsed_ns", &elapsed, detail, detail_size)) != PM_OK)
+        return sts;
+    if (!(elapsed >= 1))
+        return problem(PM_MALFORMED, detail, detail_size, "elapsed_ns is 0");
+    out->elapsed_ns = (uint64_t)elapsed;
+    if ((processor = plist_dict_get_item(root, "processor")) == NULL ||
+        plist_get_node_type(processor) != PLIST_DICT)
+        return problem(PM_MISSING_FIELD, detail, detail_size, "no processor dict");
+    for (size_t i = 0; i < sizeof(processor_keys) / sizeof(processor_keys[0]); i++) {
+        char what[64];
+        if ((node = plist_dict_get_item(processor, processor_keys[i].key)) == NULL)
+            continue;
+        snprintf(what, sizeof(what), "processor.%s", processor_keys[i].key);
+        if ((sts = get_number(node, what, &v, detail, detail_size)) != PM_OK)
+            return sts;
+        if (processor_keys[i].component < 0) {
+            package = v;
+            has_package = true;
+        } else {
+            out->has[processor_keys[i].component] = true;
+            out->energy_mj[processor_keys[i].component] = v;
+        }
+    }
+    /* The gpu dict has its own gpu_energy, which on an M2 Ultra differs
+     * from processor.gpu_energy; the processor one is what gpu_power and
+     * combined_power are made from, so it wins when both are there. */
+    if (!out->has[SOC_GPU] && (gpu = plist_dict_get_item(root, "gpu")) != NULL &&
+        plist_get_node_type(gpu) == PLIST_DICT &&
+        (node = plist_dict_get_item(gpu, "gpu_energy")) != NULL) {
+        if ((sts = get_number(node, "gpu.gpu_energy", &v, detail, detail_size)) != PM_OK)
+            return sts;
+        out->has[SOC_GPU] = true;
+        out->energy_mj[SOC_GPU] = v;
+    }
+    if (!out->has[SOC_CPU] && !out->has[SOC_GPU] && !out->has[SOC_ANE] && !has_package)
+        return problem(PM_MISSING_FIELD, detail, detail_size,
+                       "no cpu_energy, gpu_energy, ane_energy or package_energy in processor "
+                       "(run powermetrics with --samplers cpu_power,gpu_power,ane_power)");
+    out->has[SOC_COMBINED] = true;
+    if (!out->has[SOC_CPU] && !out->has[SOC_GPU] && !out->has[SOC_ANE])
+        out->energy_mj[SOC_COMBINED] = package;
+    for (int c = SOC_CPU; c <= SOC_DRAM; c++)
+        if (out->has[c])
+            out->energy_mj[SOC_COMBINED] += out->energy_mj[c];
+    return PM_OK;
+}
+
+static bool
+is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\0';
+}
+
+enum pm_problem
+pm_parse_document(const char *text, size_t len, struct pm_sample *out,
+                  char *detail, size_t detail_size)
+{
+    plist_t root = NULL;
+    enum pm_problem sts;
+
+    memset(out, 0, sizeof(*out));
+    if (detail && detail_size)
+        detail[0] = '\0';
+    while (len > 0 && is_blank(text[len - 1]))
+        len--;
+    while (len > 0 && is_blank(text[0])) {
+        text++;
+        len--;
+    }
+    if (len < PLIST_END_LEN || memcmp(text + len - PLIST_END_LEN, PLIST_END, PLIST_END_LEN) != 0)
+        return problem(PM_TRUNCATED, detail, detail_size,
+                       "document of %zu bytes ends without </plist>", len);
+    if (len > UINT32_MAX)
+        return problem(PM_MALFORMED, detail, detail_size, "document of %zu bytes", len);
+    if ((sts = check_duplicate_keys(text, len, detail, detail_size)) != PM_OK)
+        return sts;
+    plist_from_xml(text, (uint32_t)len, &root);
+    if (!root)
+        return problem(PM_MALFORMED, detail, detail_size,
+                       "libplist cannot read the %zu-byte document as an XML property list", len);
+    sts = read_document(root, out, detail, detail_size);
+    plist_free(root);
+    return sts;
+}
+
+/* ---- the stream ---- */
+
+struct pm_stream {
+    char  *buf;
+    size_t len, cap, max;
+    bool   skipping;     /* inside a document already reported oversized */
+};
+
+struct pm_stream *
+pm_stream_new(size_t max_document)
+{
+    struct pm_stream *s = calloc(1, sizeof(*s));
+
+    if (s)
+        s->max = max_document > 2 * PLIST_END_LEN ? max_document : 2 * PLIST_END_LEN;
+    return s;
+}
+
+void
+pm_stream_free(struct pm_stream *s)
+{
+    if (s)
+        free(s->buf);
+    free(s);
+}
+
+static void
+emit(struct pm_stream *s, size_t end, pm_document_fn fn, void *arg)
+{
+    struct pm_sample sample;
+    char detail[256];
+    enum pm_problem sts;
+    size_t i;
+
+    if (s->skipping) {          /* the tail of an oversized document: already counted */
+        s->skipping = false;
+        return;
+    }
+    for (i = 0; i < end && is_blank(s->buf[i]); i++)
+        ;
+    if (i == end)
+        return;                 /* the NUL after a document we already took at </plist> */
+    sts = pm_parse_document(s->buf, end, &sample, detail, sizeof(detail));
+    fn(arg, sts, sts == PM_OK ? &sample : NULL, detail);
+}
+
+/* Take every complete document out of the buffer. scan_from skips bytes
+ * already searched, less the length of a </plist> a read may have split. */
+static void
+take_documents(struct pm_stream *s, size_t scan_from, pm_document_fn fn, void *arg)
+{
+    for (;;) {
+        const char *base = s->buf + scan_from;
+        size_t n = s->len - scan_from, end, consumed;
+        const char *nul = memchr(base, '\0', n);
+        const char *tag = memmem(base, n, PLIST_END, PLIST_END_LEN);
+
+        if (tag && (!nul || tag < nul)) {
+            end = (size_t)(tag - s->buf) + PLIST_END_LEN;
+            consumed = end;
+        } else if (nul) {
+            end = (size_t)(nul - s->buf);
+            consumed = end + 1;
+        } else
+            return;
+        emit(s, end, fn, arg);
+        memmove(s->buf, s->buf + consumed, s->len - consumed);
+        s->len -= consumed;
+        scan_from = 0;
+    }
+}
+
+void
+pm_stream_feed(struct pm_stream *s, const char *data, size_t len, pm_document_fn fn, void *arg)
+{
+    while (len > 0) {
+        size_t scan_from = s->len > PLIST_END_LEN ? s->len - (PLIST_END_LEN - 1) : 0;
+        size_t take = s->max - s->len < len ? s->max - s->len : len;
+
+        if (s->len + take > s->cap) {
+            size_t cap = s->cap ? s->cap : 64 * 1024;
+            char *grown;
+            while (cap < s->len + take)
+                cap *= 2;
+            if (cap > s->max)
+                cap = s->max;
+            if ((grown = realloc(s->buf, cap)) == NULL) {
+                fn(arg, PM_MALFORMED, NULL, "out of memory buffering a document");
+                s->len = 0;
+                s->skipping = true;
+                return;
+            }
+            s->buf = grown;
+            s->cap = cap;
+        }
+        memcpy(s->buf + s->len, data, take);
+        s->len += take;
+        data += take;
+        len -= take;
+        take_documents(s, scan_from, fn, arg);
+        if (s->len == s->max) {
+            /* full and still no end: drop it, keeping enough to see a split </plist> */
+            if (!s->skipping) {
+                char detail[128];
+                snprintf(detail, sizeof(detail), "document larger than %zu bytes", s->max);
+                fn(arg, PM_MALFORMED, NULL, detail);
+            }
+            s->skipping = true;
+            memmove(s->buf, s->buf + s->len - (PLIST_END_LEN - 1), PLIST_END_LEN - 1);
+            s->len = PLIST_END_LEN - 1;
+        }
+    }
+}
+
+void
+pm_stream_end(struct pm_stream *s, pm_document_fn fn, void *arg)
+{
+    size_t i;
+
+    for (i = 0; i < s->len && is_blank(s->buf[i]); i++)
+        ;
+    if (i < s->len && !s->skipping) {
+        char detail[128];
+        snprintf(detail, sizeof(detail), "output ended inside a document (%zu bytes without </plist>)",
+                 s->len - i);
+        fn(arg, PM_TRUNCATED, NULL, detail);
+    }
+    s->len = 0;
+    s->skipping = false;
+}
+
+/* ---- the command line ---- */
+
+void
+pm_argv_free(char **argv)
+{
+    if (!argv)
+        return;
+    for (char **a = argv; *a; a++)
+        free(*a);
+    free(argv);
+}
+
+char **
+pm_split_command(const char *command, size_t extra, size_t *argc)
+{
+    size_t n = 0, len = strlen(command);
+    char **argv = calloc(len / 2 + 2 + extra, sizeof(*argv));   /* a word needs a byte and a blank */
+    char *word = malloc(len + 1);
+    const char *p = command;
+
+    if (!argv || !word)
+        goto fail;
+    for (;;) {
+        size_t w = 0;
+        bool any = false;
+
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            break;
+        while (*p && *p != ' ' && *p != '\t') {
+            if (*p == '\'' || *p == '"') {
+                char q = *p++;
+                const char *close = strchr(p, q);
+                if (!close)
+                    goto fail;
+                memcpy(word + w, p, (size_t)(close - p));
+                w += (size_t)(close - p);
+                p = close + 1;
+            } else
+                word[w++] = *p++;
+            any = true;
+        }
+        if (!any)
+            continue;
+        word[w] = '\0';
+        if ((argv[n] = strdup(word)) == NULL)
+            goto fail;
+        n++;
+    }
+    free(word);
+    if (n == 0) {
+        free(argv);
+        return NULL;
+    }
+    *argc = n;
+    return argv;
+fail:
+    free(word);
+    pm_argv_free(argv);
+    return NULL;
+}

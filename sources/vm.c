@@ -1,0 +1,513 @@
+#include "vm.h"
+#include "config.h"
+#include "counter.h"
+#include "sysfs.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#define VM_DEFAULT_PATHS "/var/lib/libvirt/scaphandre/*/intel-rapl:0/energy_uj"
+/* A bound on memory if a glob matches far more than VMs: the rest are counted, not followed. */
+#define VM_MAX 4096
+
+struct vm_entry {
+    char    *name;
+    char    *path;              /* absolute, root prefix included */
+    bool     seen;              /* matched by the latest scan */
+    bool     has_power;
+    bool     rebase;            /* it vanished: the next reading starts a new baseline */
+    bool     told_bad_text;
+    bool     told_unreadable;
+    bool     told_reset;
+    struct wrap_counter counter;   /* range 0: a backward step is a reset, never a wrap */
+    double   power_w;
+    double   last_s;            /* time of the latest good reading */
+    uint64_t read_errors;
+};
+
+struct vm_state {
+    struct source_env env;
+    bool              enabled;
+    char            **patterns;   /* absolute globs, root prefix and escaping applied */
+    size_t            npatterns;
+    char             *patterns_text;   /* as configured, for messages */
+    /* Entries are allocated one by one so the names handed to the agent
+     * stay put when the table grows. */
+    struct vm_entry **vms;
+    size_t            nvms, capacity;
+    size_t            root_len;
+    uint64_t          errors;      /* not tied to one VM: glob failures, too many VMs */
+    bool              told_too_many;
+    char              why[512];
+    enum source_state state;
+};
+
+bool
+vm_label_from_path(const char *path, char *label, size_t size)
+{
+    char dir[PATH_MAX], *slash, *comp;
+    const char *p;
+
+    /* the component right after a "scaphandre" directory, as the exporter lays them out */
+    for (p = path; (p = strstr(p, "scaphandre/")) != NULL; p++) {
+        const char *start = p + strlen("scaphandre/"), *end = strchr(start, '/');
+        if ((p == path || p[-1] == '/') && end && end > start) {
+            if ((size_t)(end - start) >= size)
+                return false;
+            memcpy(label, start, (size_t)(end - start));
+            label[end - start] = '\0';
+            return true;
+        }
+    }
+    /* else the parent directory, skipping the powercap-style "intel-rapl:N" level */
+    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+        return false;
+    while ((slash = strrchr(dir, '/')) != NULL) {
+        *slash = '\0';                          /* drop the last component */
+        comp = strrchr(dir, '/');
+        comp = comp ? comp + 1 : dir;
+        if (*comp && strncmp(comp, "intel-rapl", 10) != 0)
+            return snprintf(label, size, "%s", comp) < (int)size;
+    }
+    return false;
+}
+
+/* The root is a literal prefix: keep its characters out of the glob. */
+static char *
+glob_prefix(const char *root, const char *pattern)
+{
+    size_t n = strlen(root), m = strlen(pattern);
+    char *out = malloc(2 * n + m + 1), *o = out;
+
+    if (!out)
+        return NULL;
+    for (const char *r = root; *r; r++) {
+        if (strchr("*?[\\", *r))
+            *o++ = '\\';
+        *o++ = *r;
+    }
+    memcpy(o, pattern, m + 1);
+    return out;
+}
+
+static bool
+patterns_valid(const char *text)
+{
+    char *copy = strdup(text), *save = NULL, *tok;
+    size_t n = 0;
+    bool ok = copy != NULL;
+
+    for (tok = copy ? strtok_r(copy, " \t,", &save) : NULL; tok; tok = strtok_r(NULL, " \t,", &save)) {
+        ok = ok && tok[0] == '/';
+        n++;
+    }
+    free(copy);
+    return ok && n > 0;
+}
+
+static void
+parse_patterns(struct vm_state *st, const char *text)
+{
+    char *copy, *save = NULL, *tok;
+
+    if (!patterns_valid(text)) {
+        config_bad_value(st->env.config, "vm", "paths",
+                         "absolute globs such as " VM_DEFAULT_PATHS);
+        text = VM_DEFAULT_PATHS;
+    }
+    st->patterns_text = strdup(text);
+    if ((copy = strdup(text)) == NULL || !st->patterns_text) {
+        free(copy);
+        return;
+    }
+    for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+        char **grown, *pattern;
+        if ((pattern = glob_prefix(st->env.root, tok)) == NULL)
+            break;
+        if ((grown = realloc(st->patterns, (st->npatterns + 1) * sizeof(*grown))) == NULL) {
+            free(pattern);
+            break;
+        }
+        st->patterns = grown;
+        st->patterns[st->npatterns++] = pattern;
+    }
+    free(copy);
+}
+
+static void *
+vm_open(const struct source_env *env)
+{
+    struct vm_state *st = calloc(1, sizeof(*st));
+
+    if (!st)
+        return NULL;
+    st->env = *env;
+    st->root_len = strlen(env->root);
+    st->enabled = config_bool(env->config, "vm", "enabled", true);
+    parse_patterns(st, config_string(env->config, "vm", "paths", VM_DEFAULT_PATHS));
+    if (!st->enabled) {
+        st->state = SOURCE_DISABLED;
+        snprintf(st->why, sizeof(st->why), "disabled in the config ([vm] enabled = no)");
+    } else if (st->npatterns == 0) {
+        st->state = SOURCE_FAILED;
+        snprintf(st->why, sizeof(st->why), "out of memory reading [vm] paths");
+    } else {
+        st->state = SOURCE_ABSENT;
+        snprintf(st->why, sizeof(st->why), "not sampled yet");
+    }
+    return st;
+}
+
+static struct vm_entry *
+vm_by_name(struct vm_state *st, const char *name)
+{
+    for (size_t i = 0; i < st->nvms; i++)
+        if (strcmp(st->vms[i]->name, name) == 0)
+            return st->vms[i];
+    return NULL;
+}
+
+static struct vm_entry *
+vm_add(struct vm_state *st, const char *name, const char *path)
+{
+    struct vm_entry *vm;
+
+    if (st->nvms >= VM_MAX) {
+        st->errors++;
+        if (!st->told_too_many) {
+            st->told_too_many = true;
+            st->env.log(LOG_WARNING, "vm: more than %d files match [vm] paths (%s); "
+                        "%s and later ones are not followed: narrow the globs",
+                        VM_MAX, st->patterns_text, path);
+        }
+        return NULL;
+    }
+    if (st->nvms == st->capacity) {
+        size_t cap = st->capacity ? 2 * st->capacity : 16;
+        struct vm_entry **grown = realloc(st->vms, cap * sizeof(*grown));
+        if (!grown)
+            return NULL;
+        st->vms = grown;
+        st->capacity = cap;
+    }
+    if ((vm = calloc(1, sizeof(*vm))) == NULL)
+        return NULL;
+    vm->name = strdup(name);
+    vm->path = strdup(path);
+    if (!vm->name || !vm->path) {
+        free(vm->name);
+        free(vm->path);
+        free(vm);
+        return NULL;
+    }
+    st->vms[st->nvms++] = vm;
+    return vm;
+}
+
+static struct vm_entry *
+vm_by_path(struct vm_state *st, const char *path)
+{
+    for (size_t i = 0; i < st->nvms; i++)
+        if (strcmp(st->vms[i]->path, path) == 0)
+            return st->vms[i];
+    return NULL;
+}
+
+/* A file not matched before belongs to the instance of its label, so a VM
+ * keeps its instance when it comes back, even under another matched path.
+ * Two files with one label in the same scan (overlapping globs) are kept
+ * apart by naming the second by its path. */
+static struct vm_entry *
+vm_for_new_path(struct vm_state *st, const char *path)
+{
+    const char *rel = path + st->root_len, *name;
+    char label[256];
+    struct vm_entry *vm;
+
+    if (!vm_label_from_path(rel, label, sizeof(label)))
+        snprintf(label, sizeof(label), "%.255s", rel);
+    name = label;
+    if ((vm = vm_by_name(st, label)) != NULL && vm->seen)
+        vm = vm_by_name(st, name = rel);
+    if (!vm)
+        return vm_add(st, name, path);
+    if (vm->seen)
+        return NULL;
+    char *moved = strdup(path);
+    if (!moved)
+        return NULL;
+    free(vm->path);
+    vm->path = moved;
+    vm->rebase = true;       /* another file: its count is not comparable with the old one */
+    return vm;
+}
+
+static void
+read_vm(struct vm_state *st, struct vm_entry *vm, double now_s)
+{
+    char text[64];
+    uint64_t raw, delta;
+    int sts;
+
+    vm->has_power = false;
+    if ((sts = sysfs_read_text(vm->path, text, sizeof(text))) < 0) {
+        if (sts == -ENOENT) {         /* gone between the glob and the read */
+            vm->seen = false;
+            vm->rebase = true;
+            return;
+        }
+        vm->read_errors++;
+        if (!vm->told_unreadable) {
+            vm->told_unreadable = true;
+            st->env.log(LOG_WARNING, "vm: cannot read %s: %s%s", vm->path, strerror(-sts),
+                        sts == -EACCES ? " (run the agent as root: pmcd starts it as user pcp)" : "");
+        }
+        return;
+    }
+    vm->told_unreadable = false;
+    /* The exporter truncates the file and then writes it, so a read can
+     * land in between and see nothing; that is a retry, never a zero. */
+    if (!parse_u64_text(text, &raw)) {
+        vm->read_errors++;
+        if (!vm->told_bad_text) {
+            vm->told_bad_text = true;
+            st->env.log(LOG_INFO, "vm: %s holds \"%s\", not a counter (caught mid-rewrite?); "
+                        "read again next sample (further ones are only counted)", vm->path, text);
+        }
+        return;
+    }
+    if (vm->rebase && vm->counter.primed) {
+        vm->counter.last_raw = raw;     /* away for a while: nothing is known of the gap */
+        vm->rebase = false;
+        vm->last_s = now_s;
+        return;
+    }
+    vm->rebase = false;
+    bool was_primed = vm->counter.primed;
+    uint64_t resets = vm->counter.resets;
+    delta = wrap_counter_update(&vm->counter, raw);
+    if (vm->counter.resets != resets && !vm->told_reset) {
+        vm->told_reset = true;
+        st->env.log(LOG_INFO, "vm: %s went backwards (a restarted exporter or VM?): "
+                    "counted as a reset, the energy counter continues", vm->name);
+    }
+    if (was_primed && now_s > vm->last_s) {
+        vm->power_w = (double)delta / 1e6 / (now_s - vm->last_s);
+        vm->has_power = true;
+    }
+    vm->last_s = now_s;
+}
+
+struct match {
+    char  *path;
+    size_t order;      /* position in glob order: earlier globs win a shared label */
+};
+
+static int
+by_path(const void *a, const void *b)
+{
+    const struct match *x = a, *y = b;
+    int c = strcmp(x->path, y->path);
+
+    return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static int
+by_order(const void *a, const void *b)
+{
+    const struct match *x = a, *y = b;
+
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* Every file the globs match now, in the globs' order, each once (globs may overlap). */
+static size_t
+expand_patterns(struct vm_state *st, struct match **out)
+{
+    struct match *m = NULL;
+    size_t n = 0, kept = 0;
+
+    for (size_t p = 0; p < st->npatterns; p++) {
+        glob_t g;
+        int sts = glob(st->patterns[p], 0, NULL, &g);
+
+        if (sts == GLOB_NOSPACE)
+            st->errors++;
+        if (sts == 0) {
+            struct match *grown = realloc(m, (n + g.gl_pathc) * sizeof(*grown));
+            if (grown) {
+                m = grown;
+                for (size_t i = 0; i < g.gl_pathc; i++) {
+                    if (strncmp(g.gl_pathv[i], st->env.root, st->root_len) != 0 ||
+                        (m[n].path = strdup(g.gl_pathv[i])) == NULL)
+                        continue;
+                    m[n].order = n;
+                    n++;
+                }
+            }
+        }
+        if (sts != GLOB_NOMATCH)
+            globfree(&g);
+    }
+    if (n > 1)
+        qsort(m, n, sizeof(*m), by_path);
+    for (size_t i = 0; i < n; i++) {
+        if (kept > 0 && strcmp(m[kept - 1].path, m[i].path) == 0)
+            free(m[i].path);
+        else
+            m[kept++] = m[i];
+    }
+    if (kept > 1)
+        qsort(m, kept, sizeof(*m), by_order);
+    *out = m;
+    return kept;
+}
+
+static void
+scan(struct vm_state *st, double now_s)
+{
+    struct match *paths;
+    size_t n = expand_patterns(st, &paths);
+    struct vm_entry *vm;
+
+    for (size_t i = 0; i < st->nvms; i++)
+        st->vms[i]->seen = false;
+    /* known files first, so a new file cannot take a label whose file is still there */
+    for (size_t i = 0; i < n; i++) {
+        if ((vm = vm_by_path(st, paths[i].path)) != NULL) {
+            vm->seen = true;
+            free(paths[i].path);
+            paths[i].path = NULL;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (paths[i].path && (vm = vm_for_new_path(st, paths[i].path)) != NULL)
+            vm->seen = true;
+        free(paths[i].path);
+    }
+    free(paths);
+    for (size_t i = 0; i < st->nvms; i++) {
+        vm = st->vms[i];
+        if (vm->seen)
+            read_vm(st, vm, now_s);
+        else {
+            vm->has_power = false;
+            vm->rebase = true;
+        }
+    }
+}
+
+static void
+vm_sample(void *state, const struct sample_time *now)
+{
+    struct vm_state *st = state;
+    size_t present = 0;
+
+    if (!st->enabled || st->npatterns == 0)
+        return;
+    scan(st, now->mono_s);
+    for (size_t i = 0; i < st->nvms; i++)
+        present += st->vms[i]->seen;
+    if (present > 0) {
+        st->state = SOURCE_ACTIVE;
+        st->why[0] = '\0';
+    } else {
+        st->state = SOURCE_ABSENT;
+        snprintf(st->why, sizeof(st->why), "no file matches %s%s%s "
+                 "(is scaphandre qemu running, and the agent allowed to read its files?)",
+                 st->patterns_text, st->env.root[0] ? " under " : "", st->env.root);
+    }
+}
+
+static void
+vm_close(void *state)
+{
+    struct vm_state *st = state;
+
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->nvms; i++) {
+        free(st->vms[i]->name);
+        free(st->vms[i]->path);
+        free(st->vms[i]);
+    }
+    for (size_t p = 0; p < st->npatterns; p++)
+        free(st->patterns[p]);
+    free(st->patterns);
+    free(st->patterns_text);
+    free(st->vms);
+    free(st);
+}
+
+static enum source_state
+vm_state(void *state, const char **why)
+{
+    struct vm_state *st = state;
+
+    *why = st->why;
+    return st->state;
+}
+
+static uint64_t
+vm_errors(void *state)
+{
+    struct vm_state *st = state;
+    uint64_t total = st->errors;
+
+    for (size_t i = 0; i < st->nvms; i++)
+        total += st->vms[i]->read_errors + st->vms[i]->counter.resets;
+    return total;
+}
+
+static bool
+vm_system_energy(void *state, const char *candidate, double *energy_j)
+{
+    /* a VM's energy is already inside the host's: never a host total */
+    (void)state;
+    (void)candidate;
+    (void)energy_j;
+    return false;
+}
+
+size_t
+vm_count(void *state)
+{
+    return ((struct vm_state *)state)->nvms;
+}
+
+bool
+vm_get(void *state, size_t index, struct vm_info *info)
+{
+    struct vm_state *st = state;
+    const struct vm_entry *vm;
+
+    if (index >= st->nvms)
+        return false;
+    vm = st->vms[index];
+    info->name = vm->name;
+    info->path = vm->path;
+    info->id = (unsigned)index;
+    info->present = vm->seen;
+    info->has_energy = vm->counter.primed;
+    info->has_power = vm->seen && vm->has_power;
+    info->energy_j = (double)vm->counter.extended / 1e6;
+    info->power_w = vm->power_w;
+    info->resets = vm->counter.resets;
+    info->read_errors = vm->read_errors;
+    return true;
+}
+
+const struct source_ops vm_source = {
+    .name = "vm",
+    .open = vm_open,
+    .sample = vm_sample,
+    .close = vm_close,
+    .state = vm_state,
+    .errors = vm_errors,
+    .system_energy = vm_system_energy,
+};

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Batteries through a private pmcd: instance names and ids, discharge power,
+# the energy counter, power.system from the battery only off AC, charging, a
+# battery removed and back, the energy_now rate where power_now is missing,
+# bad input, help text and units; then the real snapshots from PCP's QA.
+. "$(dirname "$0")/../lib/common.sh"
+
+ROOT=$WORK/root
+PS=$ROOT/sys/class/power_supply
+mkdir -p "$ROOT/proc"
+cp /proc/stat "$ROOT/proc/stat"
+
+# put FILE TEXT: replace a file whole, so the agent never reads half of it
+put() {
+    mkdir -p "$(dirname "$1")"
+    printf '%s\n' "$2" > "$1.tmp" && mv "$1.tmp" "$1"
+}
+
+put "$PS/AC/type" Mains
+put "$PS/AC/online" 0
+put "$PS/BAT0/type" Battery
+put "$PS/BAT0/status" Discharging
+put "$PS/BAT0/power_now" 15000000
+put "$PS/BAT0/energy_now" 40000000
+put "$PS/BAT0/capacity" 75
+# BAT1 has no power_now: its energy_now falls at 10 W (2777.8 uWh/s),
+# refreshed every 0.5 s as firmware would, from the clock so timing slips
+# do not change the mean
+put "$PS/BAT1/type" Battery
+put "$PS/BAT1/status" Discharging
+put "$PS/BAT1/energy_now" 20000000
+put "$PS/BAT1/capacity" 50
+( t0=$(date +%s.%N)
+  while :; do
+      e=$(awk -v t0="$t0" -v t="$(date +%s.%N)" 'BEGIN { printf "%d", 20000000 - (t - t0) * 10 / 3.6e-3 }')
+      [ -d "$PS/BAT1" ] && put "$PS/BAT1/energy_now" "$e"
+      sleep 0.5
+  done ) &
+DRAIN=$!
+trap 'kill $DRAIN 2>/dev/null; advance_stop; pmcd_stop' EXIT
+
+pmcd_start -r "$ROOT" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
+wait_samples 3
+
+out=$(pminfo $PMH -f power.battery.status)
+check 'echo "$out" | grep -q "inst \[0 or \"BAT0\"\] value \"Discharging\""' "BAT0 is instance 0, status Discharging" "$out"
+check 'echo "$out" | grep -q "inst \[1 or \"BAT1\"\]"' "BAT1 is instance 1"
+near "$(value power.battery.power BAT0)" 15 1e-9 "BAT0 power from power_now: 15 W"
+check '[ "$(value power.battery.method BAT0)" = power_now ]' "BAT0 method power_now"
+check '[ "$(value power.battery.discharging BAT0)" = 1 ]' "BAT0 judged discharging"
+near "$(value power.battery.energy_now BAT0)" 144000 1e-9 "BAT0 has 40 Wh = 144000 J left"
+near "$(value power.battery.capacity BAT0)" 75 0 "BAT0 capacity 75 %"
+check '[ "$(value power.battery.method BAT1)" = "energy_now rate" ]' "BAT1 without power_now: the energy_now rate" \
+    "$(value power.battery.method BAT1)"
+
+# the rate needs two refreshes of energy_now
+for _ in $(seq 40); do [ -n "$(value power.battery.power BAT1)" ] && break; sleep 0.1; done
+wait_samples 10
+near "$(value power.battery.power BAT1)" 10 0.35 "BAT1 power from its energy_now rate: about 10 W"
+check '[ "$(value power.system.source)" = battery ]' "on batteries alone power.system comes from them" \
+    "$(value power.system.source)"
+e1=$(value power.battery.energy BAT0); s1=$(value power.control.samples)
+wait_samples 10
+e2=$(value power.battery.energy BAT0); s2=$(value power.control.samples)
+near "$(awk -v a="$e1" -v b="$e2" -v n=$((s2 - s1)) 'BEGIN { print (b - a) / (n * 0.2) }')" 15 0.1 \
+    "BAT0 energy counter rises at 15 W"
+rates=$(pmval $PMH -f 3 -t 1 -s 4 power.system.energy 2>&1 | awk '/^[ 0-9.]+$/ { print $1 }' | tail -3)
+bad=$(echo "$rates" | awk '$1 < 20 || $1 > 30' | wc -l)
+check '[ -n "$rates" ] && [ "$bad" -eq 0 ]' "pmval rate of power.system.energy is the batteries' 15 + 10 W" \
+    "rates: $(echo $rates)"
+
+# plugged in: BAT0 charges, the counter stands still, power.system falls through
+put "$PS/AC/online" 1
+put "$PS/BAT0/status" Charging
+put "$PS/BAT0/power_now" 30000000
+wait_samples 3
+near "$(value power.battery.power BAT0)" 0 0 "charging: BAT0 discharge power is 0 W"
+check '[ "$(value power.battery.status BAT0)" = Charging ] && [ "$(value power.battery.discharging BAT0)" = 0 ]' \
+    "status Charging, not discharging"
+e1=$(value power.battery.energy BAT0); wait_samples 3; e2=$(value power.battery.energy BAT0)
+check '[ "$e1" = "$e2" ]' "nothing is counted while charging" "$e1 -> $e2"
+check '[ "$(value power.system.source)" = model ]' "on AC power.system falls through to the next source" \
+    "$(value power.system.source)"
+check 'value power.source.reason battery | grep -q "on AC power"' "the battery's reason says why" \
+    "$(value power.source.reason battery)"
+
+put "$PS/AC/online" 0
+put "$PS/BAT0/status" Discharging
+put "$PS/BAT0/power_now" 15000000
+# BAT1's rate starts afresh after a plug or unplug: two more refreshes
+for _ in $(seq 40); do [ "$(value power.system.source)" = battery ] && break; sleep 0.1; done
+check '[ "$(value power.system.source)" = battery ]' "unplugged again: back to the battery once BAT1's rate is known"
+
+# BAT1 pulled out while sampled: its instance stays with no values
+mv "$PS/BAT1" "$ROOT/BAT1.away"
+wait_samples 3
+check '[ "$(pmprobe $PMH power.battery.power | awk "{print \$2}")" = 1 ]' "only BAT0 has a power now" \
+    "$(pmprobe $PMH power.battery.power)"
+check '[ "$(pmprobe $PMH power.battery.capacity | awk "{print \$2}")" = 1 ]' "and only BAT0 a capacity"
+check 'pmprobe $PMH -I power.battery.status | grep -q "\"BAT1\""' "BAT1 is still an instance"
+check '[ "$(value power.battery.status BAT1)" = Removed ]' "its status says Removed" "$(value power.battery.status BAT1)"
+check 'value power.source.reason battery | grep -q "BAT1 removed"' "the reason says BAT1 removed" \
+    "$(value power.source.reason battery)"
+check '[ "$(value power.source.state battery)" = active ]' "the source stays active on BAT0"
+check '[ "$(value power.system.source)" = battery ]' "BAT0 alone still carries the host"
+check 'grep -q "BAT1 removed" "$WORK/log/power.log"' "the agent log says so"
+mv "$ROOT/BAT1.away" "$PS/BAT1"
+wait_samples 3
+check '[ -n "$(value power.battery.capacity BAT1)" ]' "BAT1 is back with values"
+check 'grep -q "BAT1 is back" "$WORK/log/power.log"' "and the log says it is back"
+
+# bad input: counted, logged, no value rather than a zero
+errors0=$(value power.source.errors battery)
+put "$PS/BAT0/power_now" "15 watts"
+wait_samples 3
+check '[ -z "$(value power.battery.power BAT0)" ]' "a malformed power_now gives no value"
+check '[ "$(value power.source.errors battery)" -gt "$errors0" ]' "and is counted in power.source.errors" \
+    "$errors0 -> $(value power.source.errors battery)"
+check 'grep -q "BAT0/{power_now} unreadable or malformed" "$WORK/log/power.log"' "and logged with the file"
+put "$PS/BAT0/power_now" 15000000
+wait_samples 2
+near "$(value power.battery.power BAT0)" 15 1e-9 "good again: 15 W"
+
+help=$(pminfo $PMH -T power.battery.power)
+check 'echo "$help" | grep -q "A voltage is never assumed"' "help text served for power.battery.power"
+check 'pminfo $PMH -T power.battery.energy power.battery.energy_now power.battery.capacity power.battery.status power.battery.discharging power.battery.method | grep -c "^Help:" | grep -q "^6$"' \
+    "every battery metric has help"
+check 'pminfo $PMH -T $DOMAIN.4 2>/dev/null | grep -q "BATn" || chkhelp -n "$TOP/pmda/root" -i -H "$BUILD/help" | grep -q "BATn\" is n"' \
+    "the battery indom has help, saying how ids are chosen"
+check 'pminfo $PMH -l power.battery.energy | grep -q "\"units\":\"joules\""' "energy carries units=joules"
+check 'pminfo $PMH -l power.battery.energy_now | grep -q "\"units\":\"joules\""' "energy_now carries units=joules"
+check 'pminfo $PMH -l power.battery.power | grep -q "\"units\":\"watts\""' "power carries units=watts"
+check 'pminfo $PMH -d power.battery.energy | grep -q "Semantics: counter"' "energy is a counter"
+pminfo $PMH -f power.battery | sed 's/^/# /'
+kill $DRAIN 2>/dev/null; wait $DRAIN 2>/dev/null
+pmcd_stop
+sanitizer_check
+
+# the real snapshots: no status file, no AC supply, trailing NULs
+FIX=${POWER_FIXTURES:-$TOP/../shared/fixtures}
+for snap in Thinkpad_L480_bat_busy Thinkpad_T460s_2_batteries apple_silicon_macbook; do
+    rm -rf "$WORK/snap" && mkdir -p "$WORK/snap" && tar -C "$WORK/snap" -xzf "$FIX/sysfs/$snap.tgz"
+    mkdir -p "$WORK/snap/$snap/proc" && cp /proc/stat "$WORK/snap/$snap/proc/stat"
+    pmcd_start -r "$WORK/snap/$snap" -t 0.2 || not_ok "agent over $snap"
+    wait_samples 2
+    out=$(pminfo $PMH -f power.battery.power power.battery.energy_now power.battery.status)
+    case $snap in
+    Thinkpad_L480_bat_busy)
+        check 'echo "$out" | grep -q "inst \[0 or \"BAT0\"\] value 26.439$"' "$snap: BAT0 26.439 W" "$out"
+        check 'echo "$out" | grep -q "inst \[0 or \"BAT0\"\] value 124956$"' "$snap: 34.71 Wh left"
+        check 'echo "$out" | grep -q "value \"Unknown\""' "$snap: no status file reads Unknown"
+        check '[ "$(value power.system.source)" = battery ]' "$snap: on battery, power.system from it" \
+            "$(value power.system.source)" ;;
+    Thinkpad_T460s_2_batteries)
+        check 'echo "$out" | grep -q "inst \[0 or \"BAT0\"\] value 1.576$"' "$snap: BAT0 1.576 W" "$out"
+        check 'echo "$out" | grep -q "inst \[1 or \"BAT1\"\] value 0$"' "$snap: BAT1 idle at 0 W"
+        check '[ "$(value power.system.source)" = battery ]' "$snap: one discharging, one idle: battery" ;;
+    apple_silicon_macbook)
+        check 'echo "$out" | grep -q "or \"macsmc-battery\"\] value 4.077$"' "$snap: macsmc-battery 4.077 W from a negative power_now" "$out"
+        check '[ -z "$(value power.battery.energy_now macsmc-battery)" ]' "$snap: no energy left without voltage_now" ;;
+    esac
+    pmcd_stop
+done
+sanitizer_check
+finish

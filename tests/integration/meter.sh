@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# WattsUp meters through a private pmcd, against emulated meters on
+# pseudo-terminals (build/tests/wattsup_emu): the start-up handshake, steady
+# records and their energy, garbage counted in errors, records split across
+# reads, 16-field firmware, the sum as power.system, a stalled meter, and a
+# meter unplugged and plugged back on a new pty.
+#
+# libserialport 0.1.1 refuses a pty, so the agent (only the agent, not
+# pmcd) runs with the sp_pty_shim LD_PRELOADed, libasan first.
+. "$(dirname "$0")/../lib/common.sh"
+
+EMU=$BUILD/tests/wattsup_emu
+ROOT=$WORK/root
+CONF=$WORK/power.conf
+EMU_PIDS=()
+
+stop_emus() {
+    local p
+    for p in "${EMU_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${EMU_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    EMU_PIDS=()
+}
+trap 'stop_emus; pmcd_stop' EXIT
+
+if [ ! -x "$EMU" ]; then
+    not_ok "emulator built ($EMU missing: make build/tests/wattsup_emu)"
+    finish; exit 1
+fi
+cc -shared -fPIC -DSP_PTY_SHIM_SO -o "$WORK/sp_pty_shim.so" "$TOP/tests/helpers/sp_pty_shim.c" -ldl ||
+    { not_ok "pty shim built"; finish; exit 1; }
+ASAN_LIB=$(ldd "$BUILD/san/pmdapower" | awk '/libasan/ { print $3; exit }')
+cat > "$WORK/agent.sh" <<EOF
+#!/bin/sh
+LD_PRELOAD="$ASAN_LIB $WORK/sp_pty_shim.so" exec "$BUILD/san/pmdapower" "\$@"
+EOF
+chmod +x "$WORK/agent.sh"
+AGENT=$WORK/agent.sh
+
+# one emulator per scenario, each behind a symlink the config names
+start_emu() {   # NAME ARGS...
+    local name=$1
+    shift
+    "$EMU" -l "$WORK/tty-$name" "$@" >"$WORK/emu-$name.out" 2>"$WORK/emu-$name.log" &
+    EMU_PIDS+=($!)
+    eval "EMU_$name=$!"
+}
+start_emu steady  -w 100   -v 120.0 -a 0.833 -p 100
+start_emu split   -w 55.5  -m split
+start_emu garbage -w 20    -m garbage
+start_emu fw16    -w 30    -v 230.2 -a 0.131 -p 99 -m fw16
+start_emu unplug  -w 40
+start_emu stall   -w 10
+for _ in $(seq 50); do
+    n=$(ls "$WORK"/tty-* 2>/dev/null | wc -l)
+    [ "$n" -eq 6 ] && break
+    sleep 0.1
+done
+check '[ "$n" -eq 6 ]' "six emulated meters on ptys" "$n"
+
+{
+    echo "# the [meter NAME] sections, in instance order"
+    for m in steady split garbage fw16 unplug stall; do
+        printf '[meter %s]\ndevice = %s\n' "$m" "$WORK/tty-$m"
+    done
+    printf '[meter spare]\ndevice = /dev/ttyUSB7\nbaud = 19200\nenabled = no\n'
+} > "$CONF"
+mkdir -p "$ROOT/proc"
+cp /proc/stat "$ROOT/proc/stat"
+
+pmcd_start -r "$ROOT" -c "$CONF" || { not_ok "private pmcd with the agent started"; finish; exit 1; }
+
+# all_connected: every enabled meter answered the handshake
+all_connected() {
+    [ "$(pminfo $PMH -f power.meter.connected | grep -c 'value 1$')" -eq 6 ]
+}
+for _ in $(seq 100); do all_connected && break; sleep 0.1; done
+out=$(pminfo $PMH -f power.meter.connected)
+check 'all_connected' "every meter connected after the handshake" "$out"
+check 'echo "$out" | grep -q "inst \[0 or \"steady\"\] value 1"' "instance 0 is the first section" "$out"
+check 'echo "$out" | grep -q "inst \[5 or \"stall\"\] value 1"' "instance 5 is the sixth"
+check 'echo "$out" | grep -q "inst \[6 or \"spare\"\] value 0"' "a disabled meter keeps its instance, not connected"
+
+log=$WORK/emu-steady.log
+check 'grep -q "got #L,R,0;" "$log" && grep -q "got #H,R,0;" "$log"' "handshake: logging stopped, header asked for" "$(cat "$log")"
+check 'grep -q "got #C,W,18,1,1,1,0,0,0,0,0,0,0,0,0,0,1,0,0,0,0;" "$log"' "handshake: W, V, A and PF chosen of 18 fields"
+check 'grep -q "got #L,W,3,E,,1;" "$log"' "handshake: external logging every 1 s"
+check 'grep -q "got #C,W,16,1,1,1,0,0,0,0,0,0,0,0,0,0,1,0,0;" "$WORK/emu-fw16.log"' \
+    "16-field firmware: fields chosen of 16, as its header says" "$(cat "$WORK/emu-fw16.log")"
+check '! grep -q "wrong field count" "$WORK"/emu-*.log' "no meter told a wrong field count"
+
+# records flowing: wait for 8 from each (the garbage meter's junk comes before 2, 4 and 6)
+for _ in $(seq 150); do
+    low=$(pminfo $PMH -f power.meter.samples | awk '/inst \[[0-5] / { if ($NF < 8) n++ } END { print n + 0 }')
+    [ "$low" -eq 0 ] && break
+    sleep 0.1
+done
+pminfo $PMH -f power.meter.samples power.meter.errors | sed 's/^/# /'
+check '[ "$low" -eq 0 ]' "8 records from every meter" "$(pminfo $PMH -f power.meter.samples)"
+near "$(value power.meter.power steady)" 100 1e-9 "steady: power 100 W"
+near "$(value power.meter.voltage steady)" 120 1e-9 "steady: voltage 120 V"
+near "$(value power.meter.current steady)" 0.833 1e-9 "steady: current 0.833 A"
+near "$(value power.meter.power_factor steady)" 1 1e-9 "steady: power factor 1"
+check '[ "$(value power.meter.errors steady)" = 0 ]' "steady: no errors"
+near "$(value power.meter.power split)" 55.5 1e-9 "split: records in three pieces read whole: 55.5 W"
+check '[ "$(value power.meter.errors split)" = 0 ]' "split: no errors" "$(value power.meter.errors split)"
+near "$(value power.meter.power garbage)" 20 1e-9 "garbage: power unharmed: 20 W"
+check '[ "$(value power.meter.errors garbage)" = 3 ]' \
+    "garbage: a garbage run, a cut record and a malformed one are 3 errors" "$(value power.meter.errors garbage)"
+near "$(value power.meter.power fw16)" 30 1e-9 "fw16: 16-field firmware: 30 W"
+near "$(value power.meter.voltage fw16)" 230.2 1e-9 "fw16: voltage 230.2 V"
+near "$(value power.meter.power_factor fw16)" 0.99 1e-9 "fw16: power factor 0.99"
+check '[ "$(value power.meter.errors fw16)" = 0 ]' "fw16: no errors"
+check 'grep -q "garbage: bytes outside any record" "$WORK/log/power.log"' "the first bad input is logged" \
+    "$(grep garbage "$WORK/log/power.log")"
+check '[ "$(grep -c "meter garbage: .*skipped" "$WORK/log/power.log")" = 1 ]' \
+    "and only the first, per connection" "$(grep "meter garbage" "$WORK/log/power.log")"
+
+# energy: a snapshot is (agent samples, energy) from one agent sample; the
+# timer ticks every 1 s, so watts = joules per tick
+snap() {   # LABEL -> "ticks energy"
+    local a b e
+    for _ in $(seq 20); do
+        a=$(value power.control.samples); e=$(value power.meter.energy "$1"); b=$(value power.control.samples)
+        [ "$a" = "$b" ] && [ -n "$e" ] && { echo "$a $e"; return; }
+    done
+}
+read -r s1 e1 <<<"$(snap steady)"
+sleep 6
+read -r s2 e2 <<<"$(snap steady)"
+per_tick=$(awk -v a="$e1" -v b="$e2" -v n1="$s1" -v n2="$s2" 'BEGIN { if (n2 > n1) printf "%.6f", (b - a) / (n2 - n1) }')
+echo "# steady: ticks $s1 -> $s2, $e1 -> $e2 J"
+near "$per_tick" 100 0.01 "steady: energy within 1% of 100 W x time"
+s_rec=$(value power.meter.samples steady)
+check '[ "$s_rec" -ge 12 ]' "steady: a record a second" "$s_rec"
+
+wait_samples 2
+check '[ "$(value power.system.source)" = meter ]' "every meter live: power.system comes from the meters" \
+    "$(value power.system.source)"
+near "$(value power.meter.total.power)" 255.5 1e-9 "total power is the sum of the six: 255.5 W"
+check '[ -n "$(value power.meter.total.energy)" ]' "total energy has a value"
+# the meters' counters are read between records, so the host's power is
+# steady tick after tick, not 0 / 2x as records fall either side of a tick
+worst=0 seen=""
+for _ in $(seq 6); do
+    wait_samples 1
+    p=$(value power.system.power)
+    seen="$seen $p"
+    worst=$(awk -v p="$p" -v w="$worst" 'BEGIN { d = (p - 255.5) / 255.5; if (d < 0) d = -d; print (p == "" ? 1 : (d > w ? d : w)) }')
+done
+check 'awk -v w="$worst" "BEGIN { exit !(w < 0.01) }"' "power.system.power is the meters' sum at every tick, within 1%" "$seen"
+check '[ "$(value power.source.state meter)" = active ]' "source meter active" "$(pminfo $PMH -f power.source.state)"
+
+# a stalled meter: silent but still connected
+kill -USR1 "$EMU_stall"
+for _ in $(seq 80); do [ -z "$(value power.meter.power stall)" ] && break; sleep 0.1; done
+check '[ -z "$(value power.meter.power stall)" ]' "stalled: power has no value" "$(value power.meter.power stall)"
+check '[ -z "$(value power.meter.energy stall)" ]' "stalled: energy has no value"
+check '[ "$(value power.meter.connected stall)" = 1 ]' "stalled: still connected"
+reason=$(value power.source.reason meter)
+check 'echo "$reason" | grep -q "stall: stalled: no record for"' "stalled: power.source.reason says so" "$reason"
+check '[ -z "$(value power.meter.total.power)" ]' "stalled: no total while a meter is stalled"
+wait_samples 2
+check '[ "$(value power.system.source)" != meter ]' "stalled: power.system falls through to the next source" \
+    "$(value power.system.source)"
+near "$(value power.meter.power steady)" 100 1e-9 "stalled: the other meters go on"
+wait_samples 3
+kill -USR2 "$EMU_stall"
+for _ in $(seq 60); do [ -n "$(value power.meter.power stall)" ] && break; sleep 0.1; done
+near "$(value power.meter.power stall)" 10 1e-9 "stall over: power 10 W again"
+check '[ "$(grep -c "meter stall: stalled" "$WORK/log/power.log")" = 1 ]' "the stall was logged once" \
+    "$(grep "meter stall" "$WORK/log/power.log")"
+
+# unplugged: the device vanishes, then comes back on a new pty; meanwhile
+# the fw16 meter loses mains power and comes back with logging off
+read -r _ e_before <<<"$(snap unplug)"
+kill -PWR "$EMU_fw16"
+kill -HUP "$EMU_unplug"
+for _ in $(seq 50); do [ "$(value power.meter.connected unplug)" = 0 ] && break; sleep 0.1; done
+check '[ "$(value power.meter.connected unplug)" = 0 ]' "unplugged: connected 0" "$(value power.meter.connected unplug)"
+check '[ -z "$(value power.meter.power unplug)" ]' "unplugged: power has no value"
+wait_samples 2
+reason=$(value power.source.reason meter)
+check 'echo "$reason" | grep -q "unplug: "' "unplugged: power.source.reason names it" "$reason"
+check '[ "$(value power.system.source)" != meter ]' "unplugged: power.system falls through" \
+    "$(value power.system.source)"
+check '[ "$(value power.meter.errors unplug)" -ge 1 ]' "unplugged: the lost connection is counted"
+sleep 2
+kill -USR2 "$EMU_unplug"
+for _ in $(seq 400); do
+    [ "$(value power.meter.connected unplug)" = 1 ] && [ -n "$(value power.meter.power unplug)" ] && break
+    sleep 0.1
+done
+check '[ "$(value power.meter.connected unplug)" = 1 ]' "replugged: connected 1 again" "$(value power.meter.connected unplug)"
+near "$(value power.meter.power unplug)" 40 1e-9 "replugged: power 40 W"
+check '[ "$(grep -c "got #H,R,0;" "$WORK/emu-unplug.log")" -ge 2 ]' "replugged: the handshake was redone" \
+    "$(cat "$WORK/emu-unplug.log")"
+read -r _ e_after <<<"$(snap unplug)"
+check 'awk -v a="$e_before" -v b="$e_after" "BEGIN { exit !(b >= a && b - a < 40 * 3) }"' \
+    "replugged: energy went on from where it was, nothing for the outage" "$e_before -> $e_after"
+for _ in $(seq 150); do [ -n "$(value power.meter.power fw16)" ] && break; sleep 0.1; done
+near "$(value power.meter.power fw16)" 30 1e-9 "power cycled: a silent meter is asked to log again" \
+    "$(grep "fw16" "$WORK/log/power.log")"
+check '[ "$(grep -c "got #L,W,3,E,,1;" "$WORK/emu-fw16.log")" = 2 ] && grep -q "meter fw16: silent for" "$WORK/log/power.log"' \
+    "power cycled: logging restarted once, and logged" "$(cat "$WORK/emu-fw16.log")"
+check '[ "$(value power.meter.errors fw16)" = 0 ] && [ "$(value power.meter.connected fw16)" = 1 ]' \
+    "power cycled: the port stayed open, no errors"
+for _ in $(seq 50); do [ "$(value power.system.source)" = meter ] && break; sleep 0.1; done
+check '[ "$(value power.system.source)" = meter ]' "all back: power.system from the meters again" \
+    "$(value power.system.source)"
+
+# metadata
+check '[ "$(pminfo $PMH -T power.meter | grep -c "^Help:")" = 10 ]' "every meter metric has help"
+check 'pminfo $PMH -l power.meter.energy | grep -q "\"units\":\"joules\""' "energy carries units=joules"
+check 'pminfo $PMH -l power.meter.total.power | grep -q "\"units\":\"watts\""' "total power carries units=watts"
+check 'pminfo $PMH -d power.meter.energy | grep -q "Semantics: counter"' "energy is a counter"
+check 'chkhelp -n "$TOP/pmda/root" -i -H "$BUILD/help" 2>/dev/null | grep -q "\[meter LABEL\]"' "the meter indom has help"
+pminfo $PMH -f power.meter power.source.reason | sed 's/^/# /'
+
+pmcd_stop
+# a clean close stops each meter's logging before the threads end
+for _ in $(seq 30); do [ "$(grep -c "got #L,R,0;" "$WORK/emu-steady.log")" -ge 2 ] && break; sleep 0.1; done
+check '[ "$(grep -c "got #L,R,0;" "$WORK/emu-steady.log")" -ge 2 ]' \
+    "agent exit: the reader threads stopped the meters' logging" "$(cat "$WORK/emu-steady.log")"
+stop_emus
+sleep 1
+check 'grep -q "meter steady: connected on /dev/pts/" "$WORK/log/power.log"' "the log names each connection"
+grep "meter" "$WORK/log/power.log" | sed 's/^/# /'
+sanitizer_check
+finish

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Apple silicon powermetrics through a private pmcd, with stand-ins for
+# powermetrics: one that writes the real M1/M2 Ultra samples (with a
+# truncated and a duplicate-key document between them) and then stays
+# silent, one that exits after each document, and one that does not exist.
+. "$(dirname "$0")/../lib/common.sh"
+
+FIX=${POWER_FIXTURES:-$TOP/../shared/fixtures}/powermetrics
+ROOT=$WORK/root
+mkdir -p "$ROOT"
+
+# conf COMMAND: a config that runs COMMAND as powermetrics
+conf() {
+    cat > "$WORK/power.conf" <<EOF
+[powermetrics]
+enabled = yes
+interval = 0.5
+command = $1
+EOF
+}
+
+# every instance of the metric's indom, with or without a value
+instances() {
+    /usr/bin/python3 - "$PMCD_PORT" "$1" <<'EOF'
+import sys
+from pcp import pmapi
+import cpmapi
+c = pmapi.pmContext(cpmapi.PM_CONTEXT_HOST, "localhost:" + sys.argv[1])
+ids, names = c.pmGetInDom(c.pmLookupDescs(c.pmLookupName([sys.argv[2]]))[0])
+print(" ".join("%d:%s" % (i, n) for i, n in sorted(zip(ids, names))))
+EOF
+}
+
+# wait_for COND [SECONDS]: poll until the shell condition holds
+wait_for() {
+    local i
+    for i in $(seq $((${2:-10} * 10))); do
+        eval "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# 1. three real samples NUL-separated, two bad documents among them, then silence
+cat > "$WORK/fake-powermetrics" <<EOF
+#!/bin/sh
+echo "\$@" > "$WORK/args"
+echo \$\$ > "$WORK/child.pid"
+cat "$FIX/powermetrics-output-m1.xml"; printf '\\0'; sleep 0.1
+head -c 5000 "$FIX/powermetrics-output-m1-2.xml"; printf '\\0'; sleep 0.1
+sed 's|<key>cpu_power</key>|<key>cpu_energy</key><integer>7</integer><key>cpu_power</key>|' "$FIX/powermetrics-output-m1.xml"; printf '\\0'
+cat "$FIX/powermetrics-output-m1-2.xml"; printf '\\0'; sleep 0.1
+cat "$FIX/powermetrics-output-m2ultra.xml"; printf '\\0'
+exec sleep 600
+EOF
+chmod +x "$WORK/fake-powermetrics"
+conf "$WORK/fake-powermetrics --samplers cpu_power,gpu_power,ane_power -f plist"
+pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
+wait_for '[ "$(value power.soc.energy combined)" = 73.646 ]' 10
+check '[ "$(instances power.soc.energy)" = "0:cpu 1:gpu 2:ane 3:dram 4:combined" ]' "fixed SoC instances cpu gpu ane dram combined" "$(instances power.soc.energy)"
+check '[ "$(cat "$WORK/args" 2>/dev/null)" = "--samplers cpu_power,gpu_power,ane_power -f plist -i 500" ]' "the command runs with -i 500 for interval = 0.5" "args: $(cat "$WORK/args" 2>/dev/null)"
+# sums of processor.*_energy over the three good samples (m1 + m1-2 + m2ultra), mJ -> J
+near "$(value power.soc.energy cpu)" 0.998 1e-12 "cpu energy: 89 + 54 + 855 mJ = 0.998 J"
+near "$(value power.soc.energy gpu)" 72.648 1e-12 "gpu energy: 31 + 10 + 72607 mJ = 72.648 J"
+near "$(value power.soc.energy ane)" 0 1e-12 "ane energy: 0 J"
+near "$(value power.soc.energy combined)" 73.646 1e-12 "combined energy: 73.646 J"
+check '[ -z "$(value power.soc.energy dram)" ]' "no dram value from current macOS samples"
+p=$(value power.soc.power combined)
+check '[ -n "$p" ] && awk -v p="$p" "BEGIN { exit !(p > 0.05) }"' "power.soc.power has a value" "power '$p'"
+check '[ "$(value power.source.errors powermetrics)" = 2 ]' "the truncated and the duplicate-key documents are counted" "errors $(value power.source.errors powermetrics)"
+check '[ "$(value power.source.state powermetrics)" = active ]' "the source is active while the child delivers"
+check '[ "$(value power.system.source)" = powermetrics ]' "power.system comes from powermetrics when nothing better exists" "$(value power.system.source)"
+check 'pminfo $PMH -l power.soc.energy | grep -q "\"units\":\"joules\""' "power.soc.energy carries units=joules"
+check 'pminfo $PMH -l power.soc.power | grep -q "\"units\":\"watts\""' "power.soc.power carries units=watts"
+check 'pminfo $PMH -T power.soc.energy | grep -q "powermetrics"' "help text for power.soc.energy"
+check '[ "$(grep -c "truncated document" "$WORK/log/power.log")" = 1 ] && [ "$(grep -c "duplicate key" "$WORK/log/power.log")" = 1 ]' "each kind of problem is logged once" "$(grep powermetrics "$WORK/log/power.log" | sed 's/^/# /')"
+echo "# example output:"
+pminfo $PMH -f power.soc | sed 's/^/# /'
+# the child stays silent: after 3 intervals + 2 s the values go
+wait_for '[ -z "$(value power.soc.energy combined)" ]' 8
+check '[ -z "$(value power.soc.energy combined)" ]' "a silent child's readings go stale: no value"
+check '[ "$(value power.source.state powermetrics)" = failed ] && value power.source.reason powermetrics | grep -q "no sample"' "and the source says why" "$(value power.source.reason powermetrics)"
+child=$(cat "$WORK/child.pid" 2>/dev/null)
+pmcd_stop
+wait_for '! kill -0 "$child" 2>/dev/null' 5
+check '[ -n "$child" ] && ! kill -0 "$child" 2>/dev/null' "stopping the agent stops the child (pid $child)"
+sanitizer_check
+
+# 2. a child that exits after each document is started again
+cat > "$WORK/one-shot" <<EOF
+#!/bin/sh
+cat "$FIX/powermetrics-output-m1.xml"; printf '\\0'
+EOF
+chmod +x "$WORK/one-shot"
+conf "$WORK/one-shot"
+rm -f "$WORK/log/power.log"
+pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || not_ok "agent with a one-shot child"
+wait_for 'awk -v e="$(value power.soc.energy combined)" "BEGIN { exit !(e >= 0.36) }"' 10
+e=$(value power.soc.energy combined)
+check 'awk -v e="$e" "BEGIN { exit !(e >= 0.36) }"' "the child is restarted: 3 or more runs of 0.120 J" "energy '$e'"
+check 'awk -v e="$e" "BEGIN { n = e / 0.120; d = n - int(n + 0.5); exit !(d < 1e-9 && d > -1e-9) }"' "the energy is a whole number of documents" "energy '$e'"
+n=$(value power.source.errors powermetrics)
+check '[ "${n:-0}" -ge 2 ]' "each exit is counted in power.source.errors" "errors '$n'"
+check '[ "$(grep -c "child exited" "$WORK/log/power.log")" = 1 ]' "and logged once" "$(grep -c "child exited" "$WORK/log/power.log") lines"
+check '[ "$(value power.source.state powermetrics)" = active ]' "restarted promptly (1 s after a child that delivered), it stays active"
+pmcd_stop
+sanitizer_check
+
+# 3. no such command
+conf "$WORK/no-such-powermetrics"
+rm -f "$WORK/log/power.log"
+pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || not_ok "agent with a missing command"
+wait_for '[ "$(value power.source.state powermetrics)" = failed ]' 5
+check '[ "$(value power.source.state powermetrics)" = failed ] && value power.source.reason powermetrics | grep -q "no-such-powermetrics"' "a missing command fails and the reason names it" "$(value power.source.reason powermetrics)"
+check '[ "$(pmprobe $PMH power.soc.energy | awk "{print \$2}")" = 0 ]' "no SoC values" "$(pmprobe $PMH power.soc.energy)"
+check 'grep -q "cannot start command" "$WORK/log/power.log"' "the log says the command cannot start"
+pmcd_stop
+sanitizer_check
+finish

@@ -1,0 +1,107 @@
+# pmpower.sh: helpers for the pmpower and ecosystem tests; source after common.sh.
+#   fake_rapl ROOT WATTS   a RAPL zone package-0 under ROOT whose energy_uj
+#                          advances at the watts in $WORK/watts (change it to
+#                          change the power); each change is logged to
+#                          $WORK/watts.log as "EPOCH_US WATTS" by the writer
+#   energy_between A B     joules the fake zone used between epoch seconds A and B
+#   pmlogger_start CFG SECS  a private pmlogger into $WORK/arch; pmlogger_wait
+#   PMPOWER                the pmpower binary (the sanitized one when built)
+# the sanitized build when there is a current one: its reports land in
+# $WORK/log/asan.* (ASAN_OPTIONS from pmcd_start), which sanitizer_check fails on
+PMPOWER=${PMPOWER:-$BUILD/pmpower}
+if [ -x "$BUILD/san/pmpower" ] && ! [ "$BUILD/pmpower" -nt "$BUILD/san/pmpower" ]; then
+    PMPOWER=$BUILD/san/pmpower
+fi
+FAKE_PID=
+LOGGER_PID=
+
+# The writer keeps the file's size fixed and writes in place (1<>, no
+# truncation): the agent keeps energy_uj open and preads it, and must never
+# see it empty. Time comes from bash's EPOCHREALTIME, so the energy is exact
+# at every write whatever the loop's jitter.
+fake_rapl() {
+    local root=$1 d
+    d=$root/sys/class/powercap/intel-rapl:0
+    mkdir -p "$d"
+    echo package-0 > "$d/name"
+    echo 262143328850 > "$d/max_energy_range_uj"
+    printf '%020d\n' 1000000 > "$d/energy_uj"
+    echo "$2" > "$WORK/watts"
+    : > "$WORK/watts.log"
+    mkfifo "$WORK/never"
+    (
+        exec 9<>"$WORK/never"
+        e=1000000 w=$2 prev=${EPOCHREALTIME/./}
+        echo "$prev $w" >> "$WORK/watts.log"
+        while :; do
+            read -r -t 0.02 -u 9 _
+            now=${EPOCHREALTIME/./}
+            e=$((e + w * (now - prev)))
+            prev=$now
+            printf '%020d\n' "$e" 1<> "$d/energy_uj"
+            read -r nw < "$WORK/watts"
+            if [ -n "$nw" ] && [ "$nw" != "$w" ]; then
+                w=$nw
+                echo "$now $w" >> "$WORK/watts.log"
+            fi
+        done
+    ) &
+    FAKE_PID=$!
+    printf '[system]\npriority = rapl:package+dram\n' > "$WORK/power.conf"
+}
+
+# set_watts W: change the fake zone's power now; waits until the writer took it
+set_watts() {
+    echo "$1" > "$WORK/watts"
+    for _ in $(seq 100); do
+        [ "$(tail -1 "$WORK/watts.log" | cut -d' ' -f2)" = "$1" ] && return 0
+        sleep 0.01
+    done
+    return 1
+}
+
+# energy_between A B: the integral of the logged watts over [A, B] (epoch seconds)
+energy_between() {
+    awk -v a="$1" -v b="$2" '
+        { t[NR] = $1 / 1e6; w[NR] = $2 }
+        END {
+            e = 0
+            for (i = 1; i <= NR; i++) {
+                s = t[i]; f = (i < NR) ? t[i + 1] : 1e18
+                if (s < a) s = a
+                if (f > b) f = b
+                if (f > s) e += w[i] * (f - s)
+            }
+            printf "%.6f\n", e
+        }' "$WORK/watts.log"
+}
+
+fake_rapl_stop() {
+    [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
+    FAKE_PID=
+}
+
+# pmlogger_start CONFIG DURATION: log into $WORK/arch for DURATION (e.g. 30sec)
+pmlogger_start() {
+    pmlogger -h "localhost:$PMCD_PORT" -c "$1" -T "$2" -l "$WORK/log/pmlogger.log" "$WORK/arch" \
+        >"$WORK/log/pmlogger.out" 2>&1 &
+    LOGGER_PID=$!
+}
+
+pmlogger_wait() {
+    [ -n "$LOGGER_PID" ] && wait "$LOGGER_PID"
+    LOGGER_PID=
+}
+
+# pmcd_start_full [AGENT ARGS...]: as pmcd_start, plus the pmcd PMDA (pmcd.*
+# metrics and names), which pmproxy needs to make a context (pmcd.hostname)
+pmcd_start_full() {
+    PMCD_PMDA=1 pmcd_start "$@"
+}
+
+pmpower_cleanup() {
+    fake_rapl_stop
+    [ -n "$LOGGER_PID" ] && kill "$LOGGER_PID" 2>/dev/null
+    pmcd_stop
+}
+trap 'pmpower_cleanup' EXIT
