@@ -76,6 +76,10 @@ attribute_update(struct attribute_state *st, double now_s, const struct system_s
     if (!st->enabled)
         return;
     if ((sts = procscan_scan(st->scan, &procs, &n)) < 0) {
+        /* the next scan's CPU deltas would span two intervals of energy:
+         * let it only re-base, so no process is charged the wrong share */
+        ledger_rebase(st->ledger);
+        st->last_s = now_s;
         st->errors++;
         if (!st->told_failure) {
             st->told_failure = true;

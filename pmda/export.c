@@ -102,9 +102,10 @@ static pmdaMetric metrictab[] = {
 struct export_context {
     struct power_agent *agent;
     pmdaIndom           indoms[NUM_INDOMS];
-    size_t              rapl_zones_listed;
     pmdaInstid         *proc_set;           /* power.proc instances: id = PID */
     size_t              proc_capacity;
+    struct cgroup_offset **cgroup_offsets;  /* owned here, one per cgroup path ever seen */
+    size_t              ncgroup_offsets;
     bool                interval_changed;
     struct phaselog     phases;
     pmdaInstid          phase_set[PHASELOG_SIZE];
@@ -136,74 +137,36 @@ rapl_instance_id(const char *sysfs_id, size_t index)
     return base + n * 100 + m + 1;
 }
 
+/*
+ * Instance domains listed from a source's own table. The sources only ever
+ * add to their tables (an instance that goes away stays, without values),
+ * so a change in length is the only change; the names live as long as the
+ * source. Each fill function gives one instance's id and name.
+ */
+typedef void (*instance_fill_fn)(void *source, size_t index, pmdaInstid *out);
+
 static void
-rebuild_rapl_indom(struct power_agent *agent)
+list_indom(unsigned serial, void *source, size_t n, instance_fill_fn fill)
 {
-    void *rapl = agent_source(agent, "rapl");
-    size_t n = rapl ? rapl_zone_count(rapl) : 0;
-    pmdaIndom *idp = &ctx.indoms[INDOM_RAPL];
-    pmdaInstid *set;
-
-    if (n == ctx.rapl_zones_listed && idp->it_set)
-        return;
-    if ((set = calloc(n ? n : 1, sizeof(*set))) == NULL)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        struct rapl_zone_info z;
-        rapl_zone(rapl, i, &z);
-        set[i].i_inst = rapl_instance_id(z.sysfs_id, i);
-        set[i].i_name = (char *)z.name;   /* zone names live as long as the source */
-    }
-    free(idp->it_set);
-    idp->it_set = set;
-    idp->it_numinst = (int)n;
-    ctx.rapl_zones_listed = n;
-}
-
-static bool
-rapl_index_of(struct power_agent *agent, unsigned inst, size_t *index)
-{
-    const pmdaIndom *idp = &ctx.indoms[INDOM_RAPL];
-
-    (void)agent;
-    for (int i = 0; i < idp->it_numinst; i++) {
-        if ((unsigned)idp->it_set[i].i_inst == inst) {
-            *index = (size_t)i;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Batteries are only ever added, in the source's order; ids come from
- * battery_instance_id(), stable across restarts. */
-static void
-rebuild_battery_indom(struct power_agent *agent)
-{
-    void *battery = agent_source(agent, "battery");
-    size_t n = battery ? battery_count(battery) : 0;
-    pmdaIndom *idp = &ctx.indoms[INDOM_BATTERY];
+    pmdaIndom *idp = &ctx.indoms[serial];
     pmdaInstid *set;
 
     if (idp->it_set && (size_t)idp->it_numinst == n)
         return;
     if ((set = calloc(n ? n : 1, sizeof(*set))) == NULL)
         return;
-    for (size_t i = 0; i < n; i++) {
-        struct battery_info b;
-        battery_get(battery, i, &b);
-        set[i].i_inst = b.inst;
-        set[i].i_name = (char *)b.name;   /* names live as long as the source */
-    }
+    for (size_t i = 0; i < n; i++)
+        fill(source, i, &set[i]);
     free(idp->it_set);
     idp->it_set = set;
     idp->it_numinst = (int)n;
 }
 
+/* the index in the source's table of a listed instance id */
 static bool
-battery_index_of(unsigned inst, size_t *index)
+indom_index_of(unsigned serial, unsigned inst, size_t *index)
 {
-    const pmdaIndom *idp = &ctx.indoms[INDOM_BATTERY];
+    const pmdaIndom *idp = &ctx.indoms[serial];
 
     for (int i = 0; i < idp->it_numinst; i++) {
         if ((unsigned)idp->it_set[i].i_inst == inst) {
@@ -214,29 +177,67 @@ battery_index_of(unsigned inst, size_t *index)
     return false;
 }
 
-/* VM instance ids are the order of first sight (vm.h): kept while the
- * agent runs, so no pmdaCache; the set only grows. */
 static void
-rebuild_vm_indom(struct power_agent *agent)
+fill_rapl(void *rapl, size_t i, pmdaInstid *out)
 {
-    void *vm = agent_source(agent, "vm");
-    size_t n = vm ? vm_count(vm) : 0;
-    pmdaIndom *idp = &ctx.indoms[INDOM_VM];
-    pmdaInstid *set;
+    struct rapl_zone_info z;
 
-    if (idp->it_set && (size_t)idp->it_numinst == n)
-        return;
-    if ((set = calloc(n ? n : 1, sizeof(*set))) == NULL)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        struct vm_info v;
-        vm_get(vm, i, &v);
-        set[i].i_inst = (int)v.id;
-        set[i].i_name = (char *)v.name;   /* names live as long as the source */
-    }
-    free(idp->it_set);
-    idp->it_set = set;
-    idp->it_numinst = (int)n;
+    rapl_zone(rapl, i, &z);
+    out->i_inst = rapl_instance_id(z.sysfs_id, i);
+    out->i_name = (char *)z.name;
+}
+
+/* ids from battery_instance_id(): stable across restarts */
+static void
+fill_battery(void *battery, size_t i, pmdaInstid *out)
+{
+    struct battery_info b;
+
+    battery_get(battery, i, &b);
+    out->i_inst = b.inst;
+    out->i_name = (char *)b.name;
+}
+
+/* VM ids are the order of first sight (vm.h), kept while the agent runs */
+static void
+fill_vm(void *vm, size_t i, pmdaInstid *out)
+{
+    struct vm_info v;
+
+    vm_get(vm, i, &v);
+    out->i_inst = (int)v.id;
+    out->i_name = (char *)v.name;
+}
+
+/* meters are fixed at open in config order: the id is that index */
+static void
+fill_meter(void *meter, size_t i, pmdaInstid *out)
+{
+    struct meter_info m;
+
+    meter_get(meter, i, &m);
+    out->i_inst = (int)i;
+    out->i_name = (char *)m.label;
+}
+
+static void
+fill_source(void *agent, size_t i, pmdaInstid *out)
+{
+    out->i_inst = (int)i;
+    out->i_name = (char *)((struct power_agent *)agent)->sources[i].ops->name;
+}
+
+static void
+list_source_indoms(struct power_agent *agent)
+{
+    void *rapl = agent_source(agent, "rapl"), *battery = agent_source(agent, "battery");
+    void *vm = agent_source(agent, "vm"), *meter = agent_source(agent, "meter");
+
+    list_indom(INDOM_SOURCE, agent, agent->nsources, fill_source);
+    list_indom(INDOM_RAPL, rapl, rapl ? rapl_zone_count(rapl) : 0, fill_rapl);
+    list_indom(INDOM_BATTERY, battery, battery ? battery_count(battery) : 0, fill_battery);
+    list_indom(INDOM_VM, vm, vm ? vm_count(vm) : 0, fill_vm);
+    list_indom(INDOM_METER, meter, meter ? meter_count(meter) : 0, fill_meter);
 }
 
 /* The SoC components are fixed; the ids are enum soc_component. */
@@ -247,44 +248,6 @@ static pmdaInstid soc_instances[] = {
     { SOC_DRAM,     (char *)"dram" },
     { SOC_COMBINED, (char *)"combined" },
 };
-
-/* Meters are fixed at open, in config order: the instance id is that
- * index, so it stays put across restarts while the config does. */
-static void
-build_meter_indom(struct power_agent *agent)
-{
-    void *meter = agent_source(agent, "meter");
-    size_t n = meter ? meter_count(meter) : 0;
-    pmdaIndom *idp = &ctx.indoms[INDOM_METER];
-    pmdaInstid *set = calloc(n ? n : 1, sizeof(*set));
-
-    if (!set)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        struct meter_info m;
-        meter_get(meter, i, &m);
-        set[i].i_inst = (int)i;
-        set[i].i_name = (char *)m.label;   /* labels live as long as the source */
-    }
-    idp->it_set = set;
-    idp->it_numinst = (int)n;
-}
-
-static void
-build_source_indom(struct power_agent *agent)
-{
-    pmdaIndom *idp = &ctx.indoms[INDOM_SOURCE];
-    pmdaInstid *set = calloc(agent->nsources ? agent->nsources : 1, sizeof(*set));
-
-    if (!set)
-        return;
-    for (unsigned i = 0; i < agent->nsources; i++) {
-        set[i].i_inst = (int)i;
-        set[i].i_name = (char *)agent->sources[i].ops->name;
-    }
-    idp->it_set = set;
-    idp->it_numinst = (int)agent->nsources;
-}
 
 /* power.phase.log: one instance per kept mark, id and name its sequence number */
 static void
@@ -314,12 +277,9 @@ export_init(struct power_agent *agent, pmdaInterface *dp)
         if (d->indom != PM_INDOM_NULL)
             d->indom = pmInDom_build(POWER_DOMAIN, d->indom);
     }
-    build_source_indom(agent);
-    build_meter_indom(agent);
+    list_source_indoms(agent);
     rebuild_proc_indom(agent);
-    rebuild_rapl_indom(agent);
-    rebuild_battery_indom(agent);
-    rebuild_vm_indom(agent);
+    pmdaCacheOp(ctx.indoms[INDOM_CGROUP].it_indom, PMDA_CACHE_LOAD);
     ctx.indoms[INDOM_SOC].it_set = soc_instances;
     ctx.indoms[INDOM_SOC].it_numinst = (int)(sizeof(soc_instances) / sizeof(soc_instances[0]));
     phaselog_init(&ctx.phases);
@@ -334,11 +294,15 @@ export_close(struct power_agent *agent)
     ctx.proc_set = NULL;
     ctx.indoms[INDOM_PROC].it_set = NULL;
     ctx.proc_capacity = 0;
+    for (size_t i = 0; i < ctx.ncgroup_offsets; i++)
+        free(ctx.cgroup_offsets[i]);
+    free(ctx.cgroup_offsets);
+    ctx.cgroup_offsets = NULL;
+    ctx.ncgroup_offsets = 0;
     (void)agent;
-    free(ctx.indoms[INDOM_VM].it_set);     /* the loop clears the pointer */
-    free(ctx.indoms[INDOM_METER].it_set);
     for (unsigned i = 0; i < NUM_INDOMS; i++) {
-        if (i == INDOM_RAPL || i == INDOM_SOURCE || i == INDOM_BATTERY)
+        if (i == INDOM_RAPL || i == INDOM_SOURCE || i == INDOM_BATTERY ||
+            i == INDOM_VM || i == INDOM_METER)
             free(ctx.indoms[i].it_set);
         ctx.indoms[i].it_set = NULL;
     }
@@ -373,7 +337,33 @@ rebuild_proc_indom(struct power_agent *agent)
     idp->it_numinst = (int)n;
 }
 
-/* cgroup paths have no natural number: pmdaCache gives each a stable id */
+/*
+ * cgroup paths have no natural number: pmdaCache gives each a stable id,
+ * saved across restarts. The ledger forgets a cgroup once its last process
+ * has gone, and starts it again at 0 if the path returns (a restarted
+ * service); pmdaCache hands the path its old id, so the published counter
+ * carries an offset that keeps it from going backwards for that id.
+ */
+struct cgroup_offset {
+    double base;        /* added to the ledger's energy */
+    double last;        /* the last published energy */
+};
+
+static struct cgroup_offset *
+cgroup_offset_new(void)
+{
+    struct cgroup_offset *off, **grown;
+
+    grown = realloc(ctx.cgroup_offsets, (ctx.ncgroup_offsets + 1) * sizeof(*grown));
+    if (!grown)
+        return NULL;
+    ctx.cgroup_offsets = grown;
+    if ((off = calloc(1, sizeof(*off))) == NULL)
+        return NULL;
+    ctx.cgroup_offsets[ctx.ncgroup_offsets++] = off;
+    return off;
+}
+
 static void
 rebuild_cgroup_indom(struct power_agent *agent)
 {
@@ -382,8 +372,21 @@ rebuild_cgroup_indom(struct power_agent *agent)
     size_t n = ledger ? ledger_cgroup_count(ledger) : 0;
 
     pmdaCacheOp(indom, PMDA_CACHE_INACTIVE);
-    for (size_t i = 0; i < n; i++)
-        pmdaCacheStore(indom, PMDA_CACHE_ADD, ledger_cgroup(ledger, i)->path, NULL);
+    for (size_t i = 0; i < n; i++) {
+        const struct cgroup_account *c = ledger_cgroup(ledger, i);
+        struct cgroup_offset *off = NULL;
+        int inst;
+
+        if (pmdaCacheLookupName(indom, c->path, &inst, (void **)&off) < 0 || !off)
+            off = cgroup_offset_new();
+        if (off) {
+            if (off->base + c->energy_j < off->last)
+                off->base = off->last;      /* the ledger started this path again */
+            off->last = off->base + c->energy_j;
+        }
+        pmdaCacheStore(indom, PMDA_CACHE_ADD, c->path, off);
+    }
+    pmdaCacheOp(indom, PMDA_CACHE_SAVE);
 }
 
 void
@@ -391,9 +394,7 @@ export_after_refresh(struct power_agent *agent)
 {
     rebuild_proc_indom(agent);
     rebuild_cgroup_indom(agent);
-    rebuild_vm_indom(agent);
-    rebuild_rapl_indom(agent);
-    rebuild_battery_indom(agent);
+    list_source_indoms(agent);
 }
 
 void
@@ -410,12 +411,12 @@ fetch_system(struct power_agent *agent, unsigned item, pmAtomValue *atom)
 
     switch (item) {
     case 0: atom->d = s->energy_j; return s->have_power;
-    case 1: atom->d = s->power_w; return s->have_power && s->chosen >= 0;
+    case 1: atom->d = s->power_w; return s->power_fresh;
     case 2: atom->cp = (char *)system_source_name(s); return PMDA_FETCH_STATIC;
     case 3: atom->d = s->active_j; return s->have_power;
     case 4: atom->d = s->idle_j; return s->have_power;
     case 5: atom->d = s->utilization; return s->have_cpu && agent->samples > 1;
-    case 6: atom->d = s->active_power_w; return s->have_power && s->chosen >= 0;
+    case 6: atom->d = s->active_power_w; return s->power_fresh;
     }
     return PM_ERR_PMID;
 }
@@ -427,7 +428,7 @@ fetch_rapl(struct power_agent *agent, unsigned item, unsigned inst, pmAtomValue 
     struct rapl_zone_info z;
     size_t index;
 
-    if (!rapl || !rapl_index_of(agent, inst, &index) || !rapl_zone(rapl, index, &z))
+    if (!rapl || !indom_index_of(INDOM_RAPL, inst, &index) || !rapl_zone(rapl, index, &z))
         return PM_ERR_INST;
     switch (item) {
     case 0: atom->d = z.energy_j; return z.present;
@@ -485,14 +486,15 @@ fetch_cgroup(struct power_agent *agent, unsigned item, unsigned inst, pmAtomValu
 {
     const struct ledger *ledger = agent->attribution.ledger;
     const struct cgroup_account *c;
+    struct cgroup_offset *off = NULL;
     char *path = NULL;
 
     if (!ledger ||
-        pmdaCacheLookup(ctx.indoms[INDOM_CGROUP].it_indom, (int)inst, &path, NULL) != PMDA_CACHE_ACTIVE ||
+        pmdaCacheLookup(ctx.indoms[INDOM_CGROUP].it_indom, (int)inst, &path, (void **)&off) != PMDA_CACHE_ACTIVE ||
         (c = ledger_cgroup_find(ledger, path)) == NULL)
         return PM_ERR_INST;
     switch (item) {
-    case 0: atom->d = c->energy_j; return 1;
+    case 0: atom->d = off ? off->last : c->energy_j; return 1;
     case 1: atom->d = c->power_w; return 1;
     }
     return PM_ERR_PMID;
@@ -538,7 +540,7 @@ fetch_battery(struct power_agent *agent, unsigned item, unsigned inst, pmAtomVal
     struct battery_info b;
     size_t index;
 
-    if (!battery || !battery_index_of(inst, &index) || !battery_get(battery, index, &b))
+    if (!battery || !indom_index_of(INDOM_BATTERY, inst, &index) || !battery_get(battery, index, &b))
         return PM_ERR_INST;
     switch (item) {
     case 0: atom->d = b.power_w; return b.has_power;
@@ -673,17 +675,34 @@ export_fetch(struct power_agent *agent, unsigned cluster, unsigned item,
     return PM_ERR_PMID;
 }
 
+/* The one string of a store, or NULL unless it is a single NUL-terminated
+ * value (a hand-made PDU must not make us read past its buffer). */
+static const char *
+stored_string(const pmValueSet *vsp)
+{
+    const pmValueBlock *vb;
+    size_t len;
+
+    if (vsp->numval != 1 || vsp->valfmt == PM_VAL_INSITU)
+        return NULL;
+    vb = vsp->vlist[0].value.pval;
+    if (vb->vtype != PM_TYPE_STRING || vb->vlen <= PM_VAL_HDR_SIZE)
+        return NULL;
+    len = vb->vlen - PM_VAL_HDR_SIZE;
+    return vb->vbuf[len - 1] == '\0' ? vb->vbuf : NULL;
+}
+
 int
 export_store(struct power_agent *agent, pmValueSet *vsp)
 {
+    const char *text;
     pmID pmid = vsp->pmid;
     pmAtomValue av;
     int sts;
 
     if (pmID_cluster(pmid) == CLUSTER_PHASE && pmID_item(pmid) == 0) {
-        if (vsp->numval != 1 || vsp->valfmt == PM_VAL_INSITU)
-            return PM_ERR_BADSTORE;
-        if (phaselog_store(&ctx.phases, vsp->vlist[0].value.pval->vbuf, wall_seconds()) < 0)
+        if ((text = stored_string(vsp)) == NULL ||
+            phaselog_store(&ctx.phases, text, wall_seconds()) < 0)
             return PM_ERR_BADSTORE;
         rebuild_phase_indom();
         return 0;
@@ -703,11 +722,11 @@ export_store(struct power_agent *agent, pmValueSet *vsp)
         pmNotifyErr(LOG_INFO, "sampling interval set to %g s by pmstore", av.d);
         return 0;
     case 1:
-        if (vsp->numval != 1 || vsp->valfmt == PM_VAL_INSITU)
+        if ((text = stored_string(vsp)) == NULL)
             return PM_ERR_BADSTORE;
         if (!agent->attribution.ledger)
             return PM_ERR_APPVERSION;
-        if (!attribute_set_mode(&agent->attribution, vsp->vlist[0].value.pval->vbuf))
+        if (!attribute_set_mode(&agent->attribution, text))
             return PM_ERR_BADSTORE;
         pmNotifyErr(LOG_INFO, "attribution mode set to %s by pmstore",
                     attribute_mode_name(&agent->attribution));

@@ -97,9 +97,12 @@ system_update(struct system_state *s, double dt_s,
     s->utilization = total ? (double)busy / (double)total : 0.0;
 
     if (s->chosen < 0 || dt_s <= 0) {
+        /* no source covered this interval: no power rather than the last one */
         s->interval_energy_j = s->interval_active_j = 0.0;
+        s->power_fresh = false;
         return;
     }
+    s->power_fresh = true;
     s->energy_j += delta;
     s->power_w = delta / dt_s;
     s->have_power = true;

@@ -32,6 +32,7 @@ struct system_state {
     double   energy_j;        /* power.system.energy */
     double   power_w;         /* mean over the latest interval */
     bool     have_power;      /* false until an interval had a source */
+    bool     power_fresh;     /* power_w is from the latest interval */
     int      chosen;          /* index into candidates, -1 for none */
     double   active_j, idle_j;
     double   active_power_w;

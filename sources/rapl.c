@@ -409,8 +409,11 @@ rapl_sample(void *state, const struct sample_time *now)
     if (npresent > 0) {
         st->state = SOURCE_ACTIVE;
         st->why[0] = '\0';
-    } else if (nunreadable > 0)
+    } else if (nunreadable > 0) {
         st->state = SOURCE_FAILED;
+        snprintf(st->why, sizeof(st->why), "energy_uj is readable by root only (the CVE-2020-8694 fix): "
+                 "run the agent as root (-U root; ./Install does)");
+    }
     else {
         st->state = SOURCE_ABSENT;
         snprintf(st->why, sizeof(st->why), "no readable zone under %s/sys/class/powercap",

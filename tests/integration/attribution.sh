@@ -88,12 +88,24 @@ near "$(awk -v a="$att1" -v b="$att2" -v c="$una1" -v d="$una2" 'BEGIN { print (
      "$(awk -v a="$s1" -v b="$s2" 'BEGIN { print b - a }')" 0.01 "mode all: processes + unattributed = the whole energy"
 
 # an exited process leaves after the grace period; its energy stays counted
+cg_energy() { pminfo $PMH -f power.cgroup.energy | awk -v c="/${1##*/}\"" 'index($0, c) { print $NF }'; }
+cgb_before=
+[ -n "$CGB" ] && cgb_before=$(cg_energy "$CGB")
 kill $B; wait $B 2>/dev/null
 eb=$(energy_of $B)
 sleep 3.5
 check '[ -z "$(energy_of $B)" ]' "an exited process leaves the instance domain after the grace period"
 exi=$(value power.proc.exited.energy)
 check 'awk -v e="$exi" -v b="$eb" "BEGIN { exit !(e >= b) }"' "its energy stays in power.proc.exited.energy ($exi J >= $eb J)"
+if [ -n "$CGB" ]; then
+    # the emptied cgroup was forgotten; a new process in the same path must
+    # not make its instance's counter go backwards
+    start_burner "$CGB" 0.5; B=$!
+    wait_samples 4
+    cgb_after=$(cg_energy "$CGB")
+    check 'awk -v a="$cgb_before" -v b="$cgb_after" "BEGIN { exit !(b != \"\" && b >= a) }"' \
+        "a cgroup that empties and fills again keeps a rising counter ($cgb_before J -> $cgb_after J)"
+fi
 cleanup_burners
 pmcd_stop
 sanitizer_check

@@ -42,7 +42,7 @@ free_port() {
 pmcd_start() {
     local args="$*" port ns="$TOP/pmda/root"
     port=$(free_port)
-    mkdir -p "$WORK/run" "$WORK/log" "$WORK/tmp" "$WORK/var/pmcd" "$WORK/pmns"
+    mkdir -p "$WORK/run" "$WORK/log" "$WORK/tmp" "$WORK/var/pmcd" "$WORK/var/config/pmda" "$WORK/pmns"
     : > "$WORK/pmcd.conf"
     if [ -n "${PMCD_PMDA:-}" ]; then
         ns=$WORK/pmns/root

@@ -256,6 +256,35 @@ unreadable_energy_is_reported_once(void)
     CHECK(bits != 255 && !(bits & 4), "said once, not every sample");
     CHECK(bits != 255 && !(bits & 8), "the log says the fix (-U root)");
     CHECK(bits != 255 && !(bits & 16), "readable zones still work");
+
+    /* every zone unreadable: the source is failed and its reason says the fix */
+    {
+        const char *zones[] = { "intel-rapl:0/intel-rapl:0:0", "intel-rapl:0/intel-rapl:0:1", "intel-rapl:1",
+                                "../intel-rapl-mmio/intel-rapl-mmio:0" };
+        for (size_t i = 0; i < 4; i++) {
+            snprintf(path, sizeof(path), "%s/sys/devices/virtual/powercap/intel-rapl/%s/energy_uj", root, zones[i]);
+            chmod(path, 0400);
+        }
+    }
+    fflush(stdout);
+    if ((pid = fork()) == 0) {
+        struct rapl_run r;
+        const char *why = "";
+        int bad = 0;
+
+        if (getuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+            _exit(100);
+        run_open(&r, root, NULL);
+        sample_at(&r, 1.0);
+        sample_at(&r, 2.0);
+        bad |= rapl_source.state(r.state, &why) != SOURCE_FAILED;
+        bad |= (strstr(why, "root only") == NULL || strstr(why, "-U root") == NULL) << 1;
+        run_close(&r);
+        _exit(bad);
+    }
+    waitpid(pid, &status, 0);
+    bits = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+    CHECK(bits == 0, "all zones unreadable: state failed, reason says root-only and -U root (status %d)", bits);
     fake_remove(root);
 }
 

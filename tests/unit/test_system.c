@@ -76,7 +76,20 @@ nothing_valid(void)
     system_update(&s, 0, r, NULL);
     system_update(&s, 1, r, NULL);
     CHECK_STR(system_source_name(&s), "none", "no source: 'none', not a zero");
-    CHECK(!s.have_power, "and no power");
+    CHECK(!s.have_power && !s.power_fresh, "and no power");
+
+    /* a source that delivers, drops out, and restarts */
+    r[0] = (struct candidate_reading){ true, 100 };
+    system_update(&s, 1, r, NULL);
+    r[0].energy_j = 110;
+    system_update(&s, 1, r, NULL);
+    CHECK(s.power_fresh && s.power_w == 10, "10 W while it delivers");
+    r[0].valid = false;
+    system_update(&s, 1, r, NULL);
+    r[0] = (struct candidate_reading){ true, 5 };
+    system_update(&s, 1, r, NULL);
+    CHECK(!s.power_fresh, "no stale 10 W for the interval nobody covered");
+    CHECK_NEAR(s.energy_j, 10, 1e-12, "and the counter did not jump");
 }
 
 static void
