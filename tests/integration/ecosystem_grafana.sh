@@ -72,8 +72,8 @@ PCP_RUN_DIR=$WORK/run pmproxy -f -A -U root -p "$PPORT" -c "$WORK/pmproxy.conf" 
     -l "$WORK/log/pmproxy.log" -s "$WORK/run/pmproxy.socket" > "$WORK/log/pmproxy.out" 2>&1 &
 PROXY_PID=$!
 URL=http://127.0.0.1:$PPORT
-for _ in $(seq 50); do curl -sf "$URL/pmapi/context?hostspec=localhost:$PMCD_PORT" >/dev/null 2>&1 && break; sleep 0.1; done
-ctx=$(curl -s "$URL/pmapi/context?hostspec=localhost:$PMCD_PORT&polltimeout=120" | jq -r .context)
+for _ in $(seq 50); do curl -sf "$URL/pmapi/context?hostspec=127.0.0.1:$PMCD_PORT" >/dev/null 2>&1 && break; sleep 0.1; done
+ctx=$(curl -s "$URL/pmapi/context?hostspec=127.0.0.1:$PMCD_PORT&polltimeout=120" | jq -r .context)
 check "[ -n '$ctx' ] && [ '$ctx' != null ]" "pmproxy makes a context on the private pmcd" "$(tail -5 "$WORK/log/pmproxy.log")"
 host=$(curl -s -G "$URL/pmapi/fetch" --data-urlencode "context=$ctx" --data-urlencode names=pmcd.hostname |
        jq -r '.values[0].instances[0].value')

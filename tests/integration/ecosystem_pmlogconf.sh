@@ -15,7 +15,7 @@ pmcd_start -r "$WORK/root" -t 0.2 -c "$WORK/power.conf" || { not_ok "private pmc
 wait_samples 3
 
 # pmlogconf: the group files, read by pmlogconf from a groups directory
-pmlogconf -c -q -d "$TOP/pmlogconf" -h "localhost:$PMCD_PORT" "$WORK/pmlogger.config" > "$WORK/log/pmlogconf.log" 2>&1
+pmlogconf -c -q -d "$TOP/pmlogconf" -h "127.0.0.1:$PMCD_PORT" "$WORK/pmlogger.config" > "$WORK/log/pmlogconf.log" 2>&1
 check "[ \$? -eq 0 ]" "pmlogconf reads the power groups" "$(cat "$WORK/log/pmlogconf.log")"
 sed 's/^/# /' "$WORK/pmlogger.config" | grep -v '^# #' | head -30
 block() {   # the metrics of the config's "log ... on INTERVAL" block for group $1
@@ -33,7 +33,7 @@ check "block proc | grep -qx '[[:space:]]*power.proc' && block proc | grep -qx '
 sed -i '/^\[access\]/,$d' "$WORK/pmlogger.config"
 # pmlogger runs the generated config
 sed -e 's/on 10 sec/on 1 sec/' -e 's/on 1 min/on 1 sec/' "$WORK/pmlogger.config" > "$WORK/fast.config"
-pmlogger -h "localhost:$PMCD_PORT" -c "$WORK/fast.config" -T 3sec -l "$WORK/log/pmlogger.log" "$WORK/arch" >/dev/null 2>&1
+pmlogger -h "127.0.0.1:$PMCD_PORT" -c "$WORK/fast.config" -T 3sec -l "$WORK/log/pmlogger.log" "$WORK/arch" >/dev/null 2>&1
 check "pminfo -a '$WORK/arch' power.system.energy power.rapl.energy power.proc.energy >/dev/null 2>&1" \
     "pmlogger logs power.system, power.rapl and power.proc from the generated config" \
     "$(tail -5 "$WORK/log/pmlogger.log")"

@@ -104,7 +104,7 @@ check "[ $rc -eq 2 ] && grep -q 'PCP time syntax' '$WORK/err'" "an unreadable ti
 check "[ \$? -eq 1 ] && grep -q 'cannot open archive' '$WORK/err'" "a missing archive: exit 1"
 # an archive that logged no power.system
 printf 'log mandatory on 1 sec {\n    power.control.interval\n}\n' > "$WORK/nopower.cfg"
-pmlogger -h "localhost:$PMCD_PORT" -c "$WORK/nopower.cfg" -T 2sec -l "$WORK/log/np.log" "$WORK/nopower" >/dev/null 2>&1
+pmlogger -h "127.0.0.1:$PMCD_PORT" -c "$WORK/nopower.cfg" -T 2sec -l "$WORK/log/np.log" "$WORK/nopower" >/dev/null 2>&1
 "$PMPOWER" report -a "$WORK/nopower" > /dev/null 2>"$WORK/err"
 rc=$?
 check "[ $rc -eq 1 ] && grep -q 'has no power metrics' '$WORK/err' && grep -q pmlogconf '$WORK/err'" \

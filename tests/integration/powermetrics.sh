@@ -25,7 +25,7 @@ instances() {
 import sys
 from pcp import pmapi
 import cpmapi
-c = pmapi.pmContext(cpmapi.PM_CONTEXT_HOST, "localhost:" + sys.argv[1])
+c = pmapi.pmContext(cpmapi.PM_CONTEXT_HOST, "127.0.0.1:" + sys.argv[1])
 ids, names = c.pmGetInDom(c.pmLookupDescs(c.pmLookupName([sys.argv[2]]))[0])
 print(" ".join("%d:%s" % (i, n) for i, n in sorted(zip(ids, names))))
 EOF

@@ -61,7 +61,7 @@ pmcd_start() {
         -s "$WORK/run/pmcd.socket" -c "$WORK/pmcd.conf" -q 30 -t 30 -n "$ns" \
         -l "$WORK/log/pmcd.log" -x "$WORK/log/pmcd.err" -U root >"$WORK/log/pmcd.out" 2>&1 &
     PMCD_PID=$!
-    PMH="-h localhost:$port"
+    PMH="-h 127.0.0.1:$port"   # not "localhost": a minimal root may map it to ::1 only
     PMCD_PORT=$port
     for _ in $(seq 100); do
         if pmprobe $PMH power.control.samples 2>/dev/null | grep -q ' 1$'; then return 0; fi

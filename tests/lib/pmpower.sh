@@ -83,7 +83,7 @@ fake_rapl_stop() {
 
 # pmlogger_start CONFIG DURATION: log into $WORK/arch for DURATION (e.g. 30sec)
 pmlogger_start() {
-    pmlogger -h "localhost:$PMCD_PORT" -c "$1" -T "$2" -l "$WORK/log/pmlogger.log" "$WORK/arch" \
+    pmlogger -h "127.0.0.1:$PMCD_PORT" -c "$1" -T "$2" -l "$WORK/log/pmlogger.log" "$WORK/arch" \
         >"$WORK/log/pmlogger.out" 2>&1 &
     LOGGER_PID=$!
 }
