@@ -52,3 +52,19 @@ json_key(FILE *fp, const char *key)
     json_string(fp, key);
     fputc(':', fp);
 }
+
+void
+json_window(FILE *fp, const char *start_text, const char *end_text, double start, double end)
+{
+    json_key(fp, "start");
+    json_string(fp, start_text);
+    fputs(",", fp);
+    json_key(fp, "end");
+    json_string(fp, end_text);
+    fputs(",\"start_epoch\":", fp);
+    json_number(fp, start);
+    fputs(",\"end_epoch\":", fp);
+    json_number(fp, end);
+    fputs(",\"duration_s\":", fp);
+    json_number(fp, end - start);
+}

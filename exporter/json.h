@@ -11,4 +11,8 @@ void json_string(FILE *fp, const char *s);        /* "..." escaped; null for NUL
 void json_number(FILE *fp, double v);             /* shortest exact form; null for NaN/inf */
 void json_key(FILE *fp, const char *key);         /* "key": */
 
+/* A window's bounds: "start":..,"end":..,"start_epoch":..,"end_epoch":..,
+ * "duration_s":.. (no comma before or after); the texts are its formatted times. */
+void json_window(FILE *fp, const char *start_text, const char *end_text, double start, double end);
+
 #endif

@@ -298,17 +298,7 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
             json_key(stdout, "label");
             json_string(stdout, pr->p->label);
             printf(",");
-            json_key(stdout, "start");
-            json_string(stdout, a);
-            printf(",");
-            json_key(stdout, "end");
-            json_string(stdout, b);
-            printf(",\"start_epoch\":");
-            json_number(stdout, pr->start);
-            printf(",\"end_epoch\":");
-            json_number(stdout, pr->end);
-            printf(",\"duration_s\":");
-            json_number(stdout, d);
+            json_window(stdout, a, b, pr->start, pr->end);
             printf(",\"joules\":");
             json_number(stdout, j);
             printf(",\"wh\":");

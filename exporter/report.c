@@ -223,17 +223,7 @@ print_json(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
     json_key(stdout, "hostname");
     json_string(stdout, c->hostname);
     printf(",");
-    json_key(stdout, "start");
-    json_string(stdout, a);
-    printf(",");
-    json_key(stdout, "end");
-    json_string(stdout, b);
-    printf(",\"start_epoch\":");
-    json_number(stdout, r->start);
-    printf(",\"end_epoch\":");
-    json_number(stdout, r->end);
-    printf(",\"duration_s\":");
-    json_number(stdout, dur);
+    json_window(stdout, a, b, r->start, r->end);
     printf(",\"samples\":%ld,", r->samples);
     json_key(stdout, "start_bound");
     json_string(stdout, r->start_how);
