@@ -58,10 +58,8 @@ near "$(awk -v a="$da" -v b="$db" 'BEGIN { if (b > 0) print a / b }')" "$ratio" 
 check 'awk -v a="$da" -v b="$db" "BEGIN { exit !(a + b > 20 && a + b <= 160 * 1.02) }"' "the burners' energy is a plausible share of 40 W x 4 s"
 
 # conservation: one fetch, so every counter is from the same sample
-read -r act att una exi <<<"$(pmprobe -v $PMH power.system.active_energy power.proc.attributed.energy \
-    power.proc.unattributed.energy power.proc.exited.energy | awk '{ printf "%s ", $3 }')"
+read -r act att una exi sum <<<"$(proc_totals)"
 near "$(awk -v a="$att" -v u="$una" 'BEGIN { print a + u }')" "$act" 0.01 "attributed + unattributed = active energy"
-sum=$(pminfo $PMH -f power.proc.energy | awk '/value/ { s += $NF } END { printf "%.9f", s }')
 near "$(awk -v s="$sum" -v e="$exi" 'BEGIN { print s + e }')" "$att" 0.01 "listed processes + exited = attributed"
 pwr=$(pminfo $PMH -f power.proc.power | awk -v p="$(printf '%06d ' $A)" 'index($0, "\"" p) { print $NF }')
 check 'awk -v p="$pwr" "BEGIN { exit !(p > 5 && p <= 40.5) }"' "power.proc.power of the busy burner is in watts ($pwr W)"

@@ -32,10 +32,8 @@ count1=$(value power.proc.count)
 check 'pmprobe $PMH pmcd.numagents >/dev/null 2>&1 || pmprobe $PMH power.control.samples | grep -q " 1"' "pmcd and the agent are still up after 4000 processes"
 check '[ "$count1" -le $((count0 + 20)) ]' "the process table shrinks back after the churn ($count0 -> peak $peak -> $count1)"
 check '[ $((rss1 - rss0)) -lt 8192 ]' "agent memory stays bounded (RSS ${rss0} kB -> ${rss1} kB)"
-read -r act att una exi <<<"$(pmprobe -v $PMH power.system.active_energy power.proc.attributed.energy \
-    power.proc.unattributed.energy power.proc.exited.energy | awk '{ printf "%s ", $3 }')"
+read -r act att una exi sum <<<"$(proc_totals)"
 near "$(awk -v a="$att" -v u="$una" 'BEGIN { print a + u }')" "$act" 0.01 "conserved: attributed + unattributed = active energy"
-sum=$(pminfo $PMH -f power.proc.energy | awk '/value/ { s += $NF } END { printf "%.9f", s }')
 near "$(awk -v s="$sum" -v e="$exi" 'BEGIN { print s + e }')" "$att" 0.01 "conserved: listed + exited = attributed"
 neg=$(pminfo $PMH -f power.proc.energy power.proc.power power.cgroup.energy | awk '/value -/' | wc -l)
 check '[ "$neg" -eq 0 ]' "no negative energy or power anywhere"

@@ -150,3 +150,14 @@ advance_stop() {
     for p in "${ADVANCERS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     ADVANCERS=()
 }
+
+# proc_totals: "active attributed unattributed exited listed" energies, all from
+# ONE fetch (pmprobe batches them), so they belong to one agent sample
+proc_totals() {
+    pmprobe -v $PMH power.system.active_energy power.proc.attributed.energy \
+        power.proc.unattributed.energy power.proc.exited.energy power.proc.energy |
+    awk '$1 == "power.proc.energy" { for (i = 3; i <= NF; i++) listed += $i; next }
+         { v[$1] = $3 }
+         END { printf "%s %s %s %s %.9f\n", v["power.system.active_energy"], v["power.proc.attributed.energy"],
+               v["power.proc.unattributed.energy"], v["power.proc.exited.energy"], listed }'
+}
