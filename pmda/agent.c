@@ -10,15 +10,6 @@
 #include <time.h>
 
 double
-monotonic_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-double
 wall_seconds(void)
 {
     struct timespec ts;

@@ -7,15 +7,6 @@
 #include <syslog.h>
 #include <time.h>
 
-static double
-cpu_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void
 attribute_open(struct attribute_state *st, const char *root,
                struct power_config *config, power_log_fn log)
@@ -70,7 +61,7 @@ attribute_update(struct attribute_state *st, double now_s, const struct system_s
 {
     const struct proc_sample *procs;
     size_t n;
-    double start = cpu_seconds(), dt;
+    double start = monotonic_seconds(), dt;
     int sts;
 
     if (!st->enabled)
@@ -95,7 +86,7 @@ attribute_update(struct attribute_state *st, double now_s, const struct system_s
                       system->interval_busy_ns, system->interval_total_ns, procs, n) < 0)
         st->errors++;
     st->last_s = now_s;
-    st->scan_ms = (cpu_seconds() - start) * 1e3;
+    st->scan_ms = (monotonic_seconds() - start) * 1e3;
 }
 
 bool

@@ -108,15 +108,6 @@ struct meter_link {
 
 enum link_result { LINK_CONNECTED, LINK_FAILED, LINK_LOST, LINK_STOPPED };
 
-static double
-now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 double
 meter_accum_record(struct meter_accum *a, double t_s, const struct wattsup_reading *r)
 {
@@ -353,7 +344,7 @@ handle_record(struct meter *m, struct meter_link *link, const char *text)
         bad_input(m, link, wattsup_status_message(sts), text, strlen(text));
         return;
     }
-    link->last_rx_s = now_s();
+    link->last_rx_s = monotonic_seconds();
     pthread_mutex_lock(&m->mu);
     m->shared.acc.max_gap_s = m->stall_s;
     meter_accum_record(&m->shared.acc, link->last_rx_s, &reading);
@@ -478,7 +469,7 @@ open_port(struct meter *m, struct meter_link *link)
 static enum link_result
 handshake(struct meter *m, struct meter_link *link)
 {
-    double deadline = now_s() + HANDSHAKE_S;
+    double deadline = monotonic_seconds() + HANDSHAKE_S;
     int zero_reads = 0;
 
     wattsup_framer_reset(&link->framer);
@@ -486,7 +477,7 @@ handshake(struct meter *m, struct meter_link *link)
     if (!send_command(link, WATTSUP_CMD_LOG_STOP) || !send_command(link, WATTSUP_CMD_HEADER))
         return LINK_LOST;
     while (!link->have_layout) {
-        double left = deadline - now_s();
+        double left = deadline - monotonic_seconds();
         short revents = 0;
 
         if (left <= 0)
@@ -512,7 +503,7 @@ handshake(struct meter *m, struct meter_link *link)
     }
     if (!send_logging(m, link))
         return LINK_LOST;
-    link->last_rx_s = now_s();
+    link->last_rx_s = monotonic_seconds();
     pthread_mutex_lock(&m->mu);
     m->shared.connected = true;
     m->shared.connected_s = link->last_rx_s;
@@ -527,7 +518,7 @@ handshake(struct meter *m, struct meter_link *link)
 static enum link_result
 read_records(struct meter *m, struct meter_link *link)
 {
-    double last_kick_s = now_s();
+    double last_kick_s = monotonic_seconds();
     int zero_reads = 0;
 
     for (;;) {
@@ -553,7 +544,7 @@ read_records(struct meter *m, struct meter_link *link)
         }
         /* A meter that lost mains power restarts with logging off while its
          * USB side stays up: after a long silence, ask it to log again. */
-        now = now_s();
+        now = monotonic_seconds();
         pthread_mutex_lock(&m->mu);
         stall_s = m->stall_s;
         pthread_mutex_unlock(&m->mu);

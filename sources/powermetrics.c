@@ -89,15 +89,6 @@ struct pm_state {
     enum source_state state;
 };
 
-static double
-mono_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- the reader thread ---- */
 
 static void
@@ -242,9 +233,9 @@ end_child(pid_t pid)
     int status = -1;
 
     if (cs == CHILD_ALIVE) {
-        double give_up = mono_now() + STOP_GRACE_S;
+        double give_up = monotonic_seconds() + STOP_GRACE_S;
         kill(-pid, SIGTERM);
-        while ((cs = child_status(pid)) == CHILD_ALIVE && mono_now() < give_up) {
+        while ((cs = child_status(pid)) == CHILD_ALIVE && monotonic_seconds() < give_up) {
             struct timespec ts = { 0, 20 * 1000 * 1000 };
             nanosleep(&ts, NULL);
         }
@@ -302,13 +293,13 @@ static bool
 wait_or_stop(struct pm_state *st, double seconds)
 {
     struct pollfd fds = { st->wake[0], POLLIN, 0 };
-    double until = mono_now() + seconds;
+    double until = monotonic_seconds() + seconds;
 
     pthread_mutex_lock(&st->shared.lock);
     st->shared.h.restart_in_s = seconds;
     pthread_mutex_unlock(&st->shared.lock);
     for (;;) {
-        double left = until - mono_now();
+        double left = until - monotonic_seconds();
         if (stopping(st))
             return true;
         if (left <= 0)

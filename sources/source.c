@@ -1,5 +1,7 @@
 #include "source.h"
 
+#include <time.h>
+
 const char *
 source_state_name(enum source_state state)
 {
@@ -14,4 +16,13 @@ source_state_name(enum source_state state)
         return "disabled";
     }
     return "unknown";
+}
+
+double
+monotonic_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -45,6 +45,10 @@ enum source_state {
 
 const char *source_state_name(enum source_state state);
 
+/* CLOCK_MONOTONIC in seconds: the clock of sample_time.mono_s, so reader
+ * threads stamp arrivals on the same time line as the agent's samples. */
+double monotonic_seconds(void);
+
 struct source_ops {
     const char *name;   /* config section and power.source instance, e.g. "rapl" */
     /* NULL only when out of memory: an absent source still returns a state

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 static char fake_log[16384];
+static int fake_log_lines;
 
 static void __attribute__((format(printf, 2, 3), unused))
 fake_record(int priority, const char *fmt, ...)
@@ -22,6 +23,7 @@ fake_record(int priority, const char *fmt, ...)
     size_t len = strlen(fake_log);
 
     (void)priority;
+    fake_log_lines++;
     va_start(ap, fmt);
     vsnprintf(fake_log + len, sizeof(fake_log) - len, fmt, ap);
     va_end(ap);

@@ -6,6 +6,7 @@
  */
 #include "check.h"
 #include "config.h"
+#include "fakesys.h"
 #include "powermetrics.h"
 
 #include <errno.h>
@@ -15,22 +16,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static int log_lines;
-
-static void
-record_log(int priority, const char *fmt, ...)
-{
-    va_list ap;
-
-    (void)priority;
-    log_lines++;
-    printf("# log: ");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
 
 struct text {
     char  *data;
@@ -467,10 +452,10 @@ static bool
 run_open(struct run *r, const char *command)
 {
     char text[4096];
-    struct source_env env = { "", NULL, record_log };
+    struct source_env env = { "", NULL, fake_record };
 
     snprintf(text, sizeof(text), "[powermetrics]\nenabled = yes\ninterval = 0.2\ncommand = %s\n", command);
-    r->config = config_parse(text, "test.conf", record_log);
+    r->config = config_parse(text, "test.conf", fake_record);
     env.config = r->config;
     r->state = powermetrics_source.open(&env);
     r->t = 0;
@@ -565,7 +550,7 @@ test_source(void)
     snprintf(cmd, sizeof(cmd), "sh -c 'cat %s/powermetrics-output-m1.xml; printf \"\\\\0\"'", fixture_dir);
     if (!run_open(&r, cmd))
         return;
-    log_lines = 0;
+    fake_log_lines = 0;
     RUN_UNTIL(&r, 8.0, reading(&r, SOC_COMBINED, NULL) > 0.3);
     e = reading(&r, SOC_COMBINED, &valid);
     CHECK(e > 0.3 && valid, "the child is restarted and each run adds its 0.120 J (%g)", e);
@@ -573,23 +558,23 @@ test_source(void)
           "the energy is a whole number of documents (%g)", e);
     CHECK(powermetrics_source.errors(r.state) >= 2, "each exit is counted (%llu)",
           (unsigned long long)powermetrics_source.errors(r.state));
-    CHECK(log_lines == 1, "and logged once (%d lines)", log_lines);
+    CHECK(fake_log_lines == 1, "and logged once (%d lines)", fake_log_lines);
     run_close(&r);
 
     /* a command that does not exist */
     if (!run_open(&r, "/nonexistent/powermetrics --samplers cpu_power"))
         return;
-    log_lines = 0;
+    fake_log_lines = 0;
     RUN_UNTIL(&r, 3.0, powermetrics_source.errors(r.state) > 0);
     CHECK(powermetrics_source.state(r.state, &why) == SOURCE_FAILED && strstr(why, "nonexistent"),
           "a missing command fails and says which (%s)", why);
-    CHECK(log_lines == 1, "logged once (%d)", log_lines);
+    CHECK(fake_log_lines == 1, "logged once (%d)", fake_log_lines);
     run_close(&r);
 
     /* off by default on Linux */
     {
-        struct power_config *cfg = config_parse("", "empty.conf", record_log);
-        struct source_env env = { "", cfg, record_log };
+        struct power_config *cfg = config_parse("", "empty.conf", fake_record);
+        struct source_env env = { "", cfg, fake_record };
         void *st = powermetrics_source.open(&env);
 #ifdef __APPLE__
         CHECK(powermetrics_source.state(st, &why) != SOURCE_DISABLED, "on by default on macOS");

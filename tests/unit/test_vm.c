@@ -6,6 +6,7 @@
  */
 #include "check.h"
 #include "config.h"
+#include "fakesys.h"
 #include "vm.h"
 
 #include <errno.h>
@@ -17,22 +18,6 @@
 #include <unistd.h>
 
 #define SCAPH "/var/lib/libvirt/scaphandre"
-
-static int log_lines;
-
-static void
-record_log(int priority, const char *fmt, ...)
-{
-    va_list ap;
-
-    (void)priority;
-    log_lines++;
-    printf("# log: ");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
 
 static void
 mkdirs(const char *path)
@@ -105,10 +90,10 @@ setup(struct fixture *fx, const char *template, const char *config_text)
         printf("not ok - mkdtemp %s: %s\n", template, strerror(errno));
         return false;
     }
-    fx->config = config_parse(config_text, "test.conf", record_log);
+    fx->config = config_parse(config_text, "test.conf", fake_record);
     env.root = fx->root;
     env.config = fx->config;
-    env.log = record_log;
+    env.log = fake_record;
     fx->state = vm_source.open(&env);
     return fx->state != NULL;
 }
@@ -349,12 +334,12 @@ test_unreadable(void)
     put(fx.root, "locked", "5");
     snprintf(path, sizeof(path), "%s" SCAPH "/locked/intel-rapl:0/energy_uj", fx.root);
     chmod(path, 0);
-    log_lines = 0;
+    fake_log_lines = 0;
     tick(&fx);
     tick(&fx);
     v = info(&fx, 0);
     CHECK(v.read_errors == 2 && !v.has_energy, "an unreadable file is an error each sample");
-    CHECK(log_lines == 1, "and is logged once (%d)", log_lines);
+    CHECK(fake_log_lines == 1, "and is logged once (%d)", fake_log_lines);
     teardown(&fx);
 }
 
