@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void
@@ -17,23 +18,54 @@ strip_tail(char *buf, size_t len)
         buf[--len] = '\0';
 }
 
-int
-sysfs_read_text(const char *path, char *buf, size_t size)
+static double
+mtime_seconds(const struct stat *sb)
 {
-    int fd, err;
+    return (double)sb->st_mtim.tv_sec + (double)sb->st_mtim.tv_nsec / 1e9;
+}
+
+static int
+read_text(const char *path, char *buf, size_t size, double *mtime_s)
+{
+    struct stat before, after;
+    int fd, err = 0;
     ssize_t n;
 
     if (size == 0)
         return -EINVAL;
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return -errno;
-    n = read(fd, buf, size - 1);
-    err = errno;
+    if (mtime_s && fstat(fd, &before) < 0)
+        err = errno;
+    n = err ? -1 : read(fd, buf, size - 1);
+    if (n < 0 && !err)
+        err = errno;
+    if (!err && mtime_s) {
+        if (fstat(fd, &after) < 0)
+            err = errno;
+        else if (after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+                 after.st_mtim.tv_nsec != before.st_mtim.tv_nsec)
+            err = EAGAIN;
+        else
+            *mtime_s = mtime_seconds(&after);
+    }
     close(fd);
-    if (n < 0)
+    if (err)
         return -err;
     strip_tail(buf, (size_t)n);
     return 0;
+}
+
+int
+sysfs_read_text(const char *path, char *buf, size_t size)
+{
+    return read_text(path, buf, size, NULL);
+}
+
+int
+sysfs_read_text_stamped(const char *path, char *buf, size_t size, double *mtime_s)
+{
+    return read_text(path, buf, size, mtime_s);
 }
 
 static int

@@ -13,6 +13,11 @@
  * NULs stripped). Returns 0 or -errno. */
 int sysfs_read_text(const char *path, char *buf, size_t size);
 
+/* The same, for a file another program rewrites in place: also gives its
+ * modification time (wall-clock seconds), the moment the text was written.
+ * -EAGAIN when the file was rewritten during the read (read it again). */
+int sysfs_read_text_stamped(const char *path, char *buf, size_t size, double *mtime_s);
+
 /* Read and parse a decimal counter. Returns 0, -errno, or -EINVAL when the
  * text is not a clean number (half-written, garbage). */
 int sysfs_read_u64(const char *path, uint64_t *value);

@@ -19,14 +19,20 @@ struct vm_entry {
     char    *name;
     char    *path;              /* absolute, root prefix included */
     bool     seen;              /* matched by the latest scan */
-    bool     has_power;
+    bool     rate_known;        /* power_w spans two rewrites of this file */
+    bool     has_power;         /* rate_known, and the latest rewrite is recent */
     bool     rebase;            /* it vanished: the next reading starts a new baseline */
     bool     told_bad_text;
     bool     told_unreadable;
     bool     told_reset;
     struct wrap_counter counter;   /* range 0: a backward step is a reset, never a wrap */
     double   power_w;
-    double   last_s;            /* time of the latest good reading */
+    /* Power is measured between the exporter's rewrites, stamped by the
+     * file's mtime, not between the agent's reads: those see the same
+     * value several times over and then a jump. */
+    double   anchor_mtime_s;    /* the rewrite the next rate is measured from */
+    uint64_t anchor_extended;   /* the counter at that rewrite */
+    double   last_mtime_s;      /* the newest rewrite read */
     uint64_t read_errors;
 };
 
@@ -41,6 +47,7 @@ struct vm_state {
     struct vm_entry **vms;
     size_t            nvms, capacity;
     size_t            root_len;
+    double            rate_timeout_s;   /* no power once the newest rewrite is older */
     uint64_t          errors;      /* not tied to one VM: glob failures, too many VMs */
     bool              told_too_many;
     char              why[512];
@@ -150,6 +157,7 @@ vm_open(const struct source_env *env)
     st->root_len = strlen(env->root);
     st->enabled = config_bool(env->config, "vm", "enabled", true);
     parse_patterns(st, config_string(env->config, "vm", "paths", VM_DEFAULT_PATHS));
+    st->rate_timeout_s = config_double(env->config, "vm", "rate_timeout", 30.0, 1.0, 86400.0);
     if (!st->enabled) {
         st->state = SOURCE_DISABLED;
         snprintf(st->why, sizeof(st->why), "disabled in the config ([vm] enabled = no)");
@@ -248,19 +256,29 @@ vm_for_new_path(struct vm_state *st, const char *path)
 }
 
 static void
-read_vm(struct vm_state *st, struct vm_entry *vm, double now_s)
+anchor_rate(struct vm_entry *vm, double mtime_s)
+{
+    vm->anchor_mtime_s = mtime_s;
+    vm->anchor_extended = vm->counter.extended;
+}
+
+static void
+read_vm(struct vm_state *st, struct vm_entry *vm)
 {
     char text[64];
-    uint64_t raw, delta;
+    uint64_t raw;
+    double mtime_s = 0;
     int sts;
 
-    vm->has_power = false;
-    if ((sts = sysfs_read_text(vm->path, text, sizeof(text))) < 0) {
+    if ((sts = sysfs_read_text_stamped(vm->path, text, sizeof(text), &mtime_s)) < 0) {
         if (sts == -ENOENT) {         /* gone between the glob and the read */
             vm->seen = false;
             vm->rebase = true;
+            vm->rate_known = false;
             return;
         }
+        if (sts == -EAGAIN)           /* rewritten while we read: read again next sample */
+            return;
         vm->read_errors++;
         if (!vm->told_unreadable) {
             vm->told_unreadable = true;
@@ -281,26 +299,41 @@ read_vm(struct vm_state *st, struct vm_entry *vm, double now_s)
         }
         return;
     }
-    if (vm->rebase && vm->counter.primed) {
-        vm->counter.last_raw = raw;     /* away for a while: nothing is known of the gap */
+    vm->last_mtime_s = mtime_s;
+    if (!vm->counter.primed || vm->rebase) {
+        if (vm->counter.primed)
+            vm->counter.last_raw = raw;     /* away for a while: nothing is known of the gap */
+        else
+            wrap_counter_update(&vm->counter, raw);
         vm->rebase = false;
-        vm->last_s = now_s;
+        vm->rate_known = false;
+        anchor_rate(vm, mtime_s);
         return;
     }
-    vm->rebase = false;
-    bool was_primed = vm->counter.primed;
     uint64_t resets = vm->counter.resets;
-    delta = wrap_counter_update(&vm->counter, raw);
-    if (vm->counter.resets != resets && !vm->told_reset) {
-        vm->told_reset = true;
-        st->env.log(LOG_INFO, "vm: %s went backwards (a restarted exporter or VM?): "
-                    "counted as a reset, the energy counter continues", vm->name);
+    wrap_counter_update(&vm->counter, raw);
+    if (vm->counter.resets != resets) {
+        if (!vm->told_reset) {
+            vm->told_reset = true;
+            st->env.log(LOG_INFO, "vm: %s went backwards (a restarted exporter or VM?): "
+                        "counted as a reset, the energy counter continues", vm->name);
+        }
+        vm->rate_known = false;         /* what it gained since its restart is unknown */
+        anchor_rate(vm, mtime_s);
+        return;
     }
-    if (was_primed && now_s > vm->last_s) {
-        vm->power_w = (double)delta / 1e6 / (now_s - vm->last_s);
-        vm->has_power = true;
+    if (mtime_s > vm->anchor_mtime_s) {
+        vm->power_w = (double)(vm->counter.extended - vm->anchor_extended) / 1e6 /
+                      (mtime_s - vm->anchor_mtime_s);
+        vm->rate_known = true;
+        anchor_rate(vm, mtime_s);
+    } else if (mtime_s < vm->anchor_mtime_s) {
+        vm->rate_known = false;         /* an older file put back, or the clock stepped back */
+        anchor_rate(vm, mtime_s);
     }
-    vm->last_s = now_s;
+    /* The same mtime: not rewritten since, or rewritten within the file
+     * system's timestamp granularity; then its gain is counted in the rate
+     * at the next rewrite with a later stamp. */
 }
 
 struct match {
@@ -369,7 +402,7 @@ expand_patterns(struct vm_state *st, struct match **out)
 }
 
 static void
-scan(struct vm_state *st, double now_s)
+scan(struct vm_state *st, double now_wall_s)
 {
     struct match *paths;
     size_t n = expand_patterns(st, &paths);
@@ -394,11 +427,13 @@ scan(struct vm_state *st, double now_s)
     for (size_t i = 0; i < st->nvms; i++) {
         vm = st->vms[i];
         if (vm->seen)
-            read_vm(st, vm, now_s);
+            read_vm(st, vm);
         else {
-            vm->has_power = false;
+            vm->rate_known = false;
             vm->rebase = true;
         }
+        vm->has_power = vm->seen && vm->rate_known &&
+                        now_wall_s - vm->last_mtime_s <= st->rate_timeout_s;
     }
 }
 
@@ -410,7 +445,7 @@ vm_sample(void *state, const struct sample_time *now)
 
     if (!st->enabled || st->npatterns == 0)
         return;
-    scan(st, now->mono_s);
+    scan(st, now->wall_s);
     for (size_t i = 0; i < st->nvms; i++)
         present += st->vms[i]->seen;
     if (present > 0) {

@@ -16,6 +16,12 @@
  * adds nothing and is counted. A file caught mid-rewrite ("" or "12a") is
  * an error, counted, and read again next sample; it is never a zero.
  *
+ * Power is measured between the exporter's rewrites, as the file's mtime
+ * stamps them, not between the agent's reads (which would see 0 W and then
+ * a jump): the gain between the latest two rewrites over the time between
+ * their stamps, held until the next rewrite, and gone after [vm]
+ * rate_timeout seconds with none.
+ *
  * VM energy is part of the host's, so this source offers no power.system
  * candidate.
  */
@@ -32,9 +38,9 @@ struct vm_info {
     unsigned    id;            /* instance id: order of first sight, kept while the agent runs */
     bool        present;       /* the latest sample read a good value */
     bool        has_energy;    /* energy_j holds a reading (possibly from an earlier sample) */
-    bool        has_power;     /* power_w covers a full interval ending in the latest sample */
+    bool        has_power;     /* power_w spans two rewrites, the latest one recent */
     double      energy_j;      /* monotonic in the agent */
-    double      power_w;       /* mean over the interval since the previous good reading */
+    double      power_w;       /* mean between the latest two rewrites */
     uint64_t    resets;        /* backward steps while present */
     uint64_t    read_errors;   /* half-written or unreadable files */
 };

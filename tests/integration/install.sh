@@ -56,6 +56,9 @@ vals=$(pmval -t 1 -s 3 power.system.power 2>&1 | awk '/^[ 0-9.]+$/' | wc -l)
 check '[ "$vals" -ge 2 ]' "pmval -t 1 power.system.power prints watts" "$(pmval -t 1 -s 3 power.system.power 2>&1 | tail -3)"
 check 'pminfo -T power.system.energy | grep -q "Rate-convert"' "installed help text is served"
 check 'cmp -s "$dest/power.conf" "$TOP/pmda/power.conf"' "the default config is installed"
+errs=$(pmprobe -v power.control.config_errors | awk '{ print $3 }')
+check '[ "$errs" = 0 ]' "the shipped power.conf has no errors (power.control.config_errors $errs)" \
+    "$(grep -i power.conf "$PCP_LOG_DIR/pmcd/power.log" | tail -3)"
 
 # a second Install over the first keeps working (upgrades); a config never
 # edited follows the new default, an edited one is kept

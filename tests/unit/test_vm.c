@@ -10,11 +10,14 @@
 #include "vm.h"
 
 #include <errno.h>
+#include <math.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SCAPH "/var/lib/libvirt/scaphandre"
@@ -35,14 +38,25 @@ mkdirs(const char *path)
     mkdir(buf, 0755);
 }
 
-/* Write as the exporter does: the number alone, no newline. */
+struct fixture {
+    char                 root[256];
+    struct power_config *config;
+    void                *state;
+    double               t;      /* the latest sample's monotonic time; its wall time is WALL0 + t */
+};
+
+#define WALL0 1e9
+
+/* Write as the exporter does, the number alone with no newline, stamped
+ * (mtime) at wall-clock time wall_s. */
 static void
-put(const char *root, const char *vm, const char *text)
+put_stamped(struct fixture *fx, const char *vm, const char *text, double wall_s)
 {
     char dir[4096], path[4200];
+    struct timespec times[2];
     FILE *f;
 
-    snprintf(dir, sizeof(dir), "%s" SCAPH "/%s/intel-rapl:0", root, vm);
+    snprintf(dir, sizeof(dir), "%s" SCAPH "/%s/intel-rapl:0", fx->root, vm);
     mkdirs(dir);
     snprintf(path, sizeof(path), "%s/energy_uj", dir);
     if ((f = fopen(path, "w")) == NULL) {
@@ -51,6 +65,17 @@ put(const char *root, const char *vm, const char *text)
     }
     fputs(text, f);
     fclose(f);
+    times[0].tv_sec = times[1].tv_sec = (time_t)wall_s;
+    times[0].tv_nsec = times[1].tv_nsec = (long)((wall_s - (double)(time_t)wall_s) * 1e9);
+    if (utimensat(AT_FDCWD, path, times, 0) != 0)
+        printf("# cannot stamp %s: %s\n", path, strerror(errno));
+}
+
+/* A rewrite half-way between the latest sample and the next. */
+static void
+put(struct fixture *fx, const char *vm, const char *text)
+{
+    put_stamped(fx, vm, text, WALL0 + fx->t + 0.5);
 }
 
 static void
@@ -71,13 +96,6 @@ vanish(const char *root, const char *vm)
     snprintf(dir, sizeof(dir), "%s" SCAPH "/%s", root, vm);
     remove_tree(dir);
 }
-
-struct fixture {
-    char                 root[256];
-    struct power_config *config;
-    void                *state;
-    double               t;
-};
 
 static bool
 setup(struct fixture *fx, const char *template, const char *config_text)
@@ -113,7 +131,7 @@ tick(struct fixture *fx)
 
     fx->t += 1.0;
     now.mono_s = fx->t;
-    now.wall_s = 1e9 + fx->t;
+    now.wall_s = WALL0 + fx->t;
     vm_source.sample(fx->state, &now);
 }
 
@@ -159,7 +177,7 @@ test_lifecycle(void)
     CHECK(vm_source.state(fx.state, &why) == SOURCE_ABSENT && strstr(why, "scaphandre"),
           "no VM files: absent, and the reason names the glob (%s)", why);
 
-    put(fx.root, "alpha", "1000000");
+    put(&fx, "alpha", "1000000");
     tick(&fx);
     a = info(&fx, 0);
     CHECK(vm_count(fx.state) == 1 && strcmp(a.name, "alpha") == 0 && a.id == 0,
@@ -168,38 +186,39 @@ test_lifecycle(void)
     CHECK_NEAR(a.energy_j, 1.0, 1e-12, "energy starts at the file's value, 1000000 uJ = 1 J");
     CHECK(a.present && a.has_energy && !a.has_power, "no power before a full interval");
 
-    put(fx.root, "alpha", "3000000");
+    put(&fx, "alpha", "3000000");
     tick(&fx);
     a = info(&fx, 0);
     CHECK_NEAR(a.energy_j, 3.0, 1e-12, "energy follows the file: 3 J");
     CHECK(a.has_power, "power after one interval");
     CHECK_NEAR(a.power_w, 2.0, 1e-12, "2 J in 1 s is 2 W");
 
-    put(fx.root, "beta", "500\n");
+    put(&fx, "beta", "500\n");
     tick(&fx);
     b = info(&fx, 1);
     CHECK(vm_count(fx.state) == 2 && strcmp(b.name, "beta") == 0 && b.id == 1,
           "a second VM appearing later is instance 1 (%s)", b.name);
     CHECK_NEAR(b.energy_j, 0.0005, 1e-12, "a trailing newline is fine too");
     a = info(&fx, 0);
-    CHECK(a.has_power && a.power_w == 0.0, "a file not rewritten this interval reads 0 W");
+    CHECK(a.has_power && a.power_w == 2.0,
+          "a file not rewritten this interval keeps the rate of its latest rewrite (%g W)", a.power_w);
 
-    put(fx.root, "alpha", "100");
+    put(&fx, "alpha", "100");
     tick(&fx);
     a = info(&fx, 0);
     CHECK_NEAR(a.energy_j, 3.0, 1e-12, "a counter going backwards adds nothing");
     CHECK(a.resets == 1, "and is counted as a reset (%llu)", (unsigned long long)a.resets);
     CHECK(vm_source.errors(fx.state) == 1, "resets count in power.source.errors (%llu)",
           (unsigned long long)vm_source.errors(fx.state));
-    CHECK(a.has_power && a.power_w == 0.0, "a reset interval has 0 W, never negative");
+    CHECK(!a.has_power, "a reset has no power: what the file gained since it restarted is unknown");
 
-    put(fx.root, "alpha", "1000100");
+    put(&fx, "alpha", "1000100");
     tick(&fx);
     a = info(&fx, 0);
     CHECK_NEAR(a.energy_j, 4.0, 1e-12, "after a reset the counter continues from the new base");
     CHECK_NEAR(a.power_w, 1.0, 1e-12, "1 W after the reset");
 
-    put(fx.root, "beta", "");
+    put(&fx, "beta", "");
     tick(&fx);
     b = info(&fx, 1);
     CHECK_NEAR(b.energy_j, 0.0005, 1e-12, "an empty file (mid-rewrite) is not a zero");
@@ -208,7 +227,7 @@ test_lifecycle(void)
           (unsigned long long)b.read_errors);
     CHECK(b.resets == 0, "and is not a reset");
 
-    put(fx.root, "beta", "12a");
+    put(&fx, "beta", "12a");
     tick(&fx);
     b = info(&fx, 1);
     CHECK(b.read_errors == 2 && b.resets == 0 && b.energy_j == 0.0005,
@@ -217,11 +236,11 @@ test_lifecycle(void)
     CHECK(vm_source.errors(fx.state) == 3, "power.source.errors has 1 reset + 2 bad reads (%llu)",
           (unsigned long long)vm_source.errors(fx.state));
 
-    put(fx.root, "beta", "2000500");
+    put(&fx, "beta", "2000500");
     tick(&fx);
     b = info(&fx, 1);
     CHECK_NEAR(b.energy_j, 2.0005, 1e-12, "the next good read continues the counter");
-    CHECK_NEAR(b.power_w, 2.0 / 3.0, 1e-12, "power spans back to the last good read (2 J / 3 s)");
+    CHECK_NEAR(b.power_w, 2.0 / 5.0, 1e-12, "power spans back to the last good rewrite (2 J / 5 s)");
 
     vanish(fx.root, "alpha");
     tick(&fx);
@@ -230,14 +249,14 @@ test_lifecycle(void)
           "a vanished VM keeps its instance, without values");
     CHECK(vm_source.state(fx.state, &why) == SOURCE_ACTIVE, "still active with beta");
 
-    put(fx.root, "alpha", "5000000");
+    put(&fx, "alpha", "5000000");
     tick(&fx);
     a = info(&fx, 0);
     CHECK(a.present && a.id == 0 && vm_count(fx.state) == 2, "a returning VM has its old instance");
     CHECK_NEAR(a.energy_j, 4.0, 1e-12, "and continues its counter; the time away counts nothing");
     CHECK(!a.has_power && a.resets == 1, "no power for the gap, and it is not a reset");
 
-    put(fx.root, "alpha", "6000000");
+    put(&fx, "alpha", "6000000");
     tick(&fx);
     a = info(&fx, 0);
     CHECK_NEAR(a.energy_j, 5.0, 1e-12, "and advances again: 5 J");
@@ -249,6 +268,79 @@ test_lifecycle(void)
     CHECK(vm_source.state(fx.state, &why) == SOURCE_ABSENT, "every VM gone: absent");
     CHECK(!vm_source.system_energy(fx.state, "vm", &a.energy_j),
           "VM energy is never a power.system candidate");
+    teardown(&fx);
+}
+
+/* Scaphandre rewrites each file every few seconds while the agent samples
+ * every second: power is the gain between two rewrites over the time
+ * between their stamps, held until the next rewrite, never a run of zeros
+ * and then a spike. */
+static void
+test_rewrite_cadence(void)
+{
+    struct fixture fx;
+    struct vm_info a;
+    char text[32];
+    bool steady = true;
+
+    if (!setup(&fx, "/tmp/test_vm.XXXXXX", "[vm]\nrate_timeout = 10\n"))
+        return;
+    put(&fx, "alpha", "0");
+    for (int i = 0; i < 5; i++)
+        tick(&fx);
+    for (int rewrite = 1; rewrite <= 3; rewrite++) {
+        snprintf(text, sizeof(text), "%d", rewrite * 10000000);   /* +10 J every 5 s: 2 W */
+        put(&fx, "alpha", text);
+        for (int i = 0; i < 5; i++) {
+            tick(&fx);
+            a = info(&fx, 0);
+            if (!(a.has_power && fabs(a.power_w - 2.0) < 1e-9)) {
+                printf("# rewrite %d, sample %d: has_power %d, %g W\n", rewrite, i, a.has_power, a.power_w);
+                steady = false;
+            }
+        }
+    }
+    CHECK(steady, "rewrites of +10 J every 5 s read 2 W at every 1 s sample in between");
+    CHECK_NEAR(a.energy_j, 30.0, 1e-12, "and the energy counter holds what the file says: 30 J");
+
+    double stamp = WALL0 + fx.t + 0.5;
+    put_stamped(&fx, "alpha", "30000000", stamp);
+    tick(&fx);
+    a = info(&fx, 0);
+    CHECK(a.has_power && a.power_w == 0.0, "a rewrite with no gain (an idle VM) reads 0 W (%g)", a.power_w);
+
+    /* a file system with coarse timestamps: two rewrites with one stamp */
+    put_stamped(&fx, "alpha", "34000000", stamp);
+    tick(&fx);
+    a = info(&fx, 0);
+    CHECK(a.has_power && a.power_w == 0.0 && a.energy_j == 34.0,
+          "a gain under the same stamp is counted in energy, the rate waits (%g W, %g J)",
+          a.power_w, a.energy_j);
+    put_stamped(&fx, "alpha", "36000000", stamp + 2.0);
+    tick(&fx);
+    a = info(&fx, 0);
+    CHECK_NEAR(a.power_w, 3.0, 1e-12, "then the next stamp spans both gains: 6 J in 2 s");
+
+    for (int i = 0; i < 12; i++)
+        tick(&fx);
+    a = info(&fx, 0);
+    CHECK(!a.has_power && a.has_energy && a.present,
+          "after rate_timeout with no rewrite (exporter stopped): energy, but no power");
+    put(&fx, "alpha", "42000000");
+    tick(&fx);
+    a = info(&fx, 0);
+    CHECK(a.has_power && fabs(a.power_w - 6.0 / (WALL0 + fx.t - 0.5 - (stamp + 2.0))) < 1e-9,
+          "the next rewrite gives the mean over the whole silence (%g W)", a.power_w);
+
+    put_stamped(&fx, "alpha", "43000000", WALL0);
+    tick(&fx);
+    a = info(&fx, 0);
+    CHECK(!a.has_power && a.energy_j == 43.0, "a file stamped earlier than the last (clock stepped back) "
+          "has no power until the next rewrite; its energy counts");
+    put(&fx, "alpha", "44000000");
+    tick(&fx);
+    a = info(&fx, 0);
+    CHECK(a.has_power, "which measures from the earlier stamp again");
     teardown(&fx);
 }
 
@@ -266,7 +358,7 @@ test_patterns(void)
                SCAPH "/web*/intel-rapl:0/energy_uj\n"))
         return;
     before = config_error_count(fx.config);
-    put(fx.root, "web01", "7000000");
+    put(&fx, "web01", "7000000");
     snprintf(path, sizeof(path), "%s/srv/vms/db", fx.root);
     mkdirs(path);
     snprintf(path, sizeof(path), "%s/srv/vms/db/energy_uj", fx.root);
@@ -303,7 +395,7 @@ test_patterns(void)
         return;
     const char *why;
     CHECK(config_error_count(fx.config) == 1, "a relative glob is a config error");
-    put(fx.root, "alpha", "1");
+    put(&fx, "alpha", "1");
     tick(&fx);
     CHECK(vm_source.state(fx.state, &why) == SOURCE_ACTIVE && vm_count(fx.state) == 1,
           "and the default glob is used instead (%s)", why);
@@ -311,7 +403,7 @@ test_patterns(void)
 
     if (!setup(&fx, "/tmp/test_vm.XXXXXX", "[vm]\nenabled = no\n"))
         return;
-    put(fx.root, "alpha", "1");
+    put(&fx, "alpha", "1");
     tick(&fx);
     CHECK(vm_source.state(fx.state, &why) == SOURCE_DISABLED && vm_count(fx.state) == 0,
           "disabled: nothing is read (%s)", why);
@@ -331,7 +423,7 @@ test_unreadable(void)
     }
     if (!setup(&fx, "/tmp/test_vm.XXXXXX", ""))
         return;
-    put(fx.root, "locked", "5");
+    put(&fx, "locked", "5");
     snprintf(path, sizeof(path), "%s" SCAPH "/locked/intel-rapl:0/energy_uj", fx.root);
     chmod(path, 0);
     fake_log_lines = 0;
@@ -348,6 +440,7 @@ main(void)
 {
     test_labels();
     test_lifecycle();
+    test_rewrite_cadence();
     test_patterns();
     test_unreadable();
     return CHECK_DONE();
