@@ -4,6 +4,12 @@
 # the agent installed or not, pmcd running or not.
 . "$(dirname "$0")/../lib/common.sh"
 
+runtime=" $(sh "$TOP/scripts/install-deps" --list) " testing=" $(sh "$TOP/scripts/install-deps" --test --list) "
+check 'case $runtime in *" redis-server "*|*" valgrind "*|*" jq "*) false ;; *) true ;; esac' \
+    "./Install installs no test-only packages (redis-server, valgrind, jq)" "$runtime"
+check '(for p in $runtime; do case $testing in *" $p "*) ;; *) exit 1 ;; esac; done) && case $testing in *" redis-server "*) true ;; *) false ;; esac' \
+    "make check installs those and the test tools" "$testing"
+
 if [ "$(id -u)" != 0 ]; then
     echo "ok - # SKIP Install/Remove need root"
     finish; exit 0
