@@ -416,6 +416,42 @@ own_clock_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* The start-time audit rolls: each scan checks the known PIDs in its slot
+ * (PID mod 512), so over 512 scans every process is checked once and no
+ * scan checks them all (that scan took ~130 ms at 10,000 processes and
+ * held up pmcd's requests). */
+static void
+test_live_rolling_audit(void)
+{
+    struct procscan *scan = procscan_open("", PROCSCAN_CPU);
+    const struct procscan_stats *st = procscan_stats(scan);
+    const struct proc_sample *s;
+    size_t n = 0, first_n;
+    uint64_t most = 0, audits_before;
+    pid_t kids[40];
+
+    for (size_t i = 0; i < 40; i++)
+        kids[i] = spawn_idle();
+    procscan_scan(scan, &s, &n);
+    first_n = n;
+    audits_before = st->audits;
+    uint64_t audited_before = st->audited;
+    for (int i = 0; i < 512; i++) {
+        uint64_t before = st->audited;
+        procscan_scan(scan, &s, &n);
+        if (st->audited - before > most)
+            most = st->audited - before;
+    }
+    uint64_t audited = st->audited - audited_before;
+    CHECK(audited >= first_n * 9 / 10 && audited <= first_n + first_n / 2,
+          "512 scans audit each of the %zu processes about once (%" PRIu64 " checks)", first_n, audited);
+    CHECK(most <= 4 + first_n / 16, "no scan audits more than a slice (at most %" PRIu64 " of %zu)", most, first_n);
+    CHECK(st->audits == audits_before + 1, "one audit round completed (%" PRIu64 ")", st->audits - audits_before);
+    for (size_t i = 0; i < 40; i++)
+        reap(kids[i]);
+    procscan_close(scan);
+}
+
 static void
 test_live_proc(void)
 {
@@ -563,6 +599,7 @@ main(void)
     test_fake_root_first_scan(tick);
     test_fake_root_range_discovery(tick);
     test_live_proc();
+    test_live_rolling_audit();
     test_live_pid_reuse(true);
     test_live_pid_reuse(false);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fake_root);
