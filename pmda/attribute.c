@@ -21,6 +21,7 @@ attribute_open(struct attribute_state *st, const char *root,
     mode = config_string(config, "attribution", "mode", "active");
     basis = config_string(config, "attribution", "basis", "cpu");
     grace = config_double(config, "attribution", "grace", 10.0, 0.0, 86400.0);
+    st->cgroup_retain_s = config_double(config, "attribution", "cgroup_retain", 86400.0, 1.0, 31536000.0);
     if (strcmp(mode, "all") == 0)
         m = ATTRIBUTE_ALL;
     else if (strcmp(mode, "active") != 0)

@@ -24,6 +24,7 @@ struct attribute_state {
     enum procscan_basis  basis;
     double               last_s;        /* monotonic time of the latest update */
     double               scan_ms;       /* cost of the latest scan + update */
+    double               cgroup_retain_s;   /* a cgroup with no process keeps its instance this long */
     uint64_t             errors;        /* failed scans */
     bool                 told_failure;
     power_log_fn         log;

@@ -104,8 +104,9 @@ struct export_context {
     pmdaIndom           indoms[NUM_INDOMS];
     pmdaInstid         *proc_set;           /* power.proc instances: id = PID */
     size_t              proc_capacity;
-    struct cgroup_offset **cgroup_offsets;  /* owned here, one per cgroup path ever seen */
+    struct cgroup_offset **cgroup_offsets;  /* owned here, one per cgroup path in the cache */
     size_t              ncgroup_offsets;
+    double              next_cgroup_purge_s;    /* monotonic; 0: at the first refresh */
     bool                interval_changed;
     struct phaselog     phases;
     pmdaInstid          phase_set[PHASELOG_SIZE];
@@ -343,7 +344,14 @@ rebuild_proc_indom(struct power_agent *agent)
  * has gone, and starts it again at 0 if the path returns (a restarted
  * service); pmdaCache hands the path its old id, so the published counter
  * carries an offset that keeps it from going backwards for that id.
+ *
+ * A host that runs containers or transient units sees a new path for each,
+ * so a path with no process for [attribution] cgroup_retain seconds is
+ * purged from the cache (pmdaCachePurge; PMDA_CACHE_SYNC stamps the
+ * entries, at most CGROUP_PURGE_EVERY_S late). Purged, a path that returns
+ * gets a new id.
  */
+#define CGROUP_PURGE_EVERY_S 600.0
 struct cgroup_offset {
     double base;        /* added to the ledger's energy */
     double last;        /* the last published energy */
@@ -362,6 +370,36 @@ cgroup_offset_new(void)
         return NULL;
     ctx.cgroup_offsets[ctx.ncgroup_offsets++] = off;
     return off;
+}
+
+/* pmdaCachePurgeCallback hands over each purged entry's private data. */
+static void
+forget_cgroup_offset(void *private)
+{
+    for (size_t i = 0; i < ctx.ncgroup_offsets; i++) {
+        if (ctx.cgroup_offsets[i] == private) {
+            ctx.cgroup_offsets[i] = ctx.cgroup_offsets[--ctx.ncgroup_offsets];
+            free(private);
+            return;
+        }
+    }
+}
+
+static void
+purge_idle_cgroups(struct power_agent *agent, pmInDom indom)
+{
+    double retain = agent->attribution.cgroup_retain_s;
+    double period = retain / 2 < CGROUP_PURGE_EVERY_S ? retain / 2 : CGROUP_PURGE_EVERY_S;
+    int culled;
+
+    if (agent->now.mono_s < ctx.next_cgroup_purge_s)
+        return;
+    ctx.next_cgroup_purge_s = agent->now.mono_s + (period < 1 ? 1 : period);
+    pmdaCacheOp(indom, PMDA_CACHE_SYNC);        /* stamps the paths that went idle */
+    if ((culled = pmdaCachePurgeCallback(indom, (time_t)retain, forget_cgroup_offset)) > 0)
+        agent->env.log(LOG_INFO, "cgroups: purged %d path%s with no process for %.0f s "
+                       "([attribution] cgroup_retain) from the instance cache",
+                       culled, culled == 1 ? "" : "s", retain);
 }
 
 static void
@@ -386,6 +424,7 @@ rebuild_cgroup_indom(struct power_agent *agent)
         }
         pmdaCacheStore(indom, PMDA_CACHE_ADD, c->path, off);
     }
+    purge_idle_cgroups(agent, indom);
     pmdaCacheOp(indom, PMDA_CACHE_SAVE);
 }
 

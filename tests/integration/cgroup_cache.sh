@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# power.cgroup's instance cache (pmdaCache, saved under PCP_VAR_DIR) on a
+# host whose cgroup paths come and go: a path with no process for
+# [attribution] cgroup_retain seconds is purged, saved or loaded; a busy
+# path stays. Processes live in a fake /proc under the agent's root.
+. "$(dirname "$0")/../lib/common.sh"
+
+ROOT=$WORK/root
+make_rapl_tree "$ROOT"
+advance_start "$ROOT/sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/energy_uj" 30
+P=$ROOT/proc
+mkdir -p "$P/sys/kernel"
+echo 32768 > "$P/sys/kernel/pid_max"
+echo "0.00 0.00 0.00 1/100 4243" > "$P/loadavg"
+# proc PID COMM CGROUP: a process as /proc shows it (stat fields as in proc(5))
+proc() {
+    mkdir -p "$P/$1"
+    echo "$1 ($2) S 1 $1 $1 0 -1 4194560 100 0 0 0 5 5 0 0 20 0 1 0 1000 1000000 100 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0" > "$P/$1/stat"
+    printf '/usr/bin/%s\0' "$2" > "$P/$1/cmdline"
+    echo "0::$3" > "$P/$1/cgroup"
+}
+proc 4242 job /transient.slice/job-1.scope
+proc 4243 db /system.slice/db.service
+
+# the cache as a previous run left it: a path last seen in 2001
+cache=$WORK/var/config/pmda/$DOMAIN.3
+mkdir -p "$(dirname "$cache")"
+printf '2 0 2147483647\n0 1000000000 /system.slice/db.service\n1 1000000000 /ancient.slice/gone.scope\n' > "$cache"
+
+printf '[system]\npriority = rapl:package+dram\n[attribution]\ngrace = 0.5\ncgroup_retain = 2\n' > "$WORK/power.conf"
+pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "agent started"; finish; exit 1; }
+wait_samples 5
+
+cgroups() { pminfo $PMH -f power.cgroup.energy | sed -n 's/^ *inst \[\([0-9]*\) or "\([^"]*\)"\].*/\1:\2/p' | sort | tr '\n' ' '; }
+check 'cgroups | grep -q "0:/system.slice/db.service" && cgroups | grep -q "2:/transient.slice/job-1.scope"' \
+    "a path from the saved cache keeps its id; a new one gets the next" "$(cgroups)"
+check '! grep -q ancient "$cache"' "a path idle longer than cgroup_retain in the saved cache is purged at start" "$(cat "$cache")"
+check 'grep -q "purged 1 path with no process" "$WORK/log/power.log"' "and the purge is logged"
+
+# the job ends; db keeps running
+rm -rf "${P:?}/4242"
+gone=no
+for _ in $(seq 60); do
+    grep -q job-1 "$cache" || { gone=yes; break; }
+    sleep 0.25
+done
+check '[ $gone = yes ]' "a path whose processes ended is purged cgroup_retain s later" "$(cat "$cache")"
+check 'grep -q "/system.slice/db.service" "$cache" && cgroups | grep -q "0:/system.slice/db.service"' \
+    "a busy path is never purged, however long it has been there" "$(cgroups)"
+check '! cgroups | grep -q job-1' "the purged path is gone from power.cgroup" "$(cgroups)"
+pmcd_stop
+sanitizer_check
+finish
