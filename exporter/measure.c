@@ -310,22 +310,36 @@ on_path(const char *cmd)
     return false;
 }
 
-static void
-print_summary(struct measure *ms, const struct trial *tr, int n, double baseline_w, double baseline_s,
-              double cv, bool early, double cv_goal)
+/* The medians over the trials, as both reports print them. */
+struct trial_medians {
+    double gross_j, net_j, net_per_run_j, command_s, power_w, proc_j;
+};
+
+static struct trial_medians
+trial_medians(const struct trial *tr, int n)
 {
-    double g[n], e[n], w[n], c[n], p[n], pj[n], per_run[n];
-    bool have_proc = ms->m[S_PROC].ok;
+    double g[n], e[n], per_run[n], c[n], p[n], pj[n];
 
     for (int i = 0; i < n; i++) {
         g[i] = tr[i].gross_j;
         e[i] = tr[i].net_j;
-        w[i] = tr[i].window_s;
+        per_run[i] = tr[i].net_j / tr[i].runs;
         c[i] = tr[i].command_s;
         p[i] = tr[i].power_w;
         pj[i] = tr[i].proc_j;
-        per_run[i] = tr[i].net_j / tr[i].runs;
     }
+    return (struct trial_medians){ stats_median(g, (size_t)n), stats_median(e, (size_t)n),
+                                   stats_median(per_run, (size_t)n), stats_median(c, (size_t)n),
+                                   stats_median(p, (size_t)n), stats_median(pj, (size_t)n) };
+}
+
+static void
+print_summary(struct measure *ms, const struct trial *tr, int n, double baseline_w, double baseline_s,
+              double cv, bool early, double cv_goal)
+{
+    struct trial_medians med = trial_medians(tr, n);
+    bool have_proc = ms->m[S_PROC].ok;
+
     printf("command   ");
     for (char **a = ms->argv; *a; a++)
         printf("%s%s", *a, a[1] ? " " : "\n");
@@ -345,16 +359,14 @@ print_summary(struct measure *ms, const struct trial *tr, int n, double baseline
             printf("%12s\n", "-");
     }
     printf("\nmedian    energy %.3f J (net %.3f J, %.3f J per run), time %.3f s, power %.3f W\n",
-           stats_median(g, (size_t)n), stats_median(e, (size_t)n), stats_median(per_run, (size_t)n),
-           stats_median(c, (size_t)n), stats_median(p, (size_t)n));
-    (void)w;
+           med.gross_j, med.net_j, med.net_per_run_j, med.command_s, med.power_w);
     printf("spread    coefficient of variation of the %s energy %.4f over %d trials%s\n",
            baseline_s > 0 ? "net" : "", cv, n,
            early ? " (stopped early: below --cv)" : cv_goal > 0 ? " (--cv not reached)" : "");
     if (have_proc)
         printf("processes the command's own processes: median %.3f J (power.proc.energy, sampled every %g s:\n"
                "          the last partial interval of processes that exit early is in power.proc.unattributed)\n",
-               stats_median(pj, (size_t)n), ms->interval);
+               med.proc_j, ms->interval);
     else
         printf("processes not available: no power.proc.energy on this host (the agent's attribution)\n");
 }
@@ -363,16 +375,8 @@ static void
 print_json(struct measure *ms, const struct trial *tr, int n, double baseline_w, double baseline_s,
            double cv, bool early, int status_failed)
 {
-    double g[n], e[n], c[n], p[n], pj[n], per_run[n];
+    struct trial_medians med = trial_medians(tr, n);
 
-    for (int i = 0; i < n; i++) {
-        g[i] = tr[i].gross_j;
-        e[i] = tr[i].net_j;
-        c[i] = tr[i].command_s;
-        p[i] = tr[i].power_w;
-        pj[i] = tr[i].proc_j;
-        per_run[i] = tr[i].net_j / tr[i].runs;
-    }
     printf("{\"command\":[");
     for (char **a = ms->argv; *a; a++) {
         json_string(stdout, *a);
@@ -410,17 +414,17 @@ print_json(struct measure *ms, const struct trial *tr, int n, double baseline_w,
         printf("}");
     }
     printf("],\"median\":{\"energy_j\":");
-    json_number(stdout, stats_median(g, (size_t)n));
+    json_number(stdout, med.gross_j);
     printf(",\"net_energy_j\":");
-    json_number(stdout, stats_median(e, (size_t)n));
+    json_number(stdout, med.net_j);
     printf(",\"net_energy_per_run_j\":");
-    json_number(stdout, stats_median(per_run, (size_t)n));
+    json_number(stdout, med.net_per_run_j);
     printf(",\"time_s\":");
-    json_number(stdout, stats_median(c, (size_t)n));
+    json_number(stdout, med.command_s);
     printf(",\"power_w\":");
-    json_number(stdout, stats_median(p, (size_t)n));
+    json_number(stdout, med.power_w);
     printf(",\"process_energy_j\":");
-    json_number(stdout, ms->m[S_PROC].ok ? stats_median(pj, (size_t)n) : NAN);
+    json_number(stdout, ms->m[S_PROC].ok ? med.proc_j : NAN);
     printf("},\"cv\":");
     json_number(stdout, cv);
     printf(",\"stopped_early\":%s,\"process_energy\":", early ? "true" : "false");

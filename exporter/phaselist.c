@@ -404,6 +404,24 @@ parse_json(const char *text, struct phase_list *out, char *err, size_t errlen)
 
 /* ---- CSV ---- */
 
+/* Appends c to the growing string *s (length *n, capacity *cap, room for
+ * the NUL kept); false, with *s freed, when memory runs out. */
+static bool
+append_char(char **s, size_t *n, size_t *cap, char c)
+{
+    if (*n + 2 > *cap) {
+        char *g = realloc(*s, *cap *= 2);
+        if (!g) {
+            free(*s);
+            *s = NULL;
+            return false;
+        }
+        *s = g;
+    }
+    (*s)[(*n)++] = c;
+    return true;
+}
+
 static char *
 csv_field(const char **pp)
 {
@@ -420,15 +438,8 @@ csv_field(const char **pp)
         while (*p && !(*p == '"' && p[1] != '"')) {
             if (*p == '"')
                 p++;
-            if (n + 2 > cap) {
-                char *g = realloc(s, cap *= 2);
-                if (!g) {
-                    free(s);
-                    return NULL;
-                }
-                s = g;
-            }
-            s[n++] = *p++;
+            if (!append_char(&s, &n, &cap, *p++))
+                return NULL;
         }
         if (*p == '"')
             p++;
@@ -436,15 +447,8 @@ csv_field(const char **pp)
             p++;
     } else {
         while (*p && *p != ',' && *p != '\n' && *p != '\r') {
-            if (n + 2 > cap) {
-                char *g = realloc(s, cap *= 2);
-                if (!g) {
-                    free(s);
-                    return NULL;
-                }
-                s = g;
-            }
-            s[n++] = *p++;
+            if (!append_char(&s, &n, &cap, *p++))
+                return NULL;
         }
         while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
             n--;

@@ -118,6 +118,17 @@ report_top_text(FILE *fp, struct pp_ctx *c, struct pp_metric *m, const struct wi
     }
 }
 
+/* ,"joules":E,"share":E/TOTAL} closing one row of a top list */
+static void
+json_row_energy(FILE *fp, double energy, double total)
+{
+    fputs(",\"joules\":", fp);
+    json_number(fp, energy);
+    fputs(",\"share\":", fp);
+    json_number(fp, total > 0 ? energy / total : NAN);
+    fputs("}", fp);
+}
+
 void
 report_top_json(FILE *fp, struct pp_ctx *c, struct pp_metric *m, const struct window *w, int k)
 {
@@ -137,11 +148,7 @@ report_top_json(FILE *fp, struct pp_ctx *c, struct pp_metric *m, const struct wi
             fprintf(fp, "%s{\"pid\":%d,", i ? "," : "", rows[i].inst);
             json_key(fp, "command");
             json_string(fp, pp_proc_command(name));
-            fputs(",\"joules\":", fp);
-            json_number(fp, rows[i].energy);
-            fputs(",\"share\":", fp);
-            json_number(fp, total > 0 ? rows[i].energy / total : NAN);
-            fputs("}", fp);
+            json_row_energy(fp, rows[i].energy, total);
         }
         fputs("]", fp);
     }
@@ -161,45 +168,57 @@ report_top_json(FILE *fp, struct pp_ctx *c, struct pp_metric *m, const struct wi
             fputs(i ? ",{" : "{", fp);
             json_key(fp, "cgroup");
             json_string(fp, pp_inst_name(c, m[S_CGROUP].desc.indom, rows[i].inst));
-            fputs(",\"joules\":", fp);
-            json_number(fp, rows[i].energy);
-            fputs(",\"share\":", fp);
-            json_number(fp, total > 0 ? rows[i].energy / total : NAN);
-            fputs("}", fp);
+            json_row_energy(fp, rows[i].energy, total);
         }
         fputs("]", fp);
     }
     fputs("}", fp);
 }
 
+/* What both printers show of a window: its per-source entries (src, to
+ * free), length, power.system energy, and bounds as text. */
+struct window_view {
+    const struct window_entry **src;
+    size_t n;
+    double dur, sys;
+    char   start[64], end[64];
+};
+
+static void
+window_view(const struct pp_window_result *r, struct window_view *v)
+{
+    v->n = report_source_entries(&r->w, &v->src);
+    v->dur = r->end - r->start;
+    v->sys = system_energy(&r->w);
+    pp_format_time(r->start, v->start, sizeof(v->start));
+    pp_format_time(r->end, v->end, sizeof(v->end));
+}
+
 static void
 print_text(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result *r, int runs, int top)
 {
-    const struct window_entry **src;
-    size_t n = report_source_entries(&r->w, &src);
-    double dur = r->end - r->start, sys = system_energy(&r->w);
-    char a[64], b[64];
+    struct window_view v;
 
-    pp_format_time(r->start, a, sizeof(a));
-    pp_format_time(r->end, b, sizeof(b));
+    window_view(r, &v);
+
     printf("%s %s (host %s)\n", c->archive ? "archive" : "host", c->source, c->hostname);
-    printf("window  %s .. %s  (%.3f s)\n", a, b, dur);
+    printf("window  %s .. %s  (%.3f s)\n", v.start, v.end, v.dur);
     printf("bounds  start %s, end %s; %ld samples in the window\n", r->start_how, r->end_how, r->samples);
     printf("source  %s\n", r->sources[0] ? r->sources : "(unknown)");
     if (r->w.resets)
         printf("note    %u counter restart(s) in the window (agent restarted): energy summed across them\n",
                r->w.resets);
     printf("\n%-28s %14s %12s %10s\n", "", "energy J", "Wh", "mean W");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < v.n; i++) {
         char label[300];
-        pp_series_label(c, m, src[i]->series, src[i]->inst, label, sizeof(label));
-        printf("%-28s %14.3f %12.6f %10.3f\n", label, src[i]->energy, wh(src[i]->energy),
-               dur > 0 ? src[i]->energy / dur : NAN);
+        pp_series_label(c, m, v.src[i]->series, v.src[i]->inst, label, sizeof(label));
+        printf("%-28s %14.3f %12.6f %10.3f\n", label, v.src[i]->energy, wh(v.src[i]->energy),
+               v.dur > 0 ? v.src[i]->energy / v.dur : NAN);
     }
-    free(src);
+    free(v.src);
     if (runs > 0)
         printf("\nper run (%d runs in the window, total / %d): %.3f J, %.6f Wh, %.3f s\n",
-               runs, runs, sys / runs, wh(sys / runs), dur / runs);
+               runs, runs, v.sys / runs, wh(v.sys / runs), v.dur / runs);
     if (top > 0) {
         printf("\n");
         report_top_text(stdout, c, m, &r->w, top, "");
@@ -209,13 +228,10 @@ print_text(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
 static void
 print_json(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result *r, int runs, int top)
 {
-    const struct window_entry **src;
-    size_t n = report_source_entries(&r->w, &src);
-    double dur = r->end - r->start, sys = system_energy(&r->w);
-    char a[64], b[64];
+    struct window_view v;
 
-    pp_format_time(r->start, a, sizeof(a));
-    pp_format_time(r->end, b, sizeof(b));
+    window_view(r, &v);
+
     printf("{");
     json_key(stdout, c->archive ? "archive" : "host");
     json_string(stdout, c->source);
@@ -223,7 +239,7 @@ print_json(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
     json_key(stdout, "hostname");
     json_string(stdout, c->hostname);
     printf(",");
-    json_window(stdout, a, b, r->start, r->end);
+    json_window(stdout, v.start, v.end, r->start, r->end);
     printf(",\"samples\":%ld,", r->samples);
     json_key(stdout, "start_bound");
     json_string(stdout, r->start_how);
@@ -235,42 +251,42 @@ print_json(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
     json_string(stdout, r->sources);
     printf(",\"counter_restarts\":%u", r->w.resets);
     printf(",\"joules\":");
-    json_number(stdout, sys);
+    json_number(stdout, v.sys);
     printf(",\"wh\":");
-    json_number(stdout, wh(sys));
+    json_number(stdout, wh(v.sys));
     printf(",\"mean_w\":");
-    json_number(stdout, dur > 0 ? sys / dur : NAN);
+    json_number(stdout, v.dur > 0 ? v.sys / v.dur : NAN);
     printf(",\"energy\":[");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < v.n; i++) {
         char label[300];
-        pp_series_label(c, m, src[i]->series, src[i]->inst, label, sizeof(label));
+        pp_series_label(c, m, v.src[i]->series, v.src[i]->inst, label, sizeof(label));
         printf("%s{", i ? "," : "");
         json_key(stdout, "label");
         json_string(stdout, label);
         printf(",");
         json_key(stdout, "metric");
-        json_string(stdout, m[src[i]->series].name);
+        json_string(stdout, m[v.src[i]->series].name);
         printf(",");
         json_key(stdout, "instance");
-        json_string(stdout, m[src[i]->series].desc.indom == PM_INDOM_NULL ? NULL :
-                    pp_inst_name(c, m[src[i]->series].desc.indom, src[i]->inst));
+        json_string(stdout, m[v.src[i]->series].desc.indom == PM_INDOM_NULL ? NULL :
+                    pp_inst_name(c, m[v.src[i]->series].desc.indom, v.src[i]->inst));
         printf(",\"joules\":");
-        json_number(stdout, src[i]->energy);
+        json_number(stdout, v.src[i]->energy);
         printf(",\"wh\":");
-        json_number(stdout, wh(src[i]->energy));
+        json_number(stdout, wh(v.src[i]->energy));
         printf(",\"mean_w\":");
-        json_number(stdout, dur > 0 ? src[i]->energy / dur : NAN);
+        json_number(stdout, v.dur > 0 ? v.src[i]->energy / v.dur : NAN);
         printf("}");
     }
-    free(src);
+    free(v.src);
     printf("]");
     if (runs > 0) {
         printf(",\"runs\":{\"n\":%d,\"joules_per_run\":", runs);
-        json_number(stdout, sys / runs);
+        json_number(stdout, v.sys / runs);
         printf(",\"wh_per_run\":");
-        json_number(stdout, wh(sys / runs));
+        json_number(stdout, wh(v.sys / runs));
         printf(",\"seconds_per_run\":");
-        json_number(stdout, dur / runs);
+        json_number(stdout, v.dur / runs);
         printf(",\"method\":\"window total divided by runs\"}");
     }
     if (top > 0) {

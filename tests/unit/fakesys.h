@@ -30,6 +30,31 @@ fake_record(int priority, const char *fmt, ...)
     strncat(fake_log, "\n", sizeof(fake_log) - strlen(fake_log) - 1);
 }
 
+/* Forget what was logged. */
+static void __attribute__((unused))
+fake_log_clear(void)
+{
+    fake_log[0] = '\0';
+    fake_log_lines = 0;
+}
+
+/* How many logged lines contain needle. */
+static int __attribute__((unused))
+fake_log_count(const char *needle)
+{
+    int n = 0;
+
+    for (const char *line = fake_log; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        const char *hit = strstr(line, needle);
+
+        n += hit != NULL && hit < line + len;
+        line += len + (end != NULL);
+    }
+    return n;
+}
+
 /* mkdir -p of the directory part of path */
 static __attribute__((unused)) void
 fake_mkdirs(const char *path)

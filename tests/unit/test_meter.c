@@ -6,10 +6,10 @@
  */
 #include "check.h"
 #include "config.h"
+#include "fakesys.h"
 #include "meter.h"
 #include "wattsup.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,34 +22,6 @@
 #define HDR18 "#h,-,18,W,V,A,WH,Cost,WH/Mo,Cost/Mo,Wmax,Vmax,Amax,Wmin,Vmin,Amin,PF,DC,PC,Hz,VA;"
 #define HDR16 "#h,-,16,W,V,A,WH,Cost,WH/Mo,Cost/Mo,Wmax,Vmax,Amax,Wmin,Vmin,Amin,PF,DC,PC;"
 #define REC16 "#d,-,16,555,2302,241,_,_,_,_,_,_,_,_,_,_,99,_,_;"
-
-/* ---- a log recorder, as the agent's pmNotifyErr ---- */
-
-static char logged[64][512];
-static int nlogged;
-
-static void
-record_log(int priority, const char *fmt, ...)
-{
-    va_list ap;
-
-    (void)priority;
-    if (nlogged >= 64)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(logged[nlogged++], sizeof(logged[0]), fmt, ap);
-    va_end(ap);
-}
-
-static int
-count_logged(const char *needle)
-{
-    int n = 0;
-
-    for (int i = 0; i < nlogged; i++)
-        n += strstr(logged[i], needle) != NULL;
-    return n;
-}
 
 /* ---- framer ---- */
 
@@ -435,8 +407,8 @@ mono(void)
 static void
 test_source_no_meters(void)
 {
-    struct power_config *cfg = config_parse("[model]\nidle_watts = 5\n", "none.conf", record_log);
-    struct source_env env = { "", cfg, record_log };
+    struct power_config *cfg = config_parse("[model]\nidle_watts = 5\n", "none.conf", fake_record);
+    struct source_env env = { "", cfg, fake_record };
     struct sample_time now = { .mono_s = mono() };
     const char *why = NULL;
     double e;
@@ -468,9 +440,9 @@ test_source_unplugged(void)
     double e, t0, closing;
     void *st;
 
-    nlogged = 0;
-    cfg = config_parse(text, "meters.conf", record_log);
-    env = (struct source_env){ "", cfg, record_log };
+    fake_log_clear();
+    cfg = config_parse(text, "meters.conf", fake_record);
+    env = (struct source_env){ "", cfg, fake_record };
     st = meter_source.open(&env);
     CHECK(config_error_count(cfg) == 2, "source: missing device and bad baud are config errors (%u)",
           config_error_count(cfg));
@@ -500,8 +472,8 @@ test_source_unplugged(void)
     usleep(1300000);
     now.mono_s = mono();
     meter_source.sample(st, &now);
-    CHECK(count_logged("plugged in") == 1, "source: an unplugged meter is logged once, not per retry (%d)",
-          count_logged("plugged in"));
+    CHECK(fake_log_count("plugged in") == 1, "source: an unplugged meter is logged once, not per retry (%d)",
+          fake_log_count("plugged in"));
     meter_get(st, 0, &info);
     CHECK(!info.connected && !info.live && info.samples == 0, "source: unplugged meter not connected");
     meter_get_total(st, &total);
