@@ -348,8 +348,10 @@ rebuild_proc_indom(struct power_agent *agent)
  * A host that runs containers or transient units sees a new path for each,
  * so a path with no process for [attribution] cgroup_retain seconds is
  * purged from the cache (pmdaCachePurge; PMDA_CACHE_SYNC stamps the
- * entries, at most CGROUP_PURGE_EVERY_S late). Purged, a path that returns
- * gets a new id.
+ * entries, so a purge comes up to two CGROUP_PURGE_EVERY_S periods late).
+ * Purged, a path that returns gets a new id. The saved stamps say when the
+ * agent last saw a path, so its own downtime counts: the first purge waits
+ * a period after start, for the services that start after pmcd.
  */
 #define CGROUP_PURGE_EVERY_S 600.0
 struct cgroup_offset {
@@ -390,13 +392,20 @@ purge_idle_cgroups(struct power_agent *agent, pmInDom indom)
 {
     double retain = agent->attribution.cgroup_retain_s;
     double period = retain / 2 < CGROUP_PURGE_EVERY_S ? retain / 2 : CGROUP_PURGE_EVERY_S;
-    int culled;
+    int idle, culled;
 
+    if (period < 1)
+        period = 1;
+    if (ctx.next_cgroup_purge_s == 0)
+        ctx.next_cgroup_purge_s = agent->now.mono_s + period;
     if (agent->now.mono_s < ctx.next_cgroup_purge_s)
         return;
-    ctx.next_cgroup_purge_s = agent->now.mono_s + (period < 1 ? 1 : period);
+    ctx.next_cgroup_purge_s = agent->now.mono_s + period;
     pmdaCacheOp(indom, PMDA_CACHE_SYNC);        /* stamps the paths that went idle */
-    if ((culled = pmdaCachePurgeCallback(indom, (time_t)retain, forget_cgroup_offset)) > 0)
+    /* pmdaCachePurge counts the entries it purged before too: count the idle ones that went */
+    idle = pmdaCacheOp(indom, PMDA_CACHE_SIZE_INACTIVE);
+    pmdaCachePurgeCallback(indom, (time_t)retain, forget_cgroup_offset);
+    if ((culled = idle - pmdaCacheOp(indom, PMDA_CACHE_SIZE_INACTIVE)) > 0)
         agent->env.log(LOG_INFO, "cgroups: purged %d path%s with no process for %.0f s "
                        "([attribution] cgroup_retain) from the instance cache",
                        culled, culled == 1 ? "" : "s", retain);

@@ -252,6 +252,7 @@ vm_for_new_path(struct vm_state *st, const char *path)
     free(vm->path);
     vm->path = moved;
     vm->rebase = true;       /* another file: its count is not comparable with the old one */
+    vm->rate_known = false;
     return vm;
 }
 
@@ -322,7 +323,10 @@ read_vm(struct vm_state *st, struct vm_entry *vm)
         anchor_rate(vm, mtime_s);
         return;
     }
-    if (mtime_s > vm->anchor_mtime_s) {
+    if (mtime_s - vm->anchor_mtime_s > st->rate_timeout_s) {
+        vm->rate_known = false;         /* back after a silence: a rate starts afresh */
+        anchor_rate(vm, mtime_s);
+    } else if (mtime_s > vm->anchor_mtime_s) {
         vm->power_w = (double)(vm->counter.extended - vm->anchor_extended) / 1e6 /
                       (mtime_s - vm->anchor_mtime_s);
         vm->rate_known = true;

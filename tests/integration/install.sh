@@ -34,8 +34,9 @@ registered && was_installed=yes
 pmcd_up && was_up=yes
 echo "# before: agent installed: $was_installed, pmcd running: $was_up"
 dest=$PCP_PMDAS_DIR/power
-conf_backup=
-if [ -f "$dest/power.conf" ]; then conf_backup=$WORK/power.conf; cp -p "$dest/power.conf" "$conf_backup"; fi
+# the config and the default it was installed as (which tells whether it was edited)
+mkdir -p "$WORK/conf-backup"
+for f in power.conf power.conf.default; do [ -f "$dest/$f" ] && cp -p "$dest/$f" "$WORK/conf-backup/"; done
 
 # ./Remove from whatever state the host is in leaves pmcd as it was
 out=$("$TOP/Remove" 2>&1)
@@ -85,7 +86,9 @@ out=$("$TOP/Remove" 2>&1)
 check '! pminfo power >/dev/null 2>&1 && pmcd_up && ! registered' "./Remove leaves pmcd running and healthy, without power" "$out"
 
 # put back what was found
-if [ -n "$conf_backup" ]; then mkdir -p "$dest"; cp -p "$conf_backup" "$dest/power.conf"; else rm -f "$dest/power.conf"; fi
+for f in power.conf power.conf.default; do
+    if [ -f "$WORK/conf-backup/$f" ]; then mkdir -p "$dest"; cp -p "$WORK/conf-backup/$f" "$dest/$f"; else rm -f "$dest/$f"; fi
+done
 if [ $was_installed = yes ]; then
     "$TOP/Install" >"$WORK/reinstall.log" 2>&1 || { echo "# re-install failed:"; tail -5 "$WORK/reinstall.log" | sed 's/^/# /'; }
 fi

@@ -329,18 +329,23 @@ test_rewrite_cadence(void)
     put(&fx, "alpha", "42000000");
     tick(&fx);
     a = info(&fx, 0);
-    CHECK(a.has_power && fabs(a.power_w - 6.0 / (WALL0 + fx.t - 0.5 - (stamp + 2.0))) < 1e-9,
-          "the next rewrite gives the mean over the whole silence (%g W)", a.power_w);
+    CHECK(!a.has_power && a.energy_j == 42.0,
+          "the first rewrite after the silence counts its energy and starts the rate afresh (%g W)", a.power_w);
+    put(&fx, "alpha", "43000000");
+    tick(&fx);
+    a = info(&fx, 0);
+    CHECK(a.has_power && a.power_w == 1.0, "the next one gives power again: 1 J in 1 s (%g W)", a.power_w);
 
-    put_stamped(&fx, "alpha", "43000000", WALL0);
+    put_stamped(&fx, "alpha", "44000000", WALL0 + fx.t - 3.0);
     tick(&fx);
     a = info(&fx, 0);
-    CHECK(!a.has_power && a.energy_j == 43.0, "a file stamped earlier than the last (clock stepped back) "
+    CHECK(!a.has_power && a.energy_j == 44.0, "a file stamped earlier than the last (clock stepped back) "
           "has no power until the next rewrite; its energy counts");
-    put(&fx, "alpha", "44000000");
+    put(&fx, "alpha", "45000000");
     tick(&fx);
     a = info(&fx, 0);
-    CHECK(a.has_power, "which measures from the earlier stamp again");
+    CHECK(a.has_power && fabs(a.power_w - 1.0 / 4.5) < 1e-9,
+          "which measures from the earlier stamp again: 1 J in 4.5 s (%g W)", a.power_w);
     teardown(&fx);
 }
 
