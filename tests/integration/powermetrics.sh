@@ -19,18 +19,6 @@ command = $1
 EOF
 }
 
-# every instance of the metric's indom, with or without a value
-instances() {
-    /usr/bin/python3 - "$PMCD_PORT" "$1" <<'EOF'
-import sys
-from pcp import pmapi
-import cpmapi
-c = pmapi.pmContext(cpmapi.PM_CONTEXT_HOST, "127.0.0.1:" + sys.argv[1])
-ids, names = c.pmGetInDom(c.pmLookupDescs(c.pmLookupName([sys.argv[2]]))[0])
-print(" ".join("%d:%s" % (i, n) for i, n in sorted(zip(ids, names))))
-EOF
-}
-
 # wait_for COND [SECONDS]: poll until the shell condition holds
 wait_for() {
     local i

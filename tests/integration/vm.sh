@@ -18,18 +18,6 @@ put() {
     mv "$SCAPH/$1/intel-rapl:0/energy_uj.new" "$SCAPH/$1/intel-rapl:0/energy_uj"
 }
 
-# every instance of the metric's indom, with or without a value: "id:name ..."
-instances() {
-    /usr/bin/python3 - "$PMCD_PORT" "$1" <<'EOF'
-import sys
-from pcp import pmapi
-import cpmapi
-c = pmapi.pmContext(cpmapi.PM_CONTEXT_HOST, "127.0.0.1:" + sys.argv[1])
-ids, names = c.pmGetInDom(c.pmLookupDescs(c.pmLookupName([sys.argv[2]]))[0])
-print(" ".join("%d:%s" % (i, n) for i, n in sorted(zip(ids, names))))
-EOF
-}
-
 errors() { value power.source.errors vm; }
 
 put alpha 1000000

@@ -3,6 +3,7 @@
 #                               logs) running build/san/pmdapower; sets PMH
 #   pmcd_stop                   (also on exit)
 #   ok MSG / not_ok MSG / check COND MSG / near GOT WANT TOL MSG
+#   value METRIC [INST] / instances METRIC  what the private pmcd serves
 # Results are TAP-like lines that tests/run counts.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -111,6 +112,19 @@ value() {
     else
         pmprobe -v $PMH "$1" | awk '$2 == 1 { print $3 }' | tr -d '"'
     fi
+}
+
+# instances METRIC: every instance of the metric's indom on the private
+# pmcd, with or without a value: "id:name ...", by id
+instances() {
+    /usr/bin/python3 - "$PMCD_PORT" "$1" <<'EOF'
+import sys
+from pcp import pmapi
+import cpmapi
+c = pmapi.pmContext(cpmapi.PM_CONTEXT_HOST, "127.0.0.1:" + sys.argv[1])
+ids, names = c.pmGetInDom(c.pmLookupDescs(c.pmLookupName([sys.argv[2]]))[0])
+print(" ".join("%d:%s" % (i, n) for i, n in sorted(zip(ids, names))))
+EOF
 }
 
 finish() {

@@ -7,6 +7,7 @@
 #endif
 #include "attribution.h"
 #include "check.h"
+#include "source.h"     /* monotonic_seconds */
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -353,14 +354,6 @@ struct sim_proc {
     uint64_t cpu;
 };
 
-static double
-now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int
 compare_double(const void *a, const void *b)
 {
@@ -420,9 +413,9 @@ test_churn_10000_processes(void)
         double dE = (double)(rng() % 100000) / 1000.0;
         uint64_t T = 2 * NS, B = rng() % T;
 
-        double t0 = now_mono();
+        double t0 = monotonic_seconds();
         int sts = ledger_update(l, round, 1, dE, B, T, snap, NPROC);
-        cost_ms[round] = (now_mono() - t0) * 1e3;
+        cost_ms[round] = (monotonic_seconds() - t0) * 1e3;
         if (sts != 0)
             conserved = false;
 

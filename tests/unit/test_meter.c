@@ -396,20 +396,12 @@ test_accum(void)
 
 /* ---- the source, with no hardware ---- */
 
-static double
-mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 test_source_no_meters(void)
 {
     struct power_config *cfg = config_parse("[model]\nidle_watts = 5\n", "none.conf", fake_record);
     struct source_env env = { "", cfg, fake_record };
-    struct sample_time now = { .mono_s = mono() };
+    struct sample_time now = { .mono_s = monotonic_seconds() };
     const char *why = NULL;
     double e;
     void *st = meter_source.open(&env);
@@ -455,9 +447,9 @@ test_source_unplugged(void)
     CHECK(!meter_get(st, 3, &info), "source: no instance past the end");
 
     /* the thread finds no device; wait for it to say so */
-    t0 = mono();
-    while (mono() - t0 < 5.0) {
-        now.mono_s = mono();
+    t0 = monotonic_seconds();
+    while (monotonic_seconds() - t0 < 5.0) {
+        now.mono_s = monotonic_seconds();
         now.wall_s = 0;
         meter_source.sample(st, &now);
         state = meter_source.state(st, &why);
@@ -470,7 +462,7 @@ test_source_unplugged(void)
           "source: why names each meter's problem (state %s: %s)", source_state_name(state), why);
     /* a few retries later, still one log line */
     usleep(1300000);
-    now.mono_s = mono();
+    now.mono_s = monotonic_seconds();
     meter_source.sample(st, &now);
     CHECK(fake_log_count("plugged in") == 1, "source: an unplugged meter is logged once, not per retry (%d)",
           fake_log_count("plugged in"));
@@ -481,9 +473,9 @@ test_source_unplugged(void)
           !meter_source.system_energy(st, "rapl:psys", &e),
           "source: no power.system candidate while a meter is missing");
 
-    closing = mono();
+    closing = monotonic_seconds();
     meter_source.close(st);
-    closing = mono() - closing;
+    closing = monotonic_seconds() - closing;
     CHECK(closing < 0.5, "source: close() stops a thread in its back-off at once (%.3f s)", closing);
     config_free(cfg);
 }
