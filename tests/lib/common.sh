@@ -68,7 +68,7 @@ pmcd_start() {
         if pmprobe $PMH power.control.samples 2>/dev/null | grep -q ' 1$'; then return 0; fi
         sleep 0.1
     done
-    echo "# pmcd did not come up with the agent; logs:"; tail -20 "$WORK"/log/*.log | sed 's/^/# /'
+    echo "# pmcd did not come up with the agent; logs:"; tail -n 20 "$WORK"/log/*.log | sed 's/^/# /'
     return 1
 }
 
