@@ -8,11 +8,11 @@
 #include <time.h>
 
 static double
-now_s(void)
+clock_s(clockid_t clock)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -27,12 +27,15 @@ main(int argc, char **argv)
         fprintf(stderr, "usage: burn DUTY(0..1) [PERIOD_MS]\n");
         return 2;
     }
+    /* Busy for duty * period of CPU time, not of wall time: a burner
+     * preempted on a loaded machine still gets its share, so two burners
+     * keep their ratio. */
     for (;;) {
-        double start = now_s();
-        while (now_s() - start < duty * period)
+        double start = clock_s(CLOCK_MONOTONIC), cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+        while (clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0 < duty * period)
             spin++;
         if (duty < 1) {
-            double rest = period - (now_s() - start);
+            double rest = period - (clock_s(CLOCK_MONOTONIC) - start);
             if (rest > 0) {
                 struct timespec ts = { 0, (long)(rest * 1e9) };
                 nanosleep(&ts, NULL);
