@@ -137,7 +137,7 @@ pmcd_stop
 sanitizer_check
 
 # the real snapshots: no status file, no AC supply, trailing NULs
-FIX=${POWER_FIXTURES:-$TOP/../shared/fixtures}
+FIX=${POWER_FIXTURES:-$TOP/tests/fixtures}
 for snap in Thinkpad_L480_bat_busy Thinkpad_T460s_2_batteries apple_silicon_macbook; do
     rm -rf "$WORK/snap" && mkdir -p "$WORK/snap" && tar -C "$WORK/snap" -xzf "$FIX/sysfs/$snap.tgz"
     mkdir -p "$WORK/snap/$snap/proc" && cp /proc/stat "$WORK/snap/$snap/proc/stat"

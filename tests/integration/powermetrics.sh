@@ -5,7 +5,7 @@
 # silent, one that exits after each document, and one that does not exist.
 . "$(dirname "$0")/../lib/common.sh"
 
-FIX=${POWER_FIXTURES:-$TOP/../shared/fixtures}/powermetrics
+FIX=${POWER_FIXTURES:-$TOP/tests/fixtures}/powermetrics
 ROOT=$WORK/root
 mkdir -p "$ROOT"
 

@@ -43,7 +43,7 @@ pmcd_stop
 sanitizer_check
 
 # the real snapshots from PCP's QA (zones only below intel-rapl/, trailing NULs)
-FIX=${POWER_FIXTURES:-$TOP/../shared/fixtures}
+FIX=${POWER_FIXTURES:-$TOP/tests/fixtures}
 for snap in Thinkpad_L480_bat_busy bigsystem; do
     rm -rf "$WORK/snap" && mkdir -p "$WORK/snap" && tar -C "$WORK/snap" -xzf "$FIX/sysfs/$snap.tgz"
     mkdir -p "$WORK/snap/$snap/proc" && cp /proc/stat "$WORK/snap/$snap/proc/stat"

@@ -120,7 +120,7 @@ fake_remove(const char *root)
         fprintf(stderr, "could not remove %s\n", root);
 }
 
-/* Unpack a sysfs fixture (../shared/fixtures/sysfs/NAME.tgz, or $POWER_FIXTURES)
+/* Unpack a sysfs fixture (tests/fixtures/sysfs/NAME.tgz, or $POWER_FIXTURES/sysfs)
  * into a new temporary dir; returns the tree's root or NULL when absent. */
 static __attribute__((unused)) const char *
 fake_fixture(const char *name)
@@ -130,7 +130,7 @@ fake_fixture(const char *name)
     char cmd[2048], tgz[1024];
     char *root;
 
-    snprintf(tgz, sizeof(tgz), "%s/sysfs/%s.tgz", dir ? dir : "../shared/fixtures", name);
+    snprintf(tgz, sizeof(tgz), "%s/sysfs/%s.tgz", dir ? dir : "tests/fixtures", name);
     if (access(tgz, R_OK) != 0)
         return NULL;
     root = fake_root("fixture");

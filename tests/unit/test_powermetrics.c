@@ -593,7 +593,7 @@ main(void)
     struct text docs[NSAMPLES];
     const char *dir = getenv("POWER_FIXTURES");
 
-    snprintf(fixture_dir, sizeof(fixture_dir), "%s/powermetrics", dir ? dir : "../shared/fixtures");
+    snprintf(fixture_dir, sizeof(fixture_dir), "%s/powermetrics", dir ? dir : "tests/fixtures");
     for (size_t i = 0; i < NSAMPLES; i++)
         docs[i] = fixture(samples[i].file);
     test_fixtures(docs);
