@@ -422,9 +422,10 @@ account_scaphandre(struct vm_entry *vm, uint64_t gain, double mtime_s)
 }
 
 /* Scaphandre 0.5 and earlier give each VM (process jiffies / host
- * jiffies) of the host's energy in integers, which is 0 for any VM that
- * does not use every CPU, so its files stay at 0 forever (upstream issue
- * #200). That 0 W is what the file says: keep it, and say why once. */
+ * jiffies) of the host's energy, divided as integers (qemu.rs at v0.5.0):
+ * 0 unless the VM used all of the host's CPU time, so its files stay at 0
+ * forever (upstream issue #200). That 0 W is what the file says: keep it,
+ * and say why once. */
 static void
 note_stuck_zero(struct vm_state *st, struct vm_entry *vm, uint64_t raw, double mtime_s)
 {
