@@ -505,7 +505,7 @@ read_vm(struct vm_state *st, struct vm_entry *vm, double now_wall_s)
                             "counter continues (a new file: its tmpfs recreated, after a host "
                             "reboot or a remount?)", vm->name);
             }
-            start_baseline(vm, mtime_s);    /* what it gained since it restarted is unknown */
+            start_baseline(vm, mtime_s);    /* what the new file gained so far is unknown */
         } else if (st->format == VM_FORMAT_MICROJOULES)
             account_microjoules(st, vm, mtime_s);
         else if (rewritten || gain > 0)

@@ -265,7 +265,7 @@ test_lifecycle(void)
     CHECK(a.resets == 1, "and is counted as a reset (%llu)", (unsigned long long)a.resets);
     CHECK(vm_source.errors(fx.state) == 1, "resets count in power.source.errors (%llu)",
           (unsigned long long)vm_source.errors(fx.state));
-    CHECK(!a.has_power, "a reset has no power: what the file gained since it restarted is unknown");
+    CHECK(!a.has_power, "a reset has no power: what the new file gained so far is unknown");
 
     put(&fx, "alpha", "1000100");
     tick(&fx);
