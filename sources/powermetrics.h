@@ -6,7 +6,7 @@
  * -i) and reads its stdout on a thread: a stream of XML property lists,
  * one per sample, separated by NUL bytes. Each document gives the energy
  * of the sample's window in millijoules, in the top-level "processor"
- * dict (cpu_energy, gpu_energy, ane_energy; older macOS also
+ * dict (cpu_energy, gpu_energy, ane_energy; macOS 12 also
  * package_energy and dram_energy) over top-level elapsed_ns. The thread
  * parses with libplist and hands the energies to sample() under a lock;
  * it makes no PCP calls and does not log (sample() logs for it).
@@ -18,10 +18,9 @@
  * back-off of 1 s doubling to 60 s (back to 1 s once a child delivers).
  *
  * Instances (fixed ids, power.soc): cpu, gpu, ane, dram, combined.
- * combined is the sum of the components the document has (cpu + gpu +
- * ane, and dram where present), as powermetrics's own combined_power; a
- * document with package_energy but no per-unit energies counts the
- * package instead. It is the power.system candidate "powermetrics".
+ * combined is cpu + gpu + ane on every macOS version (macOS 13+'s own
+ * combined_power); dram (macOS 12 only) and package_energy never enter
+ * it. It is the power.system candidate "powermetrics".
  */
 #ifndef POWER_POWERMETRICS_H
 #define POWER_POWERMETRICS_H
@@ -71,6 +70,8 @@ struct pm_sample {
     uint64_t elapsed_ns;
     bool     has[SOC_NCOMPONENTS];
     double   energy_mj[SOC_NCOMPONENTS];
+    bool     has_package;    /* macOS 12's package_energy: read, never part of combined */
+    double   package_mj;
 };
 
 /* Parse one document (without its NUL). detail receives a message for

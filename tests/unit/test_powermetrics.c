@@ -1,8 +1,9 @@
 /*
  * test_powermetrics.c: the powermetrics parser over real samples (M1
- * twice, M2 Ultra), the stream cut at arbitrary points, every kind of bad
- * document, the command splitter, and the source with a stand-in child:
- * delivery, restart after the child exits, a command that cannot start.
+ * twice, M2 Ultra) and a macOS 12-layout one, the stream cut at arbitrary
+ * points, every kind of bad document, the command splitter, and the
+ * source with a stand-in child: delivery, restart after the child exits,
+ * a command that cannot start.
  */
 #include "check.h"
 #include "config.h"
@@ -149,6 +150,42 @@ test_fixtures(struct text *docs)
                  e->combined_mw);
         CHECK_NEAR(s.energy_mj[SOC_COMBINED] / ((double)s.elapsed_ns / 1e9), e->combined_mw, 1e-5, what);
     }
+}
+
+/*
+ * The macOS 12 layout: the M1 sample above with processor.combined_power
+ * replaced by dram_energy (24) and package_energy (131), as macOS 12
+ * writes them (tests/fixtures/README.md says where from). combined must be
+ * cpu + gpu + ane there too, so that the same SoC doing the same work
+ * gives power.system the same number before and after an OS upgrade: not
+ * + dram (144), not the package (131).
+ */
+static void
+test_macos12(const struct text *m1)
+{
+    struct text doc = fixture("powermetrics-output-m1-macos12.xml");
+    struct pm_sample s12, s13;
+    char detail[256] = "";
+    enum pm_problem sts;
+
+    if (!doc.data || !m1->data) {
+        free(doc.data);
+        return;
+    }
+    CHECK(!strstr(doc.data, "combined_power") && strstr(doc.data, "<key>dram_energy</key>") &&
+          strstr(doc.data, "<key>package_energy</key>"),
+          "the macOS 12 sample has dram_energy and package_energy, no combined_power");
+    sts = parse(doc.data, doc.len, &s12, detail, sizeof(detail));
+    CHECK(sts == PM_OK, "the macOS 12 sample parses (%s %s)", pm_problem_name(sts), detail);
+    CHECK(s12.has[SOC_DRAM] && s12.energy_mj[SOC_DRAM] == 24, "macOS 12: dram is its own instance (%g mJ)",
+          s12.energy_mj[SOC_DRAM]);
+    CHECK(s12.has_package && s12.package_mj == 131, "macOS 12: package_energy read (%g mJ)", s12.package_mj);
+    CHECK_NEAR(s12.energy_mj[SOC_COMBINED], 89 + 31 + 0, 0, "macOS 12: combined = cpu + gpu + ane = 120 mJ");
+    sts = parse(m1->data, m1->len, &s13, detail, sizeof(detail));
+    CHECK(sts == PM_OK && s13.energy_mj[SOC_COMBINED] == s12.energy_mj[SOC_COMBINED] && !s13.has[SOC_DRAM],
+          "combined is the same on the macOS 12 and 13 layouts of one sample (%g and %g mJ)",
+          s12.energy_mj[SOC_COMBINED], s13.energy_mj[SOC_COMBINED]);
+    free(doc.data);
 }
 
 /* ---- the stream ---- */
@@ -310,7 +347,8 @@ test_stream_problems(struct text *docs)
     pm_stream_feed(s, "\0", 1, collect, &r);
     dup = malloc(1024);
     snprintf(dup, 1024, HEAD "<key>elapsed_ns</key><integer>1000000000</integer>\n"
-             "<key>processor</key><dict><key>cpu_energy</key><integer>5</integer></dict>\n" TAIL);
+             "<key>processor</key><dict><key>cpu_energy</key><integer>5</integer>"
+             "<key>gpu_energy</key><integer>0</integer><key>ane_energy</key><integer>0</integer></dict>\n" TAIL);
     pm_stream_feed(s, dup, strlen(dup), collect, &r);
     free(dup);
     CHECK(r.n == 2 && r.problem[0] == PM_MALFORMED && r.problem[1] == PM_OK &&
@@ -391,25 +429,31 @@ test_other_layouts(void)
 {
     struct pm_sample s;
 
-    /* older macOS: dram and package beside the parts */
+    /* macOS 12: dram and package beside the parts; neither joins combined */
     CHECK(parse_str(HEAD "<key>elapsed_ns</key><integer>1000000000</integer>\n"
                     "<key>processor</key><dict>\n"
                     "<key>cpu_energy</key><integer>100</integer><key>gpu_energy</key><integer>20</integer>\n"
                     "<key>ane_energy</key><integer>3</integer><key>dram_energy</key><integer>40</integer>\n"
-                    "<key>package_energy</key><integer>123</integer></dict>\n" TAIL, &s) == PM_OK &&
-          s.has[SOC_DRAM] && s.energy_mj[SOC_DRAM] == 40 && s.energy_mj[SOC_COMBINED] == 163,
-          "older macOS: dram is an instance and joins combined (%g)", s.energy_mj[SOC_COMBINED]);
+                    "<key>package_energy</key><integer>130</integer></dict>\n" TAIL, &s) == PM_OK &&
+          s.has[SOC_DRAM] && s.energy_mj[SOC_DRAM] == 40 && s.energy_mj[SOC_COMBINED] == 123,
+          "dram is an instance and stays out of combined, and so does package (%g)",
+          s.energy_mj[SOC_COMBINED]);
     CHECK(parse_str(HEAD "<key>elapsed_ns</key><integer>1000000000</integer>\n"
                     "<key>processor</key><dict>\n"
                     "<key>dram_energy</key><integer>40</integer>\n"
-                    "<key>package_energy</key><integer>123</integer></dict>\n" TAIL, &s) == PM_OK &&
-          !s.has[SOC_CPU] && s.energy_mj[SOC_COMBINED] == 163,
-          "package alone stands for the parts in combined (%g)", s.energy_mj[SOC_COMBINED]);
+                    "<key>package_energy</key><integer>123</integer></dict>\n" TAIL, &s)
+          == PM_MISSING_FIELD, "package alone does not stand in for combined: missing field");
+    CHECK(parse_str(HEAD "<key>elapsed_ns</key><integer>1000000000</integer>\n"
+                    "<key>processor</key><dict>\n"
+                    "<key>cpu_energy</key><integer>100</integer><key>gpu_energy</key><integer>20</integer>"
+                    "</dict>\n" TAIL, &s)
+          == PM_MISSING_FIELD, "no ane_energy: combined would mean less, so missing field");
     CHECK(parse_str(HEAD "<key>elapsed_ns</key><real>5e8</real>\n"
-                    "<key>processor</key><dict><key>cpu_energy</key><real>1.5</real></dict>\n"
+                    "<key>processor</key><dict><key>cpu_energy</key><real>1.5</real>"
+                    "<key>ane_energy</key><integer>2</integer></dict>\n"
                     "<key>gpu</key><dict><key>gpu_energy</key><integer>7</integer></dict>\n" TAIL, &s)
           == PM_OK && s.elapsed_ns == 500000000 && s.energy_mj[SOC_CPU] == 1.5 &&
-          s.has[SOC_GPU] && s.energy_mj[SOC_GPU] == 7 && s.energy_mj[SOC_COMBINED] == 8.5,
+          s.has[SOC_GPU] && s.energy_mj[SOC_GPU] == 7 && s.energy_mj[SOC_COMBINED] == 10.5,
           "reals are accepted, and gpu.gpu_energy stands in when processor has none");
     CHECK(soc_component_name(SOC_COMBINED) && strcmp(soc_component_name(SOC_COMBINED), "combined") == 0 &&
           soc_component_name(SOC_NCOMPONENTS) == NULL, "component names");
@@ -597,6 +641,7 @@ main(void)
     for (size_t i = 0; i < NSAMPLES; i++)
         docs[i] = fixture(samples[i].file);
     test_fixtures(docs);
+    test_macos12(&docs[0]);
     test_stream(docs);
     test_stream_problems(docs);
     test_bad_documents(docs);
