@@ -37,6 +37,7 @@ pm_problem_name(enum pm_problem problem)
     case PM_MISSING_FIELD: return "missing field";
     case PM_MALFORMED: return "malformed document";
     case PM_CHILD_EXIT: return "child exited";
+    case PM_UNKNOWN_SAMPLER: return "unknown sampler";
     case PM_SPAWN_FAILED: return "cannot start command";
     case PM_NPROBLEMS: break;
     }
