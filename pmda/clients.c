@@ -69,38 +69,37 @@ parse_id(const char *text, size_t length, uint32_t *id)
     return true;
 }
 
-int
-clients_set_uid(struct clients *c, int ctx, const char *text, size_t length)
+/* one credential of a context: bad text leaves none, never the old one */
+static int
+set_id(struct clients *c, int ctx, const char *text, size_t length, bool gid)
 {
     struct client_context *cc = context_grow(c, ctx);
     uint32_t id;
+    bool ok;
 
     if (!cc)
         return -1;
-    if (!parse_id(text, length, &id)) {
-        cc->has_uid = false;
-        return -1;
+    ok = parse_id(text, length, &id);
+    if (gid) {
+        cc->has_gid = ok;
+        cc->gid = ok ? id : 0;
+    } else {
+        cc->has_uid = ok;
+        cc->uid = ok ? id : 0;
     }
-    cc->uid = id;
-    cc->has_uid = true;
-    return 0;
+    return ok ? 0 : -1;
+}
+
+int
+clients_set_uid(struct clients *c, int ctx, const char *text, size_t length)
+{
+    return set_id(c, ctx, text, length, false);
 }
 
 int
 clients_set_gid(struct clients *c, int ctx, const char *text, size_t length)
 {
-    struct client_context *cc = context_grow(c, ctx);
-    uint32_t id;
-
-    if (!cc)
-        return -1;
-    if (!parse_id(text, length, &id)) {
-        cc->has_gid = false;
-        return -1;
-    }
-    cc->gid = id;
-    cc->has_gid = true;
-    return 0;
+    return set_id(c, ctx, text, length, true);
 }
 
 void

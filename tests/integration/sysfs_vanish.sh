@@ -40,19 +40,24 @@ cleanup() {
     advance_stop; pmcd_stop
 }
 trap cleanup EXIT
-if [ -n "$KF" ]; then
-    # package-0's energy_uj is the kernfs file cgroup.max.descendants (an
-    # int: 2147 J at most, minutes at 10 W), written at W watts from the clock
-    echo 0 > "$KF/cgroup.max.descendants"
-    echo 2147483647 > "$DEV/intel-rapl:0/max_energy_range_uj"
-    ln -sf "$KF/cgroup.max.descendants" "$DEV/intel-rapl:0/energy_uj"
-    ( t0=${EPOCHREALTIME/./}
+# kf_writer AHEAD_US: the kernfs file counts microjoules at W watts from now,
+# plus AHEAD_US microseconds' worth, rewritten every 20 ms
+kf_writer() {
+    ( t0=$(( ${EPOCHREALTIME/./} - $1 ))
       while :; do
           now=${EPOCHREALTIME/./}
           echo $(((now - t0) * W)) 2>/dev/null > "$KF/cgroup.max.descendants"
           sleep 0.02
       done ) 2>/dev/null &
     WRITER=$!
+}
+if [ -n "$KF" ]; then
+    # package-0's energy_uj is the kernfs file cgroup.max.descendants (an
+    # int: 2147 J at most, minutes at 10 W), written at W watts from the clock
+    echo 0 > "$KF/cgroup.max.descendants"
+    echo 2147483647 > "$DEV/intel-rapl:0/max_energy_range_uj"
+    ln -sf "$KF/cgroup.max.descendants" "$DEV/intel-rapl:0/energy_uj"
+    kf_writer 0
 fi
 advance_start "$PSYS" $W
 printf '[system]\npriority = rapl:psys\n[rapl]\nrescan = 1\n' > "$WORK/power.conf"
@@ -78,13 +83,7 @@ if [ -n "$KF" ]; then
     check '[ "$(errors rapl)" = "$gone" ]' "a zone that is gone is absent, not an error every sample" "$gone -> $(errors rapl)"
     # it comes back (its counter moved on meanwhile: the new node reads the writer's total)
     mkdir "$KF"
-    ( t0=$(( ${EPOCHREALTIME/./} - 30000000 ))      # as if 30 s at W had passed
-      while :; do
-          now=${EPOCHREALTIME/./}
-          echo $(((now - t0) * W)) 2>/dev/null > "$KF/cgroup.max.descendants"
-          sleep 0.02
-      done ) 2>/dev/null &
-    WRITER=$!
+    kf_writer 30000000      # as if 30 s at W had passed
     back=
     for _ in $(seq 100); do has_value power.rapl.power package-0 && { back=1; break; }; sleep 0.1; done
     check '[ -n "$back" ]' "the zone is back with power after a rescan"
