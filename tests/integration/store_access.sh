@@ -26,19 +26,22 @@ check 'echo "$out" | grep -q "new value=0.5"' "root over the local socket sets t
 out=$(pmstore -h "$SOCK" power.control.attribute_mode all 2>&1)
 check '[ "$(value power.control.attribute_mode)" = all ]' "root over the local socket sets the attribution mode" "$out"
 
+# a client over TCP has no credentials, even as root; pmcd gives it the
+# context number the root client above had, which the agent forgot when
+# pmcd ended that context (pmdaSetEndContextCallBack)
+out=$(pmstore $PMH power.control.interval 0.05 2>&1)
+check 'echo "$out" | grep -q "No permission"' "root over TCP (no credentials) may not set the interval" "$out"
+near "$(value power.control.interval)" 0.5 0 "the interval is unchanged"
+
 # nobody through the same socket: refused, nothing changes
 out=$(as_nobody pmstore -h "$SOCK" power.control.interval 0.05 2>&1)
 echo "$out" | sed 's/^/# nobody: /'
 check 'echo "$out" | grep -q "No permission"' "user nobody over the local socket may not set the interval (PM_ERR_PERMISSION)" "$out"
 out=$(as_nobody pmstore -h "$SOCK" power.control.attribute_mode active 2>&1)
 check 'echo "$out" | grep -q "No permission"' "nor the attribution mode" "$out"
-near "$(value power.control.interval)" 0.5 0 "the interval is unchanged"
+near "$(value power.control.interval)" 0.5 0 "the interval is still unchanged"
 check '[ "$(value power.control.attribute_mode)" = all ]' "the mode is unchanged"
 
-# a client over TCP has no credentials, even as root
-out=$(pmstore $PMH power.control.interval 0.05 2>&1)
-check 'echo "$out" | grep -q "No permission"' "root over TCP (no credentials) may not set the interval" "$out"
-near "$(value power.control.interval)" 0.5 0 "the interval is still unchanged"
 check '[ "$(value power.control.stores_refused)" = 3 ]' "power.control.stores_refused counts the three refusals" \
     "$(value power.control.stores_refused)"
 
@@ -72,6 +75,47 @@ check '[ "$(value power.phase.marks)" = 32 ] && [ "$(value power.phase.throttled
     "marks $(value power.phase.marks), throttled $(value power.phase.throttled)"
 check '[ "$(grep -c "phase marks throttled for uid 65534" "$WORK/log/power.log")" -eq 1 ]' "the throttle is logged once"
 check '[ "$(value power.control.stores_refused)" = 3 ]' "throttled marks are not counted as refusals"
+
+# pmcd sends a restarted agent the credentials of the clients already
+# connected (pmcd/src/config.c DoAgentCreds -> ClientsAttributes): a root
+# client keeps its right across an agent restart, in the same context
+/usr/bin/python3 - "$WORK/run/pmcd.socket" "$WORK/go" > "$WORK/client.out" 2>&1 <<'PY' &
+import os, sys, time
+from pcp import pmapi
+import cpmapi as c_api
+ctx = pmapi.pmContext(c_api.PM_CONTEXT_HOST, "unix:" + sys.argv[1])
+pmids = ctx.pmLookupName(["power.control.interval"])
+def store(when):
+    try:
+        ctx.pmStore(ctx.pmFetch(pmids))      # the current value back: still a store
+        print(when, "stored", flush=True)
+    except pmapi.pmErr as e:
+        print(when, "refused:", e, flush=True)
+store("before")
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+for _ in range(100):                          # until the restarted agent answers
+    try:
+        ctx.pmFetch(pmids)
+        break
+    except pmapi.pmErr:
+        time.sleep(0.1)
+store("after")
+PY
+CLIENT=$!
+for _ in $(seq 100); do grep -q before "$WORK/client.out" && break; sleep 0.1; done
+old=$(pgrep -f "pmdapower.*$WORK" | head -1)
+kill -KILL "$old"
+for _ in $(seq 100); do
+    new=$(pgrep -f "pmdapower.*$WORK" | head -1)
+    [ -n "$new" ] && [ "$new" != "$old" ] && [ -n "$(value power.control.samples)" ] && break
+    sleep 0.1
+done
+touch "$WORK/go"
+wait $CLIENT
+sed 's/^/# client: /' "$WORK/client.out"
+check 'grep -q "^before stored" "$WORK/client.out" && grep -q "^after stored" "$WORK/client.out"' \
+    "a root client over the socket may still store after pmcd restarted the agent" "$(cat "$WORK/client.out")"
 pmcd_stop
 sanitizer_check
 
