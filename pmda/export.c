@@ -22,6 +22,7 @@
 #define SECONDS PMDA_PMUNITS(0, 1, 0, 0, PM_TIME_SEC, 0)
 #define COUNT PMDA_PMUNITS(0, 0, 1, 0, 0, PM_COUNT_ONE)
 #define MSEC PMDA_PMUNITS(0, 1, 0, 0, PM_TIME_MSEC, 0)
+#define BYTES PMDA_PMUNITS(1, 0, 0, PM_SPACE_BYTE, 0, 0)
 
 #define METRIC(units_label, cluster, item, type, indom, sem, units) \
     { (void *)(units_label), { PMDA_PMID(cluster, item), type, indom, sem, units } }
@@ -70,6 +71,7 @@ static pmdaMetric metrictab[] = {
     METRIC(NULL, CLUSTER_CONTROL, 4, PM_TYPE_DOUBLE, PM_INDOM_NULL, PM_SEM_INSTANT, MSEC),
     METRIC(NULL, CLUSTER_CONTROL, 5, PM_TYPE_DOUBLE, PM_INDOM_NULL, PM_SEM_INSTANT, MSEC),
     METRIC(NULL, CLUSTER_CONTROL, 6, PM_TYPE_U64,    PM_INDOM_NULL, PM_SEM_COUNTER, COUNT),
+    METRIC(NULL, CLUSTER_CONTROL, 7, PM_TYPE_U64,    PM_INDOM_NULL, PM_SEM_INSTANT, BYTES),
     /* power.battery */
     METRIC(W,    CLUSTER_BATTERY, 0, PM_TYPE_DOUBLE, INDOM_BATTERY, PM_SEM_INSTANT, NONE),
     METRIC(J,    CLUSTER_BATTERY, 1, PM_TYPE_DOUBLE, INDOM_BATTERY, PM_SEM_COUNTER, NONE),
@@ -576,6 +578,17 @@ fetch_cgroup(struct power_agent *agent, unsigned item, unsigned inst, pmAtomValu
     return PM_ERR_PMID;
 }
 
+/* what per-process attribution holds, as its modules account for it:
+ * bounded by the processes alive (and within the grace), not by churn */
+static uint64_t
+proc_memory(const struct power_agent *agent)
+{
+    const struct attribute_state *a = &agent->attribution;
+
+    return (a->scan ? procscan_memory(a->scan) : 0) + (a->ledger ? ledger_memory(a->ledger) : 0) +
+           ctx.proc_capacity * sizeof(*ctx.proc_set);
+}
+
 static int
 fetch_control(struct power_agent *agent, unsigned item, pmAtomValue *atom)
 {
@@ -585,6 +598,7 @@ fetch_control(struct power_agent *agent, unsigned item, pmAtomValue *atom)
     case 4: atom->d = agent->refresh_ms; return agent->samples > 0;
     case 5: atom->d = agent->attribution.scan_ms; return agent->attribution.enabled && agent->samples > 0;
     case 6: atom->ull = ctx.clients.refused; return 1;
+    case 7: atom->ull = proc_memory(agent); return agent->attribution.ledger != NULL;
     case 2: atom->ul = config_error_count(agent->config); return 1;
     case 3: atom->ull = agent->samples; return 1;
     }

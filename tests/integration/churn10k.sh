@@ -18,6 +18,7 @@ pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd wit
 wait_samples 5
 agent=$(pgrep -f "pmdapower.*$WORK" | head -1)
 count0=$(value power.proc.count)
+mem0=$(value power.control.proc_memory)
 
 # the client: power.proc.* (and the indom) ten times a second until told to stop
 /usr/bin/python3 - "$PMCD_PORT" "$WORK/stop" > "$WORK/client.out" 2>&1 <<'EOF' &
@@ -51,9 +52,16 @@ print("fetches %d errors %d negatives %d peak %d" % (fetches, errors, negatives,
 EOF
 CLIENT=$!
 
-"$BUILD/tests/spawn" $N 16 1000 > "$WORK/spawn.out" 2>&1
-check '[ "$(cat "$WORK/spawn.out")" = "spawned $N" ]' "$N processes started and reaped" "$(cat "$WORK/spawn.out")"
+# in two halves: what attribution holds after the second must be what it
+# held after the first (its tables follow the processes alive, not the churn)
+"$BUILD/tests/spawn" $((N / 2)) 16 1000 > "$WORK/spawn.out" 2>&1
 wait_samples 15      # 3 s: past the 1 s grace
+mem1=$(value power.control.proc_memory)
+"$BUILD/tests/spawn" $((N / 2)) 16 1000 >> "$WORK/spawn.out" 2>&1
+check '[ "$(cat "$WORK/spawn.out" | tr "\n" " ")" = "spawned $((N / 2)) spawned $((N / 2)) " ]' \
+    "$N processes started and reaped" "$(cat "$WORK/spawn.out")"
+wait_samples 15
+mem2=$(value power.control.proc_memory)
 touch "$WORK/stop"
 wait $CLIENT
 read -r _ fetches _ errors _ negatives _ peak < "$WORK/client.out"
@@ -72,6 +80,9 @@ check '[ "$spawned_left" -eq 0 ]' "none of the reaped processes is still listed 
 read -r count1 ninst <<<"$(pmprobe -v $PMH power.proc.count power.proc.energy |
     awk '$1 == "power.proc.count" { c = $3 } $1 == "power.proc.energy" { n = $2 } END { print c, n }')"
 check '[ "$ninst" -eq "$count1" ]' "the instance domain holds what the table holds ($ninst instances, count $count1)"
+echo "# power.control.proc_memory: $mem0 bytes before, $mem1 after 5,000 processes, $mem2 after 10,000"
+check '[ -n "$mem1" ] && [ "$mem2" -le $((mem1 + mem1 / 10 + 65536)) ]' \
+    "memory stays bounded: the second 5,000 processes add nothing lasting ($mem1 -> $mem2 bytes)"
 read -r act att una exi sum <<<"$(proc_totals)"
 echo "# active $act, attributed $att, unattributed $una, exited $exi, listed $sum"
 near "$(awk -v a="$att" -v u="$una" 'BEGIN { printf "%.9f", a + u }')" "$act" 1e-6 "conserved: attributed + unattributed = active energy"
