@@ -5,7 +5,7 @@
  * line is wrong when it cannot.
  */
 #include "check.h"
-#include "../../exporter/phaselist.c"
+#include "../../pmpower/phaselist.c"
 
 int
 main(void)

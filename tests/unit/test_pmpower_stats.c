@@ -5,9 +5,9 @@
  * window), and JSON escaping.
  */
 #include "check.h"
-#include "../../exporter/stats.c"
-#include "../../exporter/window.c"
-#include "../../exporter/json.c"
+#include "../../pmpower/stats.c"
+#include "../../pmpower/window.c"
+#include "../../pmpower/json.c"
 
 #include <stdlib.h>
 

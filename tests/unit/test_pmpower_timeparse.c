@@ -5,7 +5,7 @@
  * in the same form.
  */
 #include "check.h"
-#include "../../exporter/timeparse.c"
+#include "../../pmpower/timeparse.c"
 
 #include <stdlib.h>
 

@@ -1,7 +1,7 @@
 /*
  * pmctx.h: pmpower's one door to PCP. A context on a live host or an
  * archive, metric lookup, fetches at a chosen time, instance names, and
- * waiting for the agent's next sample. Everything else in exporter/ works
+ * waiting for the agent's next sample. Everything else in pmpower/ works
  * on plain numbers.
  */
 #ifndef PMPOWER_PMCTX_H
