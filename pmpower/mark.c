@@ -4,10 +4,11 @@
  * LABEL"), which keeps the latest marks as power.phase.log instances for
  * pmlogger to log; pmpower report --phases archive pairs them later.
  */
-#include "pmpower.h"
+#include "child.h"
+#include "commands.h"
+#include "options.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ store_mark(struct pp_ctx *c, const char *verb, const char *label)
 
     if (pp_lookup(&mark, 1) != 1) {
         fprintf(stderr, "%s: the agent on \"%s\" keeps no phase marks (no power.phase.mark): "
-                "update pcp-power there, or give report --phases FILE\n", pp_progname, c->source);
+                "update pcp-power there, or give report --phases FILE\n", pmGetProgname(), c->source);
         return 1;
     }
     snprintf(text, sizeof(text), "%s %.6f %s", verb, pp_now(), label);
@@ -59,7 +60,7 @@ store_mark(struct pp_ctx *c, const char *verb, const char *label)
     free(vs);
     free(r);
     if (sts < 0) {
-        fprintf(stderr, "%s: cannot store the mark on \"%s\": %s%s\n", pp_progname, c->source, pmErrStr(sts),
+        fprintf(stderr, "%s: cannot store the mark on \"%s\": %s%s\n", pmGetProgname(), c->source, pmErrStr(sts),
                 sts == -EACCES || sts == PM_ERR_PERMISSION ?
                 " (pmcd.conf's [access] must allow store from this host)" : "");
         return 1;
@@ -67,70 +68,78 @@ store_mark(struct pp_ctx *c, const char *verb, const char *label)
     return 0;
 }
 
+static bool
+one_line(const char *label)
+{
+    if (!*label || strchr(label, '\n')) {
+        fprintf(stderr, "%s: a phase label must be one non-empty line\n", pmGetProgname());
+        return false;
+    }
+    return true;
+}
+
+/* start LABEL | end LABEL | LABEL -- COMMAND... */
+static int
+mark_check(void *state, const struct pp_args *args)
+{
+    (void)state;
+    if (args->argc == 2 && (strcmp(args->argv[0], "start") == 0 || strcmp(args->argv[0], "end") == 0))
+        return one_line(args->argv[1]) ? 0 : 2;
+    if (args->argc >= 3 && strcmp(args->argv[1], "--") == 0)
+        return 0;
+    fprintf(stderr, "%s: mark takes: start LABEL | end LABEL | LABEL -- COMMAND...\n", pmGetProgname());
+    return 2;
+}
+
+/* Marks the start, runs the command, marks the end: its exit status, or 1. */
+static int
+mark_command(struct pp_ctx *ctx, const char *label, char **command)
+{
+    pid_t pid;
+    int status = 0, sts;
+
+    if ((sts = store_mark(ctx, "start", label)) != 0)
+        return sts;
+    signal(SIGINT, SIG_IGN);       /* the command gets the interrupt; we still mark the end */
+    if ((pid = child_start(command)) < 0) {
+        fprintf(stderr, "%s: cannot run \"%s\": %s: check the command name and PATH\n",
+                pmGetProgname(), command[0], strerror(errno));
+        status = 127 << 8;
+    } else if (waitpid(pid, &status, 0) < 0)
+        status = 127 << 8;
+    if ((sts = store_mark(ctx, "end", label)) != 0)
+        return sts;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int
 cmd_mark(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "host", required_argument, NULL, 'h' },
-        { "help", no_argument, NULL, '?' },
-        { NULL, 0, NULL, 0 }
+    pmLongOptions longopts[] = {
+        PMAPI_OPTIONS_TEXT("Marks a phase with the agent; pmlogger logs the marks (power.phase) and"),
+        PMAPI_OPTIONS_TEXT("pmpower report -a ARCHIVE --phases archive reports each phase's energy."),
+        PP_OPTIONS_LIVE,
+        PP_OPTIONS_END
     };
-    const char *host = NULL;
+    const struct pp_command_line cl = {
+        .synopsis = "mark [-h HOST] start LABEL | end LABEL\n"
+                    "       pmpower mark [-h HOST] LABEL -- COMMAND [ARG...]",
+        .short_options = "+h:a:?",
+        .long_options = longopts,
+        .operands = true,
+        .live_only = "mark stores its marks in a live agent (-h); pmlogger keeps them in the archive",
+        .check = mark_check,
+    };
+    struct pp_args args;
     struct pp_ctx ctx;
-    int c, sts;
+    int sts;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+h:?", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h': host = optarg; break;
-        default:
-            fprintf(c == '?' && optopt == 0 ? stdout : stderr,
-                    "Usage: %s mark [-h HOST] start LABEL | end LABEL\n"
-                    "       %s mark [-h HOST] LABEL -- COMMAND [ARG...]\n"
-                    "Marks a phase with the agent; pmlogger logs the marks (power.phase) and\n"
-                    "pmpower report -a ARCHIVE --phases archive reports each phase's energy.\n",
-                    pp_progname, pp_progname);
-            return c == '?' && optopt == 0 ? 0 : 2;
-        }
-    }
-    argc -= optind;
-    argv += optind;
-    if (argc == 2 && (strcmp(argv[0], "start") == 0 || strcmp(argv[0], "end") == 0)) {
-        if (!*argv[1] || strchr(argv[1], '\n')) {
-            fprintf(stderr, "%s: a phase label must be one non-empty line\n", pp_progname);
-            return 2;
-        }
-        if (pp_open(&ctx, host, NULL) < 0)
-            return 1;
-        sts = store_mark(&ctx, argv[0], argv[1]);
-        pp_close(&ctx);
+    if (!pp_options_parse(argc, argv, &cl, &args, &ctx, &sts))
         return sts;
-    }
-    if (argc >= 3 && strcmp(argv[1], "--") == 0) {
-        pid_t pid;
-        int status = 0;
-        if (pp_open(&ctx, host, NULL) < 0)
-            return 1;
-        if ((sts = store_mark(&ctx, "start", argv[0])) != 0) {
-            pp_close(&ctx);
-            return sts;
-        }
-        signal(SIGINT, SIG_IGN);       /* the command gets the interrupt; we still mark the end */
-        if ((pid = fork()) == 0) {
-            signal(SIGINT, SIG_DFL);
-            execvp(argv[2], argv + 2);
-            fprintf(stderr, "%s: cannot run \"%s\": %m: check the command name and PATH\n",
-                    pp_progname, argv[2]);
-            _exit(127);
-        }
-        if (pid < 0 || waitpid(pid, &status, 0) < 0)
-            status = 127 << 8;
-        sts = store_mark(&ctx, "end", argv[0]);
-        pp_close(&ctx);
-        if (sts != 0)
-            return sts;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    fprintf(stderr, "%s: mark takes: start LABEL | end LABEL | LABEL -- COMMAND...\n", pp_progname);
-    return 2;
+    if (args.argc == 2)
+        sts = store_mark(&ctx, args.argv[0], args.argv[1]);
+    else
+        sts = mark_command(&ctx, args.argv[0], args.argv + 2);
+    pp_close(&ctx);
+    return sts;
 }

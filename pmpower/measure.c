@@ -9,13 +9,17 @@
  * processes are found by their parent chain (pmpower is their subreaper,
  * so orphans stay findable) and their power.proc.energy summed.
  */
-#include "pmpower.h"
+#include "child.h"
+#include "commands.h"
 #include "json.h"
+#include "options.h"
+#include "proctree.h"
+#include "series.h"
 #include "stats.h"
+#include "stop.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,38 +36,13 @@ struct trial {
     int    runs;
 };
 
-/* the command's processes seen in power.proc: pid and latest counter */
-struct own_proc {
-    int    pid;
-    double energy;
-};
-
 struct measure {
     struct pp_ctx    *ctx;
     struct pp_metric *m;
     char            **argv;
     double            interval;
-    struct own_proc  *own;
-    size_t            nown, own_cap;
-    int              *foreign;       /* pids known not to be ours */
-    size_t            nforeign, foreign_cap;
+    struct proctree   tree;          /* the command's processes */
 };
-
-static void
-measure_usage(FILE *fp)
-{
-    fprintf(fp,
-        "Usage: %s measure [-h HOST] [--trials N] [--min-trial-time S] [--cv X] [--baseline S] [--json]\n"
-        "                  -- COMMAND [ARG...]\n"
-        "Runs COMMAND in trials and reports the medians of its energy, time and power\n"
-        "from power.system.energy deltas at agent sample boundaries.\n"
-        "  --trials N          at most N trials [5]\n"
-        "  --min-trial-time S  repeat the command within a trial until S seconds passed [1]\n"
-        "  --cv X              stop once the energies' coefficient of variation is below X\n"
-        "                      (after 3 trials or more)\n"
-        "  --baseline S        measure idle power for S seconds first and subtract it [0: none]\n"
-        "  --json              JSON instead of a summary\n", pp_progname);
-}
 
 static double
 mono(void)
@@ -74,144 +53,6 @@ mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* parent pid of pid from /proc (0 when gone) */
-static int
-parent_of(int pid)
-{
-    char path[64], buf[512], *paren;
-    int fd, ppid = 0;
-    ssize_t n;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-        return 0;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    /* "pid (comm) state ppid": comm may hold spaces and parentheses */
-    if ((paren = strrchr(buf, ')')) == NULL || sscanf(paren + 1, " %*c %d", &ppid) != 1)
-        return 0;
-    return ppid;
-}
-
-static bool
-is_ours(struct measure *ms, int pid)
-{
-    int self = getpid(), p = pid;
-
-    if (pid == self)
-        return false;
-    for (size_t i = 0; i < ms->nown; i++)
-        if (ms->own[i].pid == pid)
-            return true;
-    for (size_t i = 0; i < ms->nforeign; i++)
-        if (ms->foreign[i] == pid)
-            return false;
-    for (int depth = 0; depth < 64 && p > 1; depth++) {
-        p = parent_of(p);
-        if (p == self)
-            return true;
-    }
-    if (ms->nforeign == ms->foreign_cap) {
-        size_t cap = ms->foreign_cap ? ms->foreign_cap * 2 : 256;
-        int *grown = realloc(ms->foreign, cap * sizeof(int));
-        if (!grown)
-            return false;
-        ms->foreign = grown;
-        ms->foreign_cap = cap;
-    }
-    ms->foreign[ms->nforeign++] = pid;
-    return false;
-}
-
-/* Fetch power.proc.energy and keep the latest counter of each of our processes. */
-static void
-track_processes(struct measure *ms)
-{
-    pmHighResResult *r;
-    pmValueSet *vs;
-
-    if (!ms->m[S_PROC].ok || pp_fetch(&ms->m[S_PROC], 1, &r) < 0)
-        return;
-    vs = r->numpmid > 0 ? r->vset[0] : NULL;
-    for (int j = 0; vs && j < vs->numval; j++) {
-        int pid = vs->vlist[j].inst;
-        double v;
-        bool found = false;
-        if (pp_double(vs, &ms->m[S_PROC].desc, j, &v) <= 0 || !is_ours(ms, pid))
-            continue;
-        for (size_t i = 0; i < ms->nown; i++)
-            if (ms->own[i].pid == pid) {
-                if (v > ms->own[i].energy)
-                    ms->own[i].energy = v;
-                found = true;
-            }
-        if (!found) {
-            if (ms->nown == ms->own_cap) {
-                size_t cap = ms->own_cap ? ms->own_cap * 2 : 64;
-                struct own_proc *grown = realloc(ms->own, cap * sizeof(*grown));
-                if (!grown)
-                    continue;
-                ms->own = grown;
-                ms->own_cap = cap;
-            }
-            ms->own[ms->nown].pid = pid;
-            ms->own[ms->nown].energy = v;
-            ms->nown++;
-        }
-    }
-    pmFreeHighResResult(r);
-}
-
-static double
-own_energy(const struct measure *ms)
-{
-    double sum = 0;
-
-    for (size_t i = 0; i < ms->nown; i++)
-        sum += ms->own[i].energy;
-    return sum;
-}
-
-/* Fork and exec; the exec's errno comes back through a close-on-exec pipe. */
-static pid_t
-start_command(char **argv)
-{
-    int fds[2], err = 0;
-    pid_t pid;
-    ssize_t n;
-
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        return -1;
-    if ((pid = fork()) < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        execvp(argv[0], argv);
-        err = errno;
-        if (write(fds[1], &err, sizeof(err)) < 0)
-            _exit(127);
-        _exit(127);
-    }
-    close(fds[1]);
-    while ((n = read(fds[0], &err, sizeof(err))) < 0 && errno == EINTR)
-        ;
-    close(fds[0]);
-    if (n == (ssize_t)sizeof(err)) {
-        waitpid(pid, NULL, 0);
-        errno = err;
-        return -2;
-    }
-    return pid;
-}
-
 /* Run the command once and leave it unreaped (*zombie), so the agent can
  * still see its last interval; the caller reaps it. Returns the wait
  * status, or -1 when it could not start (message printed). */
@@ -219,14 +60,14 @@ static int
 run_once(struct measure *ms, double *elapsed, pid_t *zombie)
 {
     double t0 = mono(), next_track = t0 + ms->interval;
-    pid_t pid = start_command(ms->argv);
+    pid_t pid = child_start(ms->argv);
     siginfo_t info;
     int status = 0;
 
     *zombie = 0;
     if (pid < 0) {
         fprintf(stderr, "%s: cannot run \"%s\": %s: check the command name and PATH\n",
-                pp_progname, ms->argv[0], strerror(errno));
+                pmGetProgname(), ms->argv[0], strerror(errno));
         return -1;
     }
     for (;;) {
@@ -234,7 +75,7 @@ run_once(struct measure *ms, double *elapsed, pid_t *zombie)
         if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
             break;
         if (ms->m[S_PROC].ok && mono() >= next_track) {
-            track_processes(ms);
+            proctree_track(&ms->tree, &ms->m[S_PROC]);
             next_track += ms->interval;
         }
         {
@@ -247,17 +88,6 @@ run_once(struct measure *ms, double *elapsed, pid_t *zombie)
     /* as a wait status, for WIFEXITED and friends */
     status = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8 : (info.si_status & 0x7f);
     return status;
-}
-
-static void
-describe_status(int status, char *buf, size_t size)
-{
-    if (WIFEXITED(status))
-        snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
-    else if (WIFSIGNALED(status))
-        snprintf(buf, size, "was killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
-    else
-        snprintf(buf, size, "ended with wait status %d", status);
 }
 
 static int
@@ -281,33 +111,11 @@ boundary(struct measure *ms, double *t, double *energy)
 
     if (read_system(ms, energy) < 0) {
         fprintf(stderr, "%s: power.system.energy has no value on %s: is a source active? "
-                "(pminfo -f power.source.state)\n", pp_progname, ms->ctx->source);
+                "(pminfo -f power.source.state)\n", pmGetProgname(), ms->ctx->source);
         return -1;
     }
     *t = seen > 0 ? seen : pp_now();
     return 0;
-}
-
-static bool
-on_path(const char *cmd)
-{
-    const char *path = getenv("PATH");
-    char buf[PATH_MAX];
-
-    if (strchr(cmd, '/'))
-        return access(cmd, X_OK) == 0;
-    if (!path)
-        path = "/usr/bin:/bin";
-    while (*path) {
-        size_t n = strcspn(path, ":");
-        snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? path : ".", cmd);
-        if (access(buf, X_OK) == 0)
-            return true;
-        path += n;
-        if (*path == ':')
-            path++;
-    }
-    return false;
 }
 
 /* The medians over the trials, as both reports print them. */
@@ -433,199 +241,216 @@ print_json(struct measure *ms, const struct trial *tr, int n, double baseline_w,
     printf(",\"failed\":%s}\n", status_failed ? "true" : "false");
 }
 
+/* One trial: the command, repeated until min_time passed, between two
+ * agent samples. Returns its wait status (0: it succeeded every time), or
+ * -1 when the command or the counter failed (message printed). */
+static int
+run_trial(struct measure *ms, struct trial *t, double min_time, double baseline_w)
+{
+    double t0, e0, t1, e1, elapsed, started;
+    pid_t zombie = 0;
+    int status = 0;
+
+    proctree_forget(&ms->tree);
+    if (boundary(ms, &t0, &e0) < 0)
+        return -1;
+    started = mono();
+    t->runs = 0;
+    t->command_s = 0;
+    do {
+        /* each run stays a zombie until the next starts: the run that
+         * ends the trial is still visible to the agent at the end sample */
+        if (zombie)
+            waitpid(zombie, NULL, 0);
+        if ((status = run_once(ms, &elapsed, &zombie)) < 0)
+            return -1;
+        t->runs++;
+        t->command_s += elapsed;
+    } while (status == 0 && mono() - started < min_time && !pp_stop_requested());
+    if (boundary(ms, &t1, &e1) < 0)
+        return -1;
+    proctree_track(&ms->tree, &ms->m[S_PROC]);
+    if (zombie)
+        waitpid(zombie, NULL, 0);
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;   /* orphans handed to us */
+    t->window_s = t1 - t0;
+    t->gross_j = e1 - e0;
+    t->net_j = t->gross_j - baseline_w * t->window_s;
+    t->power_w = t->window_s > 0 ? t->gross_j / t->window_s : NAN;
+    t->proc_j = ms->m[S_PROC].ok ? proctree_energy(&ms->tree) : NAN;
+    return status;
+}
+
+/* Idle power over about seconds (then the exact span in *seconds): 0, or -1. */
+static int
+measure_baseline(struct measure *ms, double *seconds, double *watts, bool quiet)
+{
+    double t0, e0, t1, e1;
+
+    if (boundary(ms, &t0, &e0) < 0)
+        return -1;
+    if (!quiet)
+        fprintf(stderr, "%s: measuring idle power for %g s\n", pmGetProgname(), *seconds);
+    pp_sleep_until(pp_now() + *seconds);
+    if (boundary(ms, &t1, &e1) < 0)
+        return -1;
+    *seconds = t1 - t0;
+    *watts = *seconds > 0 ? (e1 - e0) / *seconds : 0;
+    return 0;
+}
+
+struct measure_settings {
+    long   trials;
+    double min_time, cv_goal, baseline_s;
+    bool   json;
+};
+
+static int
+measure_option(void *state, const char *name, const char *arg)
+{
+    struct measure_settings *s = state;
+    char *end;
+
+    if (strcmp(name, "json") == 0)
+        s->json = true;
+    else if (strcmp(name, "trials") == 0)
+        return pp_parse_count(arg, "--trials", 10000, &s->trials);
+    else if (strcmp(name, "min-trial-time") == 0)
+        return pp_parse_interval(arg, "--min-trial-time", &s->min_time) < 0 ? 2 : 0;
+    else if (strcmp(name, "baseline") == 0)
+        return pp_parse_interval(arg, "--baseline", &s->baseline_s) < 0 ? 2 : 0;
+    else if (strcmp(name, "cv") == 0) {
+        s->cv_goal = strtod(arg, &end);
+        if (end == arg || *end || !(s->cv_goal > 0 && s->cv_goal < 10)) {
+            fprintf(stderr, "%s: --cv takes a fraction such as 0.02, not \"%s\"\n", pmGetProgname(), arg);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+static int
+measure_check(void *state, const struct pp_args *args)
+{
+    (void)state;
+    if (args->argc == 0) {
+        fprintf(stderr, "%s: measure needs a command: pmpower measure [options] -- COMMAND [ARG...]\n",
+                pmGetProgname());
+        return 2;
+    }
+    if (!child_on_path(args->argv[0])) {
+        fprintf(stderr, "%s: cannot run \"%s\": no such executable (check the name and PATH)\n",
+                pmGetProgname(), args->argv[0]);
+        return 1;
+    }
+    return 0;
+}
+
 int
 cmd_measure(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "host", required_argument, NULL, 'h' },
-        { "archive", required_argument, NULL, 'a' },
-        { "trials", required_argument, NULL, 'n' },
-        { "min-trial-time", required_argument, NULL, 'm' },
-        { "cv", required_argument, NULL, 'c' },
-        { "baseline", required_argument, NULL, 'b' },
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, '?' },
-        { NULL, 0, NULL, 0 }
+    pmLongOptions longopts[] = {
+        PMAPI_OPTIONS_TEXT("Runs COMMAND in trials and reports the medians of its energy, time and power"),
+        PMAPI_OPTIONS_TEXT("from power.system.energy deltas at agent sample boundaries."),
+        PP_OPTIONS_LIVE,
+        { "trials", 1, 0, "N", "at most N trials [5]" },
+        { "min-trial-time", 1, 0, "S", "repeat the command within a trial until S seconds passed [1]" },
+        { "cv", 1, 0, "X", "stop once the energies' coefficient of variation is below X" },
+        PMAPI_OPTIONS_TEXT("                        (after 3 trials or more)"),
+        { "baseline", 1, 0, "S", "measure idle power for S seconds first and subtract it [0: none]" },
+        { "json", 0, 'j', 0, "JSON instead of a summary" },
+        PP_OPTIONS_END
     };
-    const char *host = NULL;
-    int trials = 5, c, n = 0, sts = 0;
-    double min_time = 1.0, cv_goal = 0, baseline_s = 0, baseline_w = 0, cv = NAN;
-    bool json = false, early = false;
-    char *endp;
+    struct measure_settings s = { .trials = 5, .min_time = 1.0 };
+    const struct pp_command_line cl = {
+        .synopsis = "measure [-h HOST] [--trials N] [--min-trial-time S] [--cv X] [--baseline S] [--json]\n"
+                    "                  -- COMMAND [ARG...]",
+        .short_options = "+h:a:j?",
+        .long_options = longopts,
+        .operands = true,
+        .live_only = "measure runs a command now: it needs a live host (-h), not an archive",
+        .option = measure_option,
+        .check = measure_check,
+        .state = &s,
+    };
+    struct pp_args args;
     struct pp_ctx ctx;
     struct pp_metric m[S_COUNT];
-    struct measure ms;
-    struct trial *tr;
+    struct measure ms = { .ctx = &ctx, .m = m, .interval = 1.0 };
+    struct trial *tr = NULL;
+    double baseline_w = 0, cv = NAN;
+    bool early = false;
+    int n = 0, sts;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+h:a:j?", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h': host = optarg; break;
-        case 'a':
-            fprintf(stderr, "%s: measure runs a command now: it needs a live host (-h), not an archive\n",
-                    pp_progname);
-            return 2;
-        case 'j': json = true; break;
-        case 'n':
-            trials = (int)strtol(optarg, &endp, 10);
-            if (*endp || trials < 1 || trials > 10000) {
-                fprintf(stderr, "%s: --trials takes a count (1 to 10000), not \"%s\"\n", pp_progname, optarg);
-                return 2;
-            }
-            break;
-        case 'm':
-            if (pp_parse_interval(optarg, "--min-trial-time", &min_time) < 0)
-                return 2;
-            break;
-        case 'b':
-            if (pp_parse_interval(optarg, "--baseline", &baseline_s) < 0)
-                return 2;
-            break;
-        case 'c':
-            cv_goal = strtod(optarg, &endp);
-            if (*endp || !(cv_goal > 0 && cv_goal < 10)) {
-                fprintf(stderr, "%s: --cv takes a fraction such as 0.02, not \"%s\"\n", pp_progname, optarg);
-                return 2;
-            }
-            break;
-        default:
-            measure_usage(c == '?' && optopt == 0 ? stdout : stderr);
-            return c == '?' && optopt == 0 ? 0 : 2;
-        }
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "%s: measure needs a command: pmpower measure [options] -- COMMAND [ARG...]\n",
-                pp_progname);
-        return 2;
-    }
-    if (!on_path(argv[optind])) {
-        fprintf(stderr, "%s: cannot run \"%s\": no such executable (check the name and PATH)\n",
-                pp_progname, argv[optind]);
-        return 1;
-    }
-    if (pp_open(&ctx, host, NULL) < 0)
-        return 1;
+    if (!pp_options_parse(argc, argv, &cl, &args, &ctx, &sts))
+        return sts;
+    ms.argv = args.argv;
     pp_series_init(m);
     pp_lookup(m, S_COUNT);
     if (!m[S_SYSTEM].ok) {
         fprintf(stderr, "%s: host \"%s\" has no power metrics (power.system.energy): install the agent "
-                "(cd $PCP_PMDAS_DIR/power && ./Install)\n", pp_progname, ctx.source);
-        pp_close(&ctx);
-        return 1;
+                "(cd $PCP_PMDAS_DIR/power && ./Install)\n", pmGetProgname(), ctx.source);
+        sts = 1;
+        goto out;
     }
-    memset(&ms, 0, sizeof(ms));
-    ms.ctx = &ctx;
-    ms.m = m;
-    ms.argv = argv + optind;
-    ms.interval = 1.0;
-    if ((tr = calloc((size_t)trials, sizeof(*tr))) == NULL) {
-        pp_close(&ctx);
-        return 1;
+    if ((tr = calloc((size_t)s.trials, sizeof(*tr))) == NULL) {
+        sts = 1;
+        goto out;
     }
     /* orphans of the command reparent to us, so its whole tree stays findable */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
-    pp_catch_signals();
-
-    if (baseline_s > 0) {
-        double t0, e0, t1, e1;
-        if (boundary(&ms, &t0, &e0) < 0)
-            goto fail;
-        if (!json)
-            fprintf(stderr, "%s: measuring idle power for %g s\n", pp_progname, baseline_s);
-        pp_sleep_until(pp_now() + baseline_s);
-        if (boundary(&ms, &t1, &e1) < 0)
-            goto fail;
-        baseline_s = t1 - t0;
-        baseline_w = baseline_s > 0 ? (e1 - e0) / baseline_s : 0;
+    pp_stop_on_signals();
+    if (s.baseline_s > 0 && measure_baseline(&ms, &s.baseline_s, &baseline_w, s.json) < 0) {
+        sts = 1;
+        goto out;
     }
+    while (n < s.trials && !pp_stop_requested()) {
+        int status = run_trial(&ms, &tr[n], s.min_time, baseline_w);
 
-    while (n < trials && !pp_stop) {
-        double t0, e0, t1, e1, elapsed, started;
-        pid_t zombie = 0;
-        int status = 0;
-        struct trial *t = &tr[n];
-
-        ms.nown = 0;
-        if (boundary(&ms, &t0, &e0) < 0)
-            goto fail;
-        started = mono();
-        t->runs = 0;
-        t->command_s = 0;
-        do {
-            /* each run stays a zombie until the next starts: the run that
-             * ends the trial is still visible to the agent at the end sample */
-            if (zombie)
-                waitpid(zombie, NULL, 0);
-            status = run_once(&ms, &elapsed, &zombie);
-            if (status < 0)
-                goto fail;
-            t->runs++;
-            t->command_s += elapsed;
-            if (status != 0)
-                break;
-        } while (mono() - started < min_time && !pp_stop);
-        if (boundary(&ms, &t1, &e1) < 0)
-            goto fail;
-        if (ms.m[S_PROC].ok)
-            track_processes(&ms);
-        if (zombie)
-            waitpid(zombie, NULL, 0);
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-            ;   /* orphans handed to us */
-        if (status != 0) {
-            char why[128];
-            describe_status(status, why, sizeof(why));
-            fprintf(stderr, "%s: the command %s in trial %d, run %d: the measurement failed\n",
-                    pp_progname, why, n + 1, t->runs);
-            n++;
-            t->window_s = t1 - t0;
-            t->gross_j = e1 - e0;
-            t->net_j = t->gross_j - baseline_w * t->window_s;
-            t->power_w = t->window_s > 0 ? t->gross_j / t->window_s : NAN;
-            t->proc_j = m[S_PROC].ok ? own_energy(&ms) : NAN;
-            if (json)
-                print_json(&ms, tr, n, baseline_w, baseline_s, NAN, false, 1);
+        if (status < 0) {
             sts = 1;
             goto out;
         }
-        t->window_s = t1 - t0;
-        t->gross_j = e1 - e0;
-        t->net_j = t->gross_j - baseline_w * t->window_s;
-        t->power_w = t->window_s > 0 ? t->gross_j / t->window_s : NAN;
-        t->proc_j = m[S_PROC].ok ? own_energy(&ms) : NAN;
         n++;
+        if (status != 0) {
+            char why[128];
+            child_describe(status, why, sizeof(why));
+            fprintf(stderr, "%s: the command %s in trial %d, run %d: the measurement failed\n",
+                    pmGetProgname(), why, n, tr[n - 1].runs);
+            if (s.json)
+                print_json(&ms, tr, n, baseline_w, s.baseline_s, NAN, false, 1);
+            sts = 1;
+            goto out;
+        }
         {
             double e[n];
             for (int i = 0; i < n; i++)
                 e[i] = tr[i].net_j;
             cv = stats_cv(e, (size_t)n);
         }
-        if (!json)
-            fprintf(stderr, "%s: trial %d: %.3f J in %.3f s (%d run%s)\n", pp_progname, n,
-                    t->net_j, t->window_s, t->runs, t->runs == 1 ? "" : "s");
-        if (cv_goal > 0 && n >= 3 && cv < cv_goal) {
+        if (!s.json)
+            fprintf(stderr, "%s: trial %d: %.3f J in %.3f s (%d run%s)\n", pmGetProgname(), n,
+                    tr[n - 1].net_j, tr[n - 1].window_s, tr[n - 1].runs, tr[n - 1].runs == 1 ? "" : "s");
+        if (s.cv_goal > 0 && n >= 3 && cv < s.cv_goal) {
             early = true;
             break;
         }
     }
     if (n == 0) {
-        fprintf(stderr, "%s: interrupted before the first trial ended\n", pp_progname);
+        fprintf(stderr, "%s: interrupted before the first trial ended\n", pmGetProgname());
         sts = 1;
         goto out;
     }
-    if (pp_stop)
-        fprintf(stderr, "%s: interrupted: reporting %d trial%s\n", pp_progname, n, n == 1 ? "" : "s");
-    if (json)
-        print_json(&ms, tr, n, baseline_w, baseline_s, cv, early, 0);
+    if (pp_stop_requested())
+        fprintf(stderr, "%s: interrupted: reporting %d trial%s\n", pmGetProgname(), n, n == 1 ? "" : "s");
+    if (s.json)
+        print_json(&ms, tr, n, baseline_w, s.baseline_s, cv, early, 0);
     else
-        print_summary(&ms, tr, n, baseline_w, baseline_s, cv, early, cv_goal);
-    goto out;
-fail:
-    sts = 1;
+        print_summary(&ms, tr, n, baseline_w, s.baseline_s, cv, early, s.cv_goal);
 out:
     free(tr);
-    free(ms.own);
-    free(ms.foreign);
+    proctree_free(&ms.tree);
     pp_close(&ctx);
     return sts;
 }

@@ -4,10 +4,11 @@
  * The windows come from a file (phaselist.h) or from marks the agent kept
  * (power.phase.log, written by pmpower mark) in the archive.
  */
-#include "pmpower.h"
-#include "json.h"
 #include "phases.h"
+#include "energy.h"
+#include "json.h"
 #include "phaselist.h"
+#include "toplist.h"
 
 #include <errno.h>
 #include <math.h>
@@ -22,10 +23,6 @@ struct phase_result {
     bool                     ok, short_warning;
 };
 
-void report_top_text(FILE *fp, struct pp_ctx *c, struct pp_metric *m, const struct window *w, int k,
-                     const char *indent);
-void report_top_json(FILE *fp, struct pp_ctx *c, struct pp_metric *m, const struct window *w, int k);
-
 static char *
 read_all(const char *path)
 {
@@ -34,7 +31,7 @@ read_all(const char *path)
     char *buf;
 
     if (!fp) {
-        fprintf(stderr, "%s: cannot read phases file %s: %s\n", pp_progname, path, strerror(errno));
+        fprintf(stderr, "%s: cannot read phases file %s: %s\n", pmGetProgname(), path, strerror(errno));
         return NULL;
     }
     if ((buf = malloc(cap)) == NULL)
@@ -56,14 +53,6 @@ read_all(const char *path)
     if (buf)
         buf[n] = '\0';
     return buf;
-}
-
-static double
-system_joules(const struct pp_window_result *r)
-{
-    const struct window_entry *e = window_find(&r->w, S_SYSTEM, PP_IN_NULL);
-
-    return e ? e->energy : NAN;
 }
 
 /* marks kept by the agent: power.phase.log instances "EPOCH start|end LABEL" */
@@ -94,7 +83,7 @@ phases_from_archive(struct pp_ctx *c, struct phase_list *list)
     if (pp_lookup(&log, 1) != 1) {
         fprintf(stderr, "%s: archive \"%s\" has no phase marks (power.phase.log): mark phases with "
                 "pmpower mark while pmlogger logs power.phase, or give --phases FILE\n",
-                pp_progname, c->source);
+                pmGetProgname(), c->source);
         return 1;
     }
     pp_set_forward(c, c->start);
@@ -151,7 +140,7 @@ phases_from_archive(struct pp_ctx *c, struct phase_list *list)
     free(marks);
     if (list->count == 0) {
         fprintf(stderr, "%s: archive \"%s\" holds no complete phase (a start and an end mark)\n",
-                pp_progname, c->source);
+                pmGetProgname(), c->source);
         return 1;
     }
     return 0;
@@ -199,7 +188,7 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
     int sts = 0;
 
     if (!c->archive) {
-        fprintf(stderr, "%s: --phases reads windows in the past: give -a ARCHIVE\n", pp_progname);
+        fprintf(stderr, "%s: --phases reads windows in the past: give -a ARCHIVE\n", pmGetProgname());
         return 2;
     }
     if (strcmp(file, "archive") == 0) {
@@ -210,7 +199,7 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
         if (!text)
             return 1;
         if (phaselist_parse(text, &list, err, sizeof(err)) < 0) {
-            fprintf(stderr, "%s: %s: %s\n", pp_progname, file, err);
+            fprintf(stderr, "%s: %s: %s\n", pmGetProgname(), file, err);
             free(text);
             return 2;
         }
@@ -218,7 +207,7 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
     }
     if (!m[S_SYSTEM].ok) {
         fprintf(stderr, "%s: archive \"%s\" has no power metrics (power.system.energy): log them with "
-                "the power pmlogconf group (pmlogconf -r)\n", pp_progname, c->source);
+                "the power pmlogconf group (pmlogconf -r)\n", pmGetProgname(), c->source);
         phaselist_free(&list);
         return 1;
     }
@@ -238,24 +227,24 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
             goto out;
         }
         if (!(pr->end > pr->start)) {
-            fprintf(stderr, "%s: phase \"%s\" ends before it starts\n", pp_progname, pr->p->label);
+            fprintf(stderr, "%s: phase \"%s\" ends before it starts\n", pmGetProgname(), pr->p->label);
             sts = 2;
             goto out;
         }
         if (pp_window_check(c, &pr->start, &pr->end, false) != 0) {
-            fprintf(stderr, "%s: phase \"%s\" is outside the archive\n", pp_progname, pr->p->label);
+            fprintf(stderr, "%s: phase \"%s\" is outside the archive\n", pmGetProgname(), pr->p->label);
             sts = 1;
             goto out;
         }
         if ((sts = pp_window_energy(c, m, pr->start, pr->end, top > 0, &pr->r)) != 0) {
-            fprintf(stderr, "%s: phase \"%s\": no energy (see above)\n", pp_progname, pr->p->label);
+            fprintf(stderr, "%s: phase \"%s\": no energy (see above)\n", pmGetProgname(), pr->p->label);
             goto out;
         }
         pr->ok = true;
         /* boundaries inside one sample: the energy there is interpolated */
         pr->short_warning = pr->r.samples < 2 ||
                             (pr->r.interval > 0 && pr->end - pr->start < pr->r.interval);
-        sum += system_joules(&pr->r);
+        sum += pp_system_joules(&pr->r);
         spans[i].a = pr->start;
         spans[i].b = pr->end;
         if (pr->start < span_a)
@@ -272,7 +261,7 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
         for (size_t i = 1; i < list.count; i++) {
             if (spans[i].a > covered_to + 1e-6) {
                 if (pp_window_energy(c, m, covered_to, spans[i].a, false, &gap_r) == 0) {
-                    gap_j += system_joules(&gap_r);
+                    gap_j += pp_system_joules(&gap_r);
                     gap_s += spans[i].a - covered_to;
                     ngaps++;
                 }
@@ -290,7 +279,7 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
         printf(",\"phases\":[");
         for (size_t i = 0; i < list.count; i++) {
             struct phase_result *pr = &res[i];
-            double j = system_joules(&pr->r), d = pr->end - pr->start;
+            double j = pp_system_joules(&pr->r), d = pr->end - pr->start;
             bool first = true;
             pp_format_time(pr->start, a, sizeof(a));
             pp_format_time(pr->end, b, sizeof(b));
@@ -317,7 +306,7 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
             printf("]");
             if (top > 0) {
                 printf(",\"top\":");
-                report_top_json(stdout, c, m, &pr->r.w, top);
+                pp_top_json(stdout, c, m, &pr->r, top);
             }
             printf("}");
         }
@@ -334,7 +323,7 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
         printf(",\"duration_s\":");
         json_number(stdout, span_b - span_a);
         printf(",\"joules\":");
-        json_number(stdout, system_joules(&span_r));
+        json_number(stdout, pp_system_joules(&span_r));
         printf("},\"uncovered_joules\":");
         json_number(stdout, gap_j);
         printf(",\"uncovered_s\":");
@@ -350,7 +339,7 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
         printf("%-20s %-26s %10s %12s %10s %8s\n", "phase", "start", "seconds", "energy J", "mean W", "samples");
         for (size_t i = 0; i < list.count; i++) {
             struct phase_result *pr = &res[i];
-            double j = system_joules(&pr->r), d = pr->end - pr->start;
+            double j = pp_system_joules(&pr->r), d = pr->end - pr->start;
             pp_format_time(pr->start, a, sizeof(a));
             printf("%-20s %-26.26s %10.3f %12.3f %10.3f %8ld\n", pr->p->label, a, d, j,
                    d > 0 ? j / d : NAN, pr->r.samples);
@@ -364,13 +353,13 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
                     noverlaps++;
                 }
             if (top > 0)
-                report_top_text(stdout, c, m, &pr->r.w, top, "                       ");
+                pp_top_text(stdout, c, m, &pr->r, top, "                       ");
         }
         noverlaps /= 2;
         printf("\ntotal of the phases   %12.3f J%s\n", sum,
                noverlaps ? "  (overlapping phases are counted in each)" : "");
         printf("span                  %12.3f J over %.3f s (first start to last end)\n",
-               system_joules(&span_r), span_b - span_a);
+               pp_system_joules(&span_r), span_b - span_a);
         printf("between phases        %12.3f J over %.3f s in %zu gap%s no phase covers\n",
                gap_j, gap_s, ngaps, ngaps == 1 ? "" : "s");
     }

@@ -5,9 +5,9 @@
  * window), and JSON escaping.
  */
 #include "check.h"
-#include "../../pmpower/stats.c"
-#include "../../pmpower/window.c"
-#include "../../pmpower/json.c"
+#include "stats.h"
+#include "window.h"
+#include "json.h"
 
 #include <stdlib.h>
 
