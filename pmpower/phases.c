@@ -163,6 +163,82 @@ resolve(struct pp_ctx *c, const struct phase *p, double *start, double *end)
     return 0;
 }
 
+/* The phases measured, with what the report adds up about them. */
+struct phases {
+    struct phase_list        list;
+    struct phase_result     *res;           /* one per phase, in the list's order */
+    double                   span_a, span_b;  /* first start, last end */
+    struct pp_window_result  span;           /* the energy from span_a to span_b */
+    bool                     have_span;
+    double                   sum;            /* of the phases' energies */
+    double                   gap_j, gap_s;   /* no phase covers these */
+    size_t                   ngaps, noverlaps;
+};
+
+static bool
+overlap(const struct phase_result *x, const struct phase_result *y)
+{
+    return x->start < y->end && y->start < x->end;
+}
+
+/* The phase list: from the archive's marks, or from a file (- for stdin). */
+static int
+load_phases(struct pp_ctx *c, const char *file, struct phase_list *list)
+{
+    char err[512], *text;
+
+    if (strcmp(file, "archive") == 0)
+        return phases_from_archive(c, list);
+    if ((text = read_all(file)) == NULL)
+        return 1;
+    if (phaselist_parse(text, list, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s: %s\n", pmGetProgname(), file, err);
+        free(text);
+        return 2;
+    }
+    free(text);
+    return 0;
+}
+
+/* Each phase's window and energy: 0, or the exit status after a message. */
+static int
+measure_phases(struct pp_ctx *c, struct pp_metric m[S_COUNT], int top, struct phases *ph)
+{
+    int sts;
+
+    ph->span_a = INFINITY;
+    ph->span_b = -INFINITY;
+    for (size_t i = 0; i < ph->list.count; i++) {
+        struct phase_result *pr = &ph->res[i];
+        pr->p = &ph->list.items[i];
+        if (resolve(c, pr->p, &pr->start, &pr->end) < 0)
+            return 2;
+        if (!(pr->end > pr->start)) {
+            fprintf(stderr, "%s: phase \"%s\" ends before it starts\n", pmGetProgname(), pr->p->label);
+            return 2;
+        }
+        if (pp_window_check(c, &pr->start, &pr->end, false) != 0) {
+            fprintf(stderr, "%s: phase \"%s\" is outside the archive\n", pmGetProgname(), pr->p->label);
+            return 1;
+        }
+        if ((sts = pp_window_energy(c, m, pr->start, pr->end, top > 0, &pr->r)) != 0) {
+            fprintf(stderr, "%s: phase \"%s\": no energy (see above)\n", pmGetProgname(), pr->p->label);
+            pp_window_result_free(&pr->r);
+            return sts;
+        }
+        pr->ok = true;
+        /* boundaries inside one sample: the energy there is interpolated */
+        pr->short_warning = pr->r.samples < 2 ||
+                            (pr->r.interval > 0 && pr->end - pr->start < pr->r.interval);
+        ph->sum += pp_system_joules(&pr->r);
+        ph->span_a = fmin(ph->span_a, pr->start);
+        ph->span_b = fmax(ph->span_b, pr->end);
+        for (size_t k = 0; k < i; k++)
+            ph->noverlaps += overlap(pr, &ph->res[k]);
+    }
+    return 0;
+}
+
 struct span {
     double a, b;
 };
@@ -175,201 +251,176 @@ cmp_span(const void *x, const void *y)
     return a->a < b->a ? -1 : a->a > b->a ? 1 : 0;
 }
 
+/* The whole span, and the gaps no phase covers: 0, or the exit status. */
+static int
+measure_gaps(struct pp_ctx *c, struct pp_metric m[S_COUNT], struct phases *ph)
+{
+    struct span *spans = calloc(ph->list.count, sizeof(*spans));
+    struct pp_window_result gap;
+    double covered_to;
+    int sts;
+
+    if (!spans)
+        return 1;
+    if ((sts = pp_window_energy(c, m, ph->span_a, ph->span_b, false, &ph->span)) != 0) {
+        pp_window_result_free(&ph->span);
+        free(spans);
+        return sts;
+    }
+    ph->have_span = true;
+    for (size_t i = 0; i < ph->list.count; i++)
+        spans[i] = (struct span){ ph->res[i].start, ph->res[i].end };
+    qsort(spans, ph->list.count, sizeof(*spans), cmp_span);
+    covered_to = spans[0].b;
+    for (size_t i = 1; i < ph->list.count; i++) {
+        if (spans[i].a > covered_to + 1e-6) {
+            if (pp_window_energy(c, m, covered_to, spans[i].a, false, &gap) == 0) {
+                ph->gap_j += pp_system_joules(&gap);
+                ph->gap_s += spans[i].a - covered_to;
+                ph->ngaps++;
+            }
+            pp_window_result_free(&gap);
+        }
+        if (spans[i].b > covered_to)
+            covered_to = spans[i].b;
+    }
+    free(spans);
+    return 0;
+}
+
+static void
+print_json(struct pp_ctx *c, struct pp_metric m[S_COUNT], int top, const struct phases *ph)
+{
+    char a[64], b[64];
+
+    printf("{");
+    json_key(stdout, "archive");
+    json_string(stdout, c->source);
+    printf(",\"phases\":[");
+    for (size_t i = 0; i < ph->list.count; i++) {
+        const struct phase_result *pr = &ph->res[i];
+        double j = pp_system_joules(&pr->r), d = pr->end - pr->start;
+        bool first = true;
+        pp_format_time(pr->start, a, sizeof(a));
+        pp_format_time(pr->end, b, sizeof(b));
+        printf("%s{", i ? "," : "");
+        json_key(stdout, "label");
+        json_string(stdout, pr->p->label);
+        printf(",");
+        json_window(stdout, a, b, pr->start, pr->end);
+        printf(",\"joules\":");
+        json_number(stdout, j);
+        printf(",\"wh\":");
+        json_number(stdout, j / 3600);
+        printf(",\"mean_w\":");
+        json_number(stdout, d > 0 ? j / d : NAN);
+        printf(",\"samples\":%ld,\"interpolated\":%s,\"overlaps\":[", pr->r.samples,
+               pr->short_warning ? "true" : "false");
+        for (size_t k = 0; k < ph->list.count; k++)
+            if (k != i && overlap(pr, &ph->res[k])) {
+                if (!first)
+                    printf(",");
+                json_string(stdout, ph->res[k].p->label);
+                first = false;
+            }
+        printf("]");
+        if (top > 0) {
+            printf(",\"top\":");
+            pp_top_json(stdout, c, m, &pr->r, top);
+        }
+        printf("}");
+    }
+    pp_format_time(ph->span_a, a, sizeof(a));
+    pp_format_time(ph->span_b, b, sizeof(b));
+    printf("],\"total\":{\"phases_joules\":");
+    json_number(stdout, ph->sum);
+    printf(",\"span\":{");
+    json_key(stdout, "start");
+    json_string(stdout, a);
+    printf(",");
+    json_key(stdout, "end");
+    json_string(stdout, b);
+    printf(",\"duration_s\":");
+    json_number(stdout, ph->span_b - ph->span_a);
+    printf(",\"joules\":");
+    json_number(stdout, pp_system_joules(&ph->span));
+    printf("},\"uncovered_joules\":");
+    json_number(stdout, ph->gap_j);
+    printf(",\"uncovered_s\":");
+    json_number(stdout, ph->gap_s);
+    printf(",\"gaps\":%zu,\"overlapping_pairs\":%zu}}\n", ph->ngaps, ph->noverlaps);
+}
+
+static void
+print_text(struct pp_ctx *c, struct pp_metric m[S_COUNT], int top, const struct phases *ph)
+{
+    char a[64];
+
+    printf("archive %s (host %s); source %s\n\n", c->source, c->hostname,
+           ph->span.sources[0] ? ph->span.sources : "(unknown)");
+    printf("%-20s %-26s %10s %12s %10s %8s\n", "phase", "start", "seconds", "energy J", "mean W", "samples");
+    for (size_t i = 0; i < ph->list.count; i++) {
+        const struct phase_result *pr = &ph->res[i];
+        double j = pp_system_joules(&pr->r), d = pr->end - pr->start;
+        pp_format_time(pr->start, a, sizeof(a));
+        printf("%-20s %-26.26s %10.3f %12.3f %10.3f %8ld\n", pr->p->label, a, d, j,
+               d > 0 ? j / d : NAN, pr->r.samples);
+        if (pr->short_warning)
+            printf("%20s   warning: shorter than the sampling (%ld samples inside): its energy is "
+                   "interpolated between samples\n", "", pr->r.samples);
+        for (size_t k = 0; k < ph->list.count; k++)
+            if (k != i && overlap(pr, &ph->res[k])) {
+                const struct phase_result *o = &ph->res[k];
+                printf("%20s   overlaps \"%s\" for %.3f s\n", "", o->p->label,
+                       fmin(pr->end, o->end) - fmax(pr->start, o->start));
+            }
+        if (top > 0)
+            pp_top_text(stdout, c, m, &pr->r, top, "                       ");
+    }
+    printf("\ntotal of the phases   %12.3f J%s\n", ph->sum,
+           ph->noverlaps ? "  (overlapping phases are counted in each)" : "");
+    printf("span                  %12.3f J over %.3f s (first start to last end)\n",
+           pp_system_joules(&ph->span), ph->span_b - ph->span_a);
+    printf("between phases        %12.3f J over %.3f s in %zu gap%s no phase covers\n",
+           ph->gap_j, ph->gap_s, ph->ngaps, ph->ngaps == 1 ? "" : "s");
+}
+
+static void
+phases_free(struct phases *ph)
+{
+    for (size_t i = 0; i < ph->list.count; i++)
+        if (ph->res[i].ok)
+            pp_window_result_free(&ph->res[i].r);
+    if (ph->have_span)
+        pp_window_result_free(&ph->span);
+    free(ph->res);
+    phaselist_free(&ph->list);
+}
+
 int
 phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, int top, bool json)
 {
-    struct phase_list list;
-    struct phase_result *res;
-    struct span *spans;
-    double span_a = INFINITY, span_b = -INFINITY, sum = 0, gap_j = 0, gap_s = 0;
-    struct pp_window_result span_r, gap_r;
-    size_t ngaps = 0, noverlaps = 0;
-    char err[512], a[64], b[64];
-    int sts = 0;
+    struct phases ph = { 0 };
+    int sts;
 
     if (!c->archive) {
         fprintf(stderr, "%s: --phases reads windows in the past: give -a ARCHIVE\n", pmGetProgname());
         return 2;
     }
-    if (strcmp(file, "archive") == 0) {
-        if ((sts = phases_from_archive(c, &list)) != 0)
-            return sts;
-    } else {
-        char *text = read_all(file);
-        if (!text)
-            return 1;
-        if (phaselist_parse(text, &list, err, sizeof(err)) < 0) {
-            fprintf(stderr, "%s: %s: %s\n", pmGetProgname(), file, err);
-            free(text);
-            return 2;
-        }
-        free(text);
-    }
+    if ((sts = load_phases(c, file, &ph.list)) != 0)
+        return sts;
     if (!m[S_SYSTEM].ok) {
         fprintf(stderr, "%s: archive \"%s\" has no power metrics (power.system.energy): log them with "
                 "the power pmlogconf group (pmlogconf -r)\n", pmGetProgname(), c->source);
-        phaselist_free(&list);
-        return 1;
+        sts = 1;
+    } else if ((ph.res = calloc(ph.list.count, sizeof(*ph.res))) == NULL)
+        sts = 1;
+    else if ((sts = measure_phases(c, m, top, &ph)) == 0 && (sts = measure_gaps(c, m, &ph)) == 0) {
+        if (json)
+            print_json(c, m, top, &ph);
+        else
+            print_text(c, m, top, &ph);
     }
-    res = calloc(list.count, sizeof(*res));
-    spans = calloc(list.count, sizeof(*spans));
-    if (!res || !spans) {
-        free(res);
-        free(spans);
-        phaselist_free(&list);
-        return 1;
-    }
-    for (size_t i = 0; i < list.count; i++) {
-        struct phase_result *pr = &res[i];
-        pr->p = &list.items[i];
-        if (resolve(c, pr->p, &pr->start, &pr->end) < 0) {
-            sts = 2;
-            goto out;
-        }
-        if (!(pr->end > pr->start)) {
-            fprintf(stderr, "%s: phase \"%s\" ends before it starts\n", pmGetProgname(), pr->p->label);
-            sts = 2;
-            goto out;
-        }
-        if (pp_window_check(c, &pr->start, &pr->end, false) != 0) {
-            fprintf(stderr, "%s: phase \"%s\" is outside the archive\n", pmGetProgname(), pr->p->label);
-            sts = 1;
-            goto out;
-        }
-        if ((sts = pp_window_energy(c, m, pr->start, pr->end, top > 0, &pr->r)) != 0) {
-            fprintf(stderr, "%s: phase \"%s\": no energy (see above)\n", pmGetProgname(), pr->p->label);
-            goto out;
-        }
-        pr->ok = true;
-        /* boundaries inside one sample: the energy there is interpolated */
-        pr->short_warning = pr->r.samples < 2 ||
-                            (pr->r.interval > 0 && pr->end - pr->start < pr->r.interval);
-        sum += pp_system_joules(&pr->r);
-        spans[i].a = pr->start;
-        spans[i].b = pr->end;
-        if (pr->start < span_a)
-            span_a = pr->start;
-        if (pr->end > span_b)
-            span_b = pr->end;
-    }
-    /* the whole span, and the gaps no phase covers */
-    if ((sts = pp_window_energy(c, m, span_a, span_b, false, &span_r)) != 0)
-        goto out;
-    qsort(spans, list.count, sizeof(*spans), cmp_span);
-    {
-        double covered_to = spans[0].b;
-        for (size_t i = 1; i < list.count; i++) {
-            if (spans[i].a > covered_to + 1e-6) {
-                if (pp_window_energy(c, m, covered_to, spans[i].a, false, &gap_r) == 0) {
-                    gap_j += pp_system_joules(&gap_r);
-                    gap_s += spans[i].a - covered_to;
-                    ngaps++;
-                }
-                pp_window_result_free(&gap_r);
-            }
-            if (spans[i].b > covered_to)
-                covered_to = spans[i].b;
-        }
-    }
-
-    if (json) {
-        printf("{");
-        json_key(stdout, "archive");
-        json_string(stdout, c->source);
-        printf(",\"phases\":[");
-        for (size_t i = 0; i < list.count; i++) {
-            struct phase_result *pr = &res[i];
-            double j = pp_system_joules(&pr->r), d = pr->end - pr->start;
-            bool first = true;
-            pp_format_time(pr->start, a, sizeof(a));
-            pp_format_time(pr->end, b, sizeof(b));
-            printf("%s{", i ? "," : "");
-            json_key(stdout, "label");
-            json_string(stdout, pr->p->label);
-            printf(",");
-            json_window(stdout, a, b, pr->start, pr->end);
-            printf(",\"joules\":");
-            json_number(stdout, j);
-            printf(",\"wh\":");
-            json_number(stdout, j / 3600);
-            printf(",\"mean_w\":");
-            json_number(stdout, d > 0 ? j / d : NAN);
-            printf(",\"samples\":%ld,\"interpolated\":%s,\"overlaps\":[", pr->r.samples,
-                   pr->short_warning ? "true" : "false");
-            for (size_t k = 0; k < list.count; k++)
-                if (k != i && res[k].start < pr->end && pr->start < res[k].end) {
-                    if (!first)
-                        printf(",");
-                    json_string(stdout, res[k].p->label);
-                    first = false;
-                }
-            printf("]");
-            if (top > 0) {
-                printf(",\"top\":");
-                pp_top_json(stdout, c, m, &pr->r, top);
-            }
-            printf("}");
-        }
-        pp_format_time(span_a, a, sizeof(a));
-        pp_format_time(span_b, b, sizeof(b));
-        printf("],\"total\":{\"phases_joules\":");
-        json_number(stdout, sum);
-        printf(",\"span\":{");
-        json_key(stdout, "start");
-        json_string(stdout, a);
-        printf(",");
-        json_key(stdout, "end");
-        json_string(stdout, b);
-        printf(",\"duration_s\":");
-        json_number(stdout, span_b - span_a);
-        printf(",\"joules\":");
-        json_number(stdout, pp_system_joules(&span_r));
-        printf("},\"uncovered_joules\":");
-        json_number(stdout, gap_j);
-        printf(",\"uncovered_s\":");
-        json_number(stdout, gap_s);
-        printf(",\"gaps\":%zu,\"overlapping_pairs\":", ngaps);
-        for (size_t i = 0; i < list.count; i++)
-            for (size_t k = i + 1; k < list.count; k++)
-                noverlaps += res[k].start < res[i].end && res[i].start < res[k].end;
-        printf("%zu}}\n", noverlaps);
-    } else {
-        printf("archive %s (host %s); source %s\n\n", c->source, c->hostname,
-               span_r.sources[0] ? span_r.sources : "(unknown)");
-        printf("%-20s %-26s %10s %12s %10s %8s\n", "phase", "start", "seconds", "energy J", "mean W", "samples");
-        for (size_t i = 0; i < list.count; i++) {
-            struct phase_result *pr = &res[i];
-            double j = pp_system_joules(&pr->r), d = pr->end - pr->start;
-            pp_format_time(pr->start, a, sizeof(a));
-            printf("%-20s %-26.26s %10.3f %12.3f %10.3f %8ld\n", pr->p->label, a, d, j,
-                   d > 0 ? j / d : NAN, pr->r.samples);
-            if (pr->short_warning)
-                printf("%20s   warning: shorter than the sampling (%ld samples inside): its energy is "
-                       "interpolated between samples\n", "", pr->r.samples);
-            for (size_t k = 0; k < list.count; k++)
-                if (k != i && res[k].start < pr->end && pr->start < res[k].end) {
-                    double o = fmin(pr->end, res[k].end) - fmax(pr->start, res[k].start);
-                    printf("%20s   overlaps \"%s\" for %.3f s\n", "", res[k].p->label, o);
-                    noverlaps++;
-                }
-            if (top > 0)
-                pp_top_text(stdout, c, m, &pr->r, top, "                       ");
-        }
-        noverlaps /= 2;
-        printf("\ntotal of the phases   %12.3f J%s\n", sum,
-               noverlaps ? "  (overlapping phases are counted in each)" : "");
-        printf("span                  %12.3f J over %.3f s (first start to last end)\n",
-               pp_system_joules(&span_r), span_b - span_a);
-        printf("between phases        %12.3f J over %.3f s in %zu gap%s no phase covers\n",
-               gap_j, gap_s, ngaps, ngaps == 1 ? "" : "s");
-    }
-    pp_window_result_free(&span_r);
-out:
-    for (size_t i = 0; i < list.count; i++)
-        if (res[i].ok)
-            pp_window_result_free(&res[i].r);
-    free(res);
-    free(spans);
-    phaselist_free(&list);
+    phases_free(&ph);
     return sts;
 }
