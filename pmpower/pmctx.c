@@ -234,16 +234,6 @@ pp_set_forward(struct pp_ctx *c, double t)
 }
 
 int
-pp_set_backward(struct pp_ctx *c, double t)
-{
-    struct timespec when;
-
-    (void)c;
-    pp_timespec(t, &when);
-    return pmSetModeHighRes(PM_MODE_BACK, &when, NULL);
-}
-
-int
 pp_double(const pmValueSet *vs, const pmDesc *d, int j, double *out)
 {
     pmAtomValue av;

@@ -47,13 +47,12 @@ int  pp_lookup(struct pp_metric *m, size_t n);
  * *names is malloc'd (free each, then the array); returns count or <0. */
 int  pp_children(const char *node, char ***names);
 
-/* Fetch the found metrics (those with ok) now (live), or in an archive at
- * time t interpolated (interp) or the next record at or after t going
- * forward (!interp, then call pp_fetch_next for the ones after). */
+/* Fetch the found metrics (those with ok): live, now; in an archive, where
+ * the mode puts it: pp_set_interp, values interpolated at t, then every
+ * step; pp_set_forward, the records from t on, one per fetch. */
 int  pp_fetch(const struct pp_metric *m, size_t n, pmHighResResult **rp);
 int  pp_set_interp(struct pp_ctx *c, double t, double step);
 int  pp_set_forward(struct pp_ctx *c, double t);
-int  pp_set_backward(struct pp_ctx *c, double t);
 
 /* The vset of metric i in a result fetched with the same array (NULL if not ok). */
 pmValueSet *pp_vset(const pmHighResResult *r, const struct pp_metric *m, size_t n, size_t i);
