@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 static int
 store_mark(struct pp_ctx *c, const char *verb, const char *label)
