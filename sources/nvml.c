@@ -450,6 +450,15 @@ reserve(void **buf, size_t *capacity, size_t want, size_t each)
     return true;
 }
 
+static bool
+reserve_or_say(struct nvml *lib, void **buf, size_t *capacity, size_t want, size_t each, const char *what)
+{
+    if (reserve(buf, capacity, want, each))
+        return true;
+    set_error(lib, "out of memory for %zu %s", want, what);
+    return false;
+}
+
 /* NVML may ask for more room between the sizing call and the next (a process
  * started): a few rounds, then give up for this sample. */
 #define SIZING_ROUNDS 4
@@ -508,10 +517,8 @@ nvml_device_process_utilization(struct nvml *lib, unsigned index, uint64_t last_
         if (rc == NVML_ERROR_INSUFFICIENT_SIZE) {
             if (n <= lib->utilization_capacity)
                 n = lib->utilization_capacity * 2 + 8;
-            if (!reserve(&buf, &capacity, n, sizeof(*lib->utilization))) {
-                set_error(lib, "out of memory for %u utilisation samples", n);
+            if (!reserve_or_say(lib, &buf, &capacity, n, sizeof(*lib->utilization), "utilisation samples"))
                 return NVML_RESULT_ERROR;
-            }
             lib->utilization = buf;
             lib->utilization_capacity = (unsigned)capacity;
             continue;
@@ -521,13 +528,9 @@ nvml_device_process_utilization(struct nvml *lib, unsigned index, uint64_t last_
         if (n > lib->utilization_capacity)
             n = lib->utilization_capacity;
         buf = out->sample;
-        capacity = out->capacity;
-        if (!reserve(&buf, &capacity, n, sizeof(*out->sample))) {
-            set_error(lib, "out of memory for %u utilisation samples", n);
+        if (!reserve_or_say(lib, &buf, &out->capacity, n, sizeof(*out->sample), "utilisation samples"))
             return NVML_RESULT_ERROR;
-        }
         out->sample = buf;
-        out->capacity = capacity;
         keep_samples(out, lib->utilization, n, last_seen_us);
         return NVML_RESULT_OK;
     }
@@ -577,10 +580,8 @@ nvml_device_processes(struct nvml *lib, unsigned index, enum nvml_process_kind k
             /* room for processes that start before the next call */
             size_t want = ((size_t)n * 2 + 8) * stride;
 
-            if (!reserve(&buf, &capacity, want, 1)) {
-                set_error(lib, "out of memory for %u processes", n);
+            if (!reserve_or_say(lib, &buf, &capacity, want, 1, "bytes of process entries"))
                 return NVML_RESULT_ERROR;
-            }
             lib->process_raw = buf;
             lib->process_raw_size = capacity;
             continue;
@@ -590,13 +591,9 @@ nvml_device_processes(struct nvml *lib, unsigned index, enum nvml_process_kind k
         if (n > room)
             n = (unsigned int)room;
         buf = out->process;
-        capacity = out->capacity;
-        if (!reserve(&buf, &capacity, n, sizeof(*out->process))) {
-            set_error(lib, "out of memory for %u processes", n);
+        if (!reserve_or_say(lib, &buf, &out->capacity, n, sizeof(*out->process), "processes"))
             return NVML_RESULT_ERROR;
-        }
         out->process = buf;
-        out->capacity = capacity;
         keep_processes(out, lib->process_raw, n, stride);
         return NVML_RESULT_OK;
     }
