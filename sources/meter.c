@@ -123,6 +123,8 @@ struct meter_link {
     bool                  logging_asked;  /* records before this answer an earlier session */
     bool                  forms_done;
     unsigned              form;
+    unsigned              forms_tried;    /* in this round, starting from the one that last worked */
+    unsigned              rounds;         /* rounds finished: later ones are not logged */
     double                form_sent_s;
     uint64_t              form_records;   /* records when the form was sent */
     char                  lost[PATH_MAX + 160];   /* why the connection ended */
@@ -388,6 +390,7 @@ handle_data(struct meter *m, struct meter_link *link, const struct wattsup_recor
         mark_connected(m, link, now);
     if (!link->forms_done) {
         link->forms_done = true;
+        link->rounds++;
         m->log_form = link->form;
         set_starting(m, false);
     }
@@ -599,6 +602,7 @@ ask_logging(struct meter *m, struct meter_link *link)
         return LINK_LOST;
     link->logging_asked = true;
     link->forms_done = false;
+    link->forms_tried++;
     link->form_sent_s = monotonic_seconds();
     link->form_records = link->records;
     return LINK_CONNECTED;
@@ -624,6 +628,7 @@ ask_header_and_logging(struct meter *m, struct meter_link *link)
     }
     if (r == LINK_CONNECTED) {
         link->form = m->log_form;
+        link->forms_tried = 0;
         r = ask_logging(m, link);
     }
     return r;
@@ -654,9 +659,10 @@ handshake(struct meter *m, struct meter_link *link)
     return LINK_CONNECTED;
 }
 
-/* No record since logging was asked for: ask in the next form, and after
- * the last one say so (a meter that answered its header is then stalled;
- * one that answered nothing at all is not a meter at this baud rate). */
+/* No record since logging was asked for: ask in the next form (round from
+ * the one that last worked), and after the last one say so (a meter that
+ * answered its header is then stalled; one that answered nothing at all is
+ * not a meter at this baud rate). */
 static enum link_result
 next_log_form(struct meter *m, struct meter_link *link)
 {
@@ -664,17 +670,18 @@ next_log_form(struct meter *m, struct meter_link *link)
 
     if (wattsup_format_log_start(link->form, m->interval_s, tried, sizeof(tried)) < 0)
         tried[0] = '\0';
-    if (link->form + 1 < WATTSUP_LOG_FORMS) {
+    if (link->forms_tried < WATTSUP_LOG_FORMS) {
         char next[64];
 
-        link->form++;
+        link->form = (link->form + 1) % WATTSUP_LOG_FORMS;
         if (wattsup_format_log_start(link->form, m->interval_s, next, sizeof(next)) >= 0 &&
-            !m->told_no_answer)
+            link->rounds == 0 && !m->told_no_answer)
             say(m, LOG_INFO, "meter %s: no record after %s%s: asking with %s", m->label, tried,
                 link->refused ? " (refused)" : "", next);
         return ask_logging(m, link);
     }
     link->forms_done = true;
+    link->rounds++;
     set_starting(m, false);
     if (!link->connected) {
         m->told_no_answer = true;
@@ -687,8 +694,8 @@ next_log_form(struct meter *m, struct meter_link *link)
     }
     if (!link->told_forms) {
         link->told_forms = true;
-        say(m, LOG_WARNING, "meter %s: no record after asking for logging in %d forms (the last %s)",
-            m->label, WATTSUP_LOG_FORMS, tried);
+        say(m, LOG_WARNING, "meter %s: no record after asking for logging in each of %d forms",
+            m->label, WATTSUP_LOG_FORMS);
     }
     return LINK_CONNECTED;
 }

@@ -134,8 +134,9 @@ int wattsup_format_choose(const struct wattsup_layout *layout, char *buf, size_t
  * seconds. The <reserved> argument is undocumented and firmware differ, so
  * there are forms to try in turn: 0 is "1", as Mochel's wattsup.c,
  * upower's up-device-wup.c, kwapi's drivers/wattsup.py and energymon send
- * it; 1 is "0" and 2 is "-", both seen in field tools that fall back from
- * one to the other when no record comes. Returns the length, or -1 for a
+ * it; 1 is "0" and 2 is "-", the forms of a power-test meter driver
+ * (watts_up.c, RCS Id 1.1.1.1 2007/02/07) that sends "#L,W,3,E,0,1;" and,
+ * when no data comes, "Trying alternate command format" "#L,W,3,E,-,1;". Returns the length, or -1 for a
  * form past WATTSUP_LOG_FORMS or a short buffer. */
 #define WATTSUP_LOG_FORMS 3
 int wattsup_format_log_start(unsigned form, unsigned interval_s, char *buf, size_t size);

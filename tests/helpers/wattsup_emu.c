@@ -454,7 +454,7 @@ vanish_mid_record(struct emu *e)
     int len = format_record(e, e->records + 1, rec, sizeof(rec)), pending = 1;
 
     put(e, rec, (size_t)len / 2);
-    for (int i = 0; i < 200 && pending > 0; i++) {
+    for (int i = 0; i < 500 && pending > 0; i++) {     /* up to 5 s on a loaded machine */
         if (ioctl(e->slave, FIONREAD, &pending) < 0)
             break;
         if (pending > 0)
