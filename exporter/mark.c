@@ -61,7 +61,11 @@ store_mark(struct pp_ctx *c, const char *verb, const char *label)
     if (sts < 0) {
         fprintf(stderr, "%s: cannot store the mark on \"%s\": %s%s\n", pp_progname, c->source, pmErrStr(sts),
                 sts == -EACCES || sts == PM_ERR_PERMISSION ?
-                " (pmcd.conf's [access] must allow store from this host)" : "");
+                " (the agent's power.conf may take marks from root only, [phase] marks = root: "
+                "mark as root with -h local:; or pmcd.conf's [access] denies stores from this host)" :
+                sts == -EAGAIN ?
+                " (too many marks: the agent takes 32 at once, then [phase] rate a second; "
+                "power.phase.throttled counts the refused)" : "");
         return 1;
     }
     return 0;
