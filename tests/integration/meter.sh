@@ -81,21 +81,26 @@ check 'grep -q "garbage: line noise outside any record" "$WORK/log/power.log"' "
 check '[ "$(grep -c "meter garbage: .*skipped" "$WORK/log/power.log")" = 1 ]' \
     "and only the first, per connection" "$(grep "meter garbage" "$WORK/log/power.log")"
 
-# energy: a snapshot is (agent samples, energy) from one agent sample; the
-# timer ticks every 1 s, so watts = joules per tick
-snap() {   # LABEL -> "ticks energy"
-    local a b e
+# energy: a snapshot is (agent samples, energy, model energy) from one agent
+# sample. The model integrates a constant power (the frozen /proc/stat: idle)
+# over the agent's own sample times, so it is the clock: the meter's watts are
+# its joules per model joule times the model's watts, however late the ticks.
+snap() {   # LABEL -> "ticks energy model_energy"
+    local a b e m
     for _ in $(seq 20); do
-        a=$(value power.control.samples); e=$(value power.meter.energy "$1"); b=$(value power.control.samples)
-        [ "$a" = "$b" ] && [ -n "$e" ] && { echo "$a $e"; return; }
+        a=$(value power.control.samples)
+        e=$(value power.meter.energy "$1"); m=$(value power.model.energy)
+        b=$(value power.control.samples)
+        [ "$a" = "$b" ] && [ -n "$e" ] && [ -n "$m" ] && { echo "$a $e $m"; return; }
     done
 }
-read -r s1 e1 <<<"$(snap steady)"
-sleep 6
-read -r s2 e2 <<<"$(snap steady)"
-per_tick=$(awk -v a="$e1" -v b="$e2" -v n1="$s1" -v n2="$s2" 'BEGIN { if (n2 > n1) printf "%.6f", (b - a) / (n2 - n1) }')
-echo "# steady: ticks $s1 -> $s2, $e1 -> $e2 J"
-near "$per_tick" 100 0.01 "steady: energy within 1% of 100 W x time"
+read -r s1 e1 m1 <<<"$(snap steady)"
+wait_samples 6
+read -r s2 e2 m2 <<<"$(snap steady)"
+model_w=$(value power.model.power)
+watts=$(awk -v a="$e1" -v b="$e2" -v m1="$m1" -v m2="$m2" -v w="$model_w" 'BEGIN { if (m2 > m1) printf "%.6f", (b - a) / (m2 - m1) * w }')
+echo "# steady: ticks $s1 -> $s2, $e1 -> $e2 J; model $m1 -> $m2 J at $model_w W"
+near "$watts" 100 0.01 "steady: energy within 1% of 100 W x the agent's sample time"
 s_rec=$(value power.meter.samples steady)
 check '[ "$s_rec" -ge 12 ]' "steady: a record a second" "$s_rec"
 
@@ -138,7 +143,7 @@ check '[ "$(grep -c "meter stall: stalled" "$WORK/log/power.log")" = 1 ]' "the s
 
 # unplugged: the device vanishes, then comes back on a new pty; meanwhile
 # the fw16 meter loses mains power and comes back with logging off
-read -r _ e_before <<<"$(snap unplug)"
+read -r _ e_before _ <<<"$(snap unplug)"
 kill -PWR "$EMU_fw16"
 kill -HUP "$EMU_unplug"
 for _ in $(seq 50); do [ "$(value power.meter.connected unplug)" = 0 ] && break; sleep 0.1; done
@@ -160,7 +165,7 @@ check '[ "$(value power.meter.connected unplug)" = 1 ]' "replugged: connected 1 
 near "$(value power.meter.power unplug)" 40 1e-9 "replugged: power 40 W"
 check '[ "$(grep -c "got #H,R,0;" "$WORK/emu-unplug.log")" -ge 2 ]' "replugged: the handshake was redone" \
     "$(cat "$WORK/emu-unplug.log")"
-read -r _ e_after <<<"$(snap unplug)"
+read -r _ e_after _ <<<"$(snap unplug)"
 check 'awk -v a="$e_before" -v b="$e_after" "BEGIN { exit !(b >= a && b - a < 40 * 3) }"' \
     "replugged: energy went on from where it was, nothing for the outage" "$e_before -> $e_after"
 for _ in $(seq 150); do [ -n "$(value power.meter.power fw16)" ] && break; sleep 0.1; done
