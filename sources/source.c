@@ -1,7 +1,5 @@
 #include "source.h"
 
-#include <time.h>
-
 const char *
 source_state_name(enum source_state state)
 {
@@ -16,13 +14,4 @@ source_state_name(enum source_state state)
         return "disabled";
     }
     return "unknown";
-}
-
-double
-monotonic_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -14,12 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
+#include "log.h"
+
 struct power_config;
 struct cpu_totals;
 
-/* printf-like, with syslog priorities (LOG_ERR, LOG_WARNING, LOG_INFO);
- * the agent passes pmNotifyErr, tests pass a recorder. */
-typedef void (*power_log_fn)(int priority, const char *fmt, ...);
 
 struct source_env {
     const char          *root;     /* prefix for /sys and /proc: "" on a live host */
@@ -44,10 +44,6 @@ enum source_state {
 };
 
 const char *source_state_name(enum source_state state);
-
-/* CLOCK_MONOTONIC in seconds: the clock of sample_time.mono_s, so reader
- * threads stamp arrivals on the same time line as the agent's samples. */
-double monotonic_seconds(void);
 
 struct source_ops {
     const char *name;   /* config section and power.source instance, e.g. "rapl" */

@@ -85,6 +85,4 @@ void agent_refresh(struct power_agent *agent);
 void *agent_source(struct power_agent *agent, const char *name);
 const struct source_slot *agent_source_slot(struct power_agent *agent, const char *name);
 
-double wall_seconds(void);
-
 #endif

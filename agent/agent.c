@@ -9,15 +9,6 @@
 #include <syslog.h>
 #include <time.h>
 
-double
-wall_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 const struct source_slot *
 agent_source_slot(struct power_agent *agent, const char *name)
 {

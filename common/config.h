@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "source.h"
+#include "log.h"
 
 struct power_config;
 
