@@ -1,7 +1,6 @@
 #include "agent.h"
 #include "config.h"
 #include "cpustat.h"
-#include "sources.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,25 +8,37 @@
 #include <syslog.h>
 #include <time.h>
 
-const struct source_slot *
-agent_source_slot(struct power_agent *agent, const char *name)
+void *
+agent_source_state(const struct power_agent *agent, const struct source_ops *ops)
 {
     for (unsigned i = 0; i < agent->nsources; i++)
-        if (strcmp(agent->sources[i].ops->name, name) == 0)
-            return &agent->sources[i];
+        if (agent->sources[i].ops == ops)
+            return agent->sources[i].state;
     return NULL;
 }
 
-void *
-agent_source(struct power_agent *agent, const char *name)
+bool
+agent_set_interval(struct power_agent *agent, double seconds)
 {
-    const struct source_slot *slot = agent_source_slot(agent, name);
+    if (!(seconds >= POWER_MIN_INTERVAL && seconds <= POWER_MAX_INTERVAL))
+        return false;
+    agent->interval_s = seconds;
+    agent->interval_changed = true;
+    return true;
+}
 
-    return slot ? slot->state : NULL;
+bool
+agent_interval_changed(struct power_agent *agent)
+{
+    bool changed = agent->interval_changed;
+
+    agent->interval_changed = false;
+    return changed;
 }
 
 struct power_agent *
-agent_open(const char *root, const char *config_path, double interval_s, power_log_fn log)
+agent_open(const char *root, const char *config_path, double interval_s, power_log_fn log,
+           const struct source_ops *const *sources, size_t nsources)
 {
     struct power_agent *agent = calloc(1, sizeof(*agent));
     const char *priority, *unknown = NULL;
@@ -56,15 +67,13 @@ agent_open(const char *root, const char *config_path, double interval_s, power_l
     agent->env.root = agent->root;
     agent->env.config = agent->config;
     agent->env.log = log;
-    for (const struct source_ops *const *ops = power_sources; *ops; ops++) {
-        void *state;
-        if (agent->nsources >= POWER_MAX_SOURCES)
-            break;
-        if ((state = (*ops)->open(&agent->env)) == NULL) {
-            log(LOG_ERR, "%s: out of memory opening the source", (*ops)->name);
+    for (size_t i = 0; i < nsources && agent->nsources < POWER_MAX_SOURCES; i++) {
+        void *state = sources[i]->open(&agent->env);
+        if (state == NULL) {
+            log(LOG_ERR, "%s: out of memory opening the source", sources[i]->name);
             continue;
         }
-        agent->sources[agent->nsources].ops = *ops;
+        agent->sources[agent->nsources].ops = sources[i];
         agent->sources[agent->nsources].state = state;
         agent->nsources++;
     }

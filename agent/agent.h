@@ -1,5 +1,5 @@
 /*
- * agent.h: the agent's one context and the numbering shared by its files.
+ * agent.h: the agent's one context.
  *
  * Shape as in PCP's nvidia agent: a timer calls agent_refresh(), which
  * samples every source and fills plain structs; the fetch callback only
@@ -17,37 +17,6 @@
 #include "source.h"
 #include "system.h"
 
-/* Metric clusters: one per family, in the order of pmda/pmns. */
-enum power_cluster {
-    CLUSTER_SYSTEM = 0,
-    CLUSTER_RAPL = 1,
-    CLUSTER_MODEL = 2,
-    CLUSTER_CONTROL = 3,
-    CLUSTER_SOURCE = 4,
-    CLUSTER_PROC = 5,
-    CLUSTER_CGROUP = 6,
-    CLUSTER_BATTERY = 7,
-    CLUSTER_METER = 8,
-    CLUSTER_METER_TOTAL = 9,
-    CLUSTER_VM = 10,
-    CLUSTER_SOC = 11,
-    CLUSTER_PHASE = 12,
-};
-
-/* Instance domains: the serial numbers of pmInDom_build(domain, serial). */
-enum power_indom {
-    INDOM_SOURCE = 0,
-    INDOM_RAPL = 1,
-    INDOM_PROC = 2,
-    INDOM_CGROUP = 3,
-    INDOM_BATTERY = 4,
-    INDOM_METER = 5,
-    INDOM_VM = 6,
-    INDOM_SOC = 7,
-    INDOM_PHASE = 8,
-    NUM_INDOMS
-};
-
 #define POWER_MAX_SOURCES 16
 #define POWER_DEFAULT_INTERVAL 1.0
 #define POWER_MIN_INTERVAL 0.05
@@ -64,6 +33,7 @@ struct power_agent {
     struct power_config *config;
     struct source_env    env;
     double               interval_s;         /* timer period; power.control.interval */
+    bool                 interval_changed;   /* set by agent_set_interval, taken by the timer loop */
     struct source_slot   sources[POWER_MAX_SOURCES];
     unsigned             nsources;
     struct system_state  system;
@@ -73,16 +43,23 @@ struct power_agent {
     struct attribute_state attribution;      /* power.proc and power.cgroup */
 };
 
-/* Create the context: load the config, open every source. NULL on OOM. */
-struct power_agent *agent_open(const char *root, const char *config_path,
-                               double interval_s, power_log_fn log);
+/* Create the context: load the config, open each of the sources (the
+ * caller's list: pmda/ derives it from its families). NULL on OOM. */
+struct power_agent *agent_open(const char *root, const char *config_path, double interval_s,
+                               power_log_fn log, const struct source_ops *const *sources,
+                               size_t nsources);
 void agent_close(struct power_agent *agent);
 
 /* Sample every source once, then recompute power.system. */
 void agent_refresh(struct power_agent *agent);
 
-/* The state of the named source, or NULL when it is not compiled in. */
-void *agent_source(struct power_agent *agent, const char *name);
-const struct source_slot *agent_source_slot(struct power_agent *agent, const char *name);
+/* The state of the source with these ops, found once by whoever reads it;
+ * NULL when it was not opened. */
+void *agent_source_state(const struct power_agent *agent, const struct source_ops *ops);
+
+/* A new timer period (POWER_MIN_INTERVAL..POWER_MAX_INTERVAL); false when
+ * out of range. The timer loop takes the change with agent_interval_changed(). */
+bool agent_set_interval(struct power_agent *agent, double seconds);
+bool agent_interval_changed(struct power_agent *agent);
 
 #endif

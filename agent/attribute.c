@@ -111,3 +111,9 @@ attribute_mode_name(const struct attribute_state *st)
         return "off";
     return ledger_mode(st->ledger) == ATTRIBUTE_ALL ? "all" : "active";
 }
+
+uint64_t
+attribute_memory(const struct attribute_state *st)
+{
+    return (st->scan ? procscan_memory(st->scan) : 0) + (st->ledger ? ledger_memory(st->ledger) : 0);
+}

@@ -40,6 +40,10 @@ void attribute_close(struct attribute_state *st);
 void attribute_update(struct attribute_state *st, double now_s, const struct system_state *system);
 
 bool attribute_set_mode(struct attribute_state *st, const char *mode);
+
+/* Bytes the /proc scanner and the ledger hold, as they account for them:
+ * they follow the processes alive (and in their grace), not the churn. */
+uint64_t attribute_memory(const struct attribute_state *st);
 const char *attribute_mode_name(const struct attribute_state *st);
 
 #endif

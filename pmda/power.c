@@ -1,10 +1,11 @@
 /*
- * power.c: the PCP face of the agent: metric table, instance domains,
- * fetch, store, labels and the main loop with its sampling timer.
+ * power.c: the agent's main: options, the PCP callbacks and the loop that
+ * samples the sources on the agent's own timer between PDUs.
  *
- * Shaped after PCP's simple and nvidia agents: two tables say what every
- * metric is, one fetch callback reads the latest sample, and a select()
- * loop samples the sources on the agent's own timer between PDUs.
+ * Shaped after PCP's nvidia agent: a select() loop refreshes plain structs
+ * on a timer (agent/agent.h) and the fetch callback only reads them, so
+ * pmcd never waits on a source. What each metric is and reads lives in its
+ * family (family.h); export.c is the glue these callbacks call.
  */
 #include <pcp/pmapi.h>
 #include <pcp/pmda.h>
@@ -19,11 +20,8 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "config.h"
 #include "domain.h"
 #include "export.h"
-#include "model.h"
-#include "rapl.h"
 
 /* PCP 6.1 renamed the PMDA's result type; the build detects which it has */
 #ifndef HAVE_PMDARESULT
@@ -32,61 +30,31 @@ typedef pmResult pmdaResult;
 
 static char *username;
 
-static struct power_agent *
-agent_of(pmdaExt *pmda)
-{
-    (void)pmda;
-    return export_agent();
-}
-
 static int
 power_fetchCallBack(pmdaMetric *mdesc, unsigned int inst, pmAtomValue *atom)
 {
-    unsigned cluster = pmID_cluster(mdesc->m_desc.pmid);
-    unsigned item = pmID_item(mdesc->m_desc.pmid);
-
-    return export_fetch(export_agent(), cluster, item, inst, atom);
-}
-
-static int
-power_fetch(int numpmid, pmID pmidlist[], pmdaResult **resp, pmdaExt *pmda)
-{
-    export_refresh_indoms(agent_of(pmda), pmda);
-    return pmdaFetch(numpmid, pmidlist, resp, pmda);
-}
-
-static int
-power_instance(pmInDom indom, int inst, char *name, pmInResult **result, pmdaExt *pmda)
-{
-    export_refresh_indoms(agent_of(pmda), pmda);
-    return pmdaInstance(indom, inst, name, result, pmda);
+    return export_fetch(mdesc, inst, atom);
 }
 
 static int
 power_label(int ident, int type, pmLabelSet **lpp, pmdaExt *pmda)
 {
-    const char *units;
-
-    if (type == PM_LABEL_ITEM && (units = export_units_label(ident)) != NULL)
-        pmdaAddLabels(lpp, "{\"units\":\"%s\"}", units);
-    if (type == PM_LABEL_ITEM && export_is_estimate(ident))
-        pmdaAddLabels(lpp, "{\"estimate\":true}");
+    if (type == PM_LABEL_ITEM)
+        export_item_labels(ident, lpp);
     return pmdaLabel(ident, type, lpp, pmda);
 }
 
 static int
 power_labelCallBack(pmInDom indom, unsigned int inst, pmLabelSet **lp)
 {
-    return export_instance_labels(export_agent(), indom, inst, lp);
+    return export_instance_labels(indom, inst, lp);
 }
 
 static int
 power_store(pmdaResult *result, pmdaExt *pmda)
 {
-    struct power_agent *agent = agent_of(pmda);
-
     for (int i = 0; i < result->numpmid; i++) {
-        int sts = export_store(agent, pmda->e_context, result->vset[i]);
+        int sts = export_store(pmda->e_context, result->vset[i]);
         if (sts < 0)
             return sts;
     }
@@ -113,8 +81,6 @@ power_init(pmdaInterface *dp, struct power_agent *agent)
     if (dp->status != 0)
         return;
 
-    dp->version.seven.fetch = power_fetch;
-    dp->version.seven.instance = power_instance;
     dp->version.seven.label = power_label;
     dp->version.seven.store = power_store;
     dp->version.seven.attribute = power_attribute;
@@ -124,7 +90,10 @@ power_init(pmdaInterface *dp, struct power_agent *agent)
     pmdaSetFetchCallBack(dp, power_fetchCallBack);
     pmdaSetLabelCallBack(dp, power_labelCallBack);
     pmdaSetFlags(dp, PMDA_EXT_FLAG_HASHED);
-    export_init(agent, dp);
+    if (!export_init(agent, dp)) {
+        pmNotifyErr(LOG_ERR, "the metric families do not fit together (see above)");
+        exit(1);
+    }
 }
 
 /* Sample on our own schedule; answer PDUs as they come. */
@@ -167,7 +136,7 @@ power_main(pmdaInterface *dp, struct power_agent *agent)
             if (next < monotonic_seconds())
                 next = monotonic_seconds() + agent->interval_s;
         }
-        if (export_interval_changed(agent))
+        if (agent_interval_changed(agent))
             next = monotonic_seconds() + agent->interval_s;
     }
 }
@@ -198,6 +167,8 @@ main(int argc, char **argv)
     double interval = 0;
     int sep = pmPathSeparator(), c;
     struct power_agent *agent;
+    const struct source_ops *sources[POWER_MAX_SOURCES];
+    size_t nsources;
 
     pmSetProgname(argv[0]);
     pmGetUsername(&username);
@@ -241,7 +212,8 @@ main(int argc, char **argv)
      * must say so in the log, not work by accident until the next rescan */
     if (username)
         pmSetProcessIdentity(username);
-    if ((agent = agent_open(root, config, interval, pmNotifyErr)) == NULL) {
+    nsources = export_sources(sources, POWER_MAX_SOURCES);
+    if ((agent = agent_open(root, config, interval, pmNotifyErr, sources, nsources)) == NULL) {
         pmNotifyErr(LOG_ERR, "out of memory");
         exit(1);
     }

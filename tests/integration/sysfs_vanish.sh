@@ -60,7 +60,8 @@ if [ -n "$KF" ]; then
     kf_writer 0
 fi
 advance_start "$PSYS" $W
-printf '[system]\npriority = rapl:psys\n[rapl]\nrescan = 1\n' > "$WORK/power.conf"
+# the VM file is a true microjoule counter here, as format microjoules reads it
+printf '[system]\npriority = rapl:psys\n[rapl]\nrescan = 1\n[vm]\nformat = microjoules\n' > "$WORK/power.conf"
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent starts"; finish; exit 1; }
 wait_samples 5
 errors() { value power.source.errors "$1"; }

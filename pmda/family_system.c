@@ -1,0 +1,49 @@
+/* power.system: the host's total from the best source, and its busy/idle split (agent/system.h). */
+#include "family.h"
+
+#define CLUSTER_SYSTEM 0
+
+enum system_item {
+    SYSTEM_ENERGY = 0,
+    SYSTEM_POWER = 1,
+    SYSTEM_SOURCE = 2,
+    SYSTEM_ACTIVE_ENERGY = 3,
+    SYSTEM_IDLE_ENERGY = 4,
+    SYSTEM_UTILIZATION = 5,
+    SYSTEM_ACTIVE_POWER = 6,
+};
+
+static pmdaMetric system_metrics[] = {
+    FAMILY_METRIC(UNITS_J, CLUSTER_SYSTEM, SYSTEM_ENERGY,        PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_COUNTER,  NO_UNITS),
+    FAMILY_METRIC(UNITS_W, CLUSTER_SYSTEM, SYSTEM_POWER,         PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_INSTANT,  NO_UNITS),
+    FAMILY_METRIC(NULL,    CLUSTER_SYSTEM, SYSTEM_SOURCE,        PM_TYPE_STRING, NO_INDOM, PM_SEM_DISCRETE, NO_UNITS),
+    FAMILY_METRIC(UNITS_J, CLUSTER_SYSTEM, SYSTEM_ACTIVE_ENERGY, PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_COUNTER,  NO_UNITS),
+    FAMILY_METRIC(UNITS_J, CLUSTER_SYSTEM, SYSTEM_IDLE_ENERGY,   PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_COUNTER,  NO_UNITS),
+    FAMILY_METRIC(NULL,    CLUSTER_SYSTEM, SYSTEM_UTILIZATION,   PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_INSTANT,  NO_UNITS),
+    FAMILY_METRIC(UNITS_W, CLUSTER_SYSTEM, SYSTEM_ACTIVE_POWER,  PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_INSTANT,  NO_UNITS),
+};
+
+static int
+system_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *atom)
+{
+    const struct system_state *s = &f->agent->system;
+
+    switch ((enum system_item)rq->item) {
+    case SYSTEM_ENERGY:        atom->d = s->energy_j; return s->have_power;
+    case SYSTEM_POWER:         atom->d = s->power_w; return s->power_fresh;
+    case SYSTEM_SOURCE:        atom->cp = (char *)system_source_name(s); return PMDA_FETCH_STATIC;
+    case SYSTEM_ACTIVE_ENERGY: atom->d = s->active_j; return s->have_power;
+    case SYSTEM_IDLE_ENERGY:   atom->d = s->idle_j; return s->have_power;
+    case SYSTEM_UTILIZATION:   atom->d = s->utilization; return s->have_cpu && f->agent->samples > 1;
+    case SYSTEM_ACTIVE_POWER:  atom->d = s->active_power_w; return s->power_fresh;
+    }
+    return PM_ERR_PMID;
+}
+
+const struct family system_family = {
+    .name = "system",
+    .metrics = system_metrics,
+    .nmetrics = sizeof(system_metrics) / sizeof(system_metrics[0]),
+    .indom = -1,
+    .fetch = system_fetch,
+};
