@@ -39,7 +39,19 @@ put "$PS/BAT1/capacity" 50
 DRAIN=$!
 trap 'kill $DRAIN 2>/dev/null; advance_stop; pmcd_stop' EXIT
 
-pmcd_start -r "$ROOT" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
+# "E T": BAT0's energy counter and the agent's clock (power.model.energy, see
+# the config below), from ONE fetch (pminfo batches its metrics)
+bat0_energy_and_clock() {
+    pminfo $PMH -f power.battery.energy power.model.energy |
+    awk '/^power\./ { m = $1 } m == "power.battery.energy" && /"BAT0"/ { e = $NF }
+         m == "power.model.energy" && $1 == "value" { t = $2 } END { print e, t }'
+}
+
+# A flat model curve (1 W busy or idle) makes power.model.energy the agent's
+# own clock: it adds 1 J per second between the agent's samples, the same
+# sample times the batteries are integrated over.
+printf '[model]\nidle_watts = 1\nmax_watts = 1\n' > "$WORK/power.conf"
+pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
 wait_samples 3
 
 out=$(pminfo $PMH -f power.battery.status)
@@ -59,12 +71,18 @@ wait_samples 10
 near "$(value power.battery.power BAT1)" 10 0.35 "BAT1 power from its energy_now rate: about 10 W"
 check '[ "$(value power.system.source)" = battery ]' "on batteries alone power.system comes from them" \
     "$(value power.system.source)"
-e1=$(value power.battery.energy BAT0); s1=$(value power.control.samples)
+# The counter's rate over the agent's own time between two of its samples:
+# both values of each pair come from one fetch, so from one agent sample
+# (reading them in two fetches let a sample fall between them: 15 W * 11/10
+# = 16.5 W once on a loaded machine).
+read -r e1 t1 <<<"$(bat0_energy_and_clock)"
 wait_samples 10
-e2=$(value power.battery.energy BAT0); s2=$(value power.control.samples)
-near "$(awk -v a="$e1" -v b="$e2" -v n=$((s2 - s1)) 'BEGIN { print (b - a) / (n * 0.2) }')" 15 0.1 \
-    "BAT0 energy counter rises at 15 W"
-rates=$(pmval $PMH -f 3 -t 1 -s 4 power.system.energy 2>&1 | awk '/^[ 0-9.]+$/ { print $1 }' | tail -3)
+read -r e2 t2 <<<"$(bat0_energy_and_clock)"
+echo "# BAT0 counter $e1 J at agent time $t1 s, $e2 J at $t2 s"
+near "$(awk -v a="$e1" -v b="$e2" -v s="$t1" -v t="$t2" 'BEGIN { if (t > s) print (b - a) / (t - s) }')" 15 1e-6 \
+    "BAT0 energy counter rises at 15 W of the agent's own time"
+# pmval's 2 s windows: each end is up to one agent interval (0.2 s) old, so within 10 %
+rates=$(pmval $PMH -f 3 -t 2 -s 3 power.system.energy 2>&1 | awk '/^[ 0-9.]+$/ { print $1 }' | tail -2)
 bad=$(echo "$rates" | awk '$1 < 20 || $1 > 30' | wc -l)
 check '[ -n "$rates" ] && [ "$bad" -eq 0 ]' "pmval rate of power.system.energy is the batteries' 15 + 10 W" \
     "rates: $(echo $rates)"
