@@ -67,7 +67,7 @@ check '[ "$(value power.battery.method BAT1)" = "energy_now rate" ]' "BAT1 witho
 
 # the rate needs two refreshes of energy_now
 for _ in $(seq 40); do [ -n "$(value power.battery.power BAT1)" ] && break; sleep 0.1; done
-wait_samples 10
+wait_samples 20
 near "$(value power.battery.power BAT1)" 10 0.35 "BAT1 power from its energy_now rate: about 10 W"
 check '[ "$(value power.system.source)" = battery ]' "on batteries alone power.system comes from them" \
     "$(value power.system.source)"
@@ -150,6 +150,101 @@ check 'pminfo $PMH -l power.battery.energy_now | grep -q "\"units\":\"joules\""'
 check 'pminfo $PMH -l power.battery.power | grep -q "\"units\":\"watts\""' "power carries units=watts"
 check 'pminfo $PMH -d power.battery.energy | grep -q "Semantics: counter"' "energy is a counter"
 pminfo $PMH -f power.battery | sed 's/^/# /'
+kill $DRAIN 2>/dev/null; wait $DRAIN 2>/dev/null
+pmcd_stop
+sanitizer_check
+
+# Field firmware, each as upower's linux backend (freedesktop upower,
+# src/up-device-battery.c, src/linux/up-device-supply.c) and the kernel
+# (drivers/acpi/battery.c, Documentation/ABI/testing/sysfs-class-power)
+# have it: BAT0 leaves power_now at 0 while Discharging; BAT1's power_now
+# answers ENODEV (the firmware's "unknown"); a USB-C charger (ucsi: type USB,
+# usb_type, online); then a power_now no battery can give. The agent runs
+# with tests/helpers/enodev_shim.c preloaded, libasan first: a file reading
+# "#ENODEV" answers ENODEV.
+FW=$WORK/fw
+FPS=$FW/sys/class/power_supply
+UCSI=ucsi-source-psy-USBC000:001
+mkdir -p "$FW/proc"
+cp /proc/stat "$FW/proc/stat"
+put "$FPS/AC/type" Mains
+put "$FPS/AC/online" 0
+put "$FPS/BAT0/type" Battery
+put "$FPS/BAT0/status" Discharging
+put "$FPS/BAT0/power_now" 0
+put "$FPS/BAT0/energy_now" 40000000
+put "$FPS/BAT1/type" Battery
+put "$FPS/BAT1/status" Discharging
+put "$FPS/BAT1/power_now" "#ENODEV"
+put "$FPS/BAT1/energy_now" 30000000
+put "$FPS/$UCSI/type" USB
+put "$FPS/$UCSI/usb_type" "C [PD] PD_PPS"
+put "$FPS/$UCSI/scope" System
+put "$FPS/$UCSI/online" 0
+# the levels fall with the clock: BAT0 at 12 W, BAT1 at 6 W
+( t0=$(date +%s.%N)
+  while :; do
+      t=$(date +%s.%N)
+      put "$FPS/BAT0/energy_now" "$(awk -v t0="$t0" -v t="$t" 'BEGIN { printf "%d", 40000000 - (t - t0) * 12 / 3.6e-3 }')"
+      put "$FPS/BAT1/energy_now" "$(awk -v t0="$t0" -v t="$t" 'BEGIN { printf "%d", 30000000 - (t - t0) * 6 / 3.6e-3 }')"
+      sleep 0.5
+  done ) &
+DRAIN=$!
+cc -shared -fPIC -DENODEV_SHIM_LIB -o "$WORK/enodev_shim.so" "$TOP/tests/helpers/enodev_shim.c" -ldl ||
+    not_ok "ENODEV shim built"
+ASAN_LIB=$(ldd "$BUILD/san/pmdapower" | awk '/libasan/ { print $3; exit }')
+printf '#!/bin/sh\nLD_PRELOAD="%s %s" exec "%s" "$@"\n' "$ASAN_LIB" "$WORK/enodev_shim.so" \
+    "$BUILD/san/pmdapower" > "$WORK/agent.sh"
+chmod +x "$WORK/agent.sh"
+PLAIN_AGENT=$AGENT
+AGENT=$WORK/agent.sh
+pmcd_start -r "$FW" -t 0.2 || not_ok "agent over the field-firmware tree"
+AGENT=$PLAIN_AGENT
+for _ in $(seq 80); do
+    [ -n "$(value power.battery.power BAT0)" ] && [ -n "$(value power.battery.power BAT1)" ] && break
+    sleep 0.1
+done
+# 5 s: each rate then spans several refreshes, so a refresh seen one agent
+# interval (0.2 s) late is a small part of its window
+wait_samples 25
+check '[ "$(value power.battery.method BAT0)" = "energy_now rate" ]' \
+    "BAT0 with power_now 0 W while Discharging: power from the energy_now rate" "$(value power.battery.method BAT0)"
+near "$(value power.battery.power BAT0)" 12 0.35 "BAT0 draws about 12 W, not 0 W"
+check '[ "$(value power.battery.method BAT1)" = "energy_now rate" ]' \
+    "BAT1 whose power_now answers ENODEV: power from the energy_now rate" "$(value power.battery.method BAT1)"
+near "$(value power.battery.power BAT1)" 6 0.35 "BAT1 draws about 6 W"
+check '[ "$(value power.system.source)" = battery ]' "on batteries alone power.system comes from them" \
+    "$(value power.system.source): $(value power.source.reason battery)"
+near "$(value power.system.power)" 18 0.35 "power.system is about 12 + 6 W, never 0 W"
+check '[ "$(value power.source.errors battery)" = 1 ]' "ENODEV counted once, not on every sample" \
+    "$(value power.source.errors battery) after $(value power.control.samples) samples"
+check '[ "$(grep -c "BAT1/power_now answers ENODEV" "$WORK/log/power.log")" = 1 ]' "and logged once"
+check '[ "$(grep -c "BAT0: power_now reads 0 W while Discharging" "$WORK/log/power.log")" = 1 ]' \
+    "the 0 W firmware is logged once"
+pminfo $PMH -f power.battery.power power.battery.method power.system.source | sed 's/^/# /'
+grep -E "answers ENODEV|reads 0 W while" "$WORK/log/power.log" | sed 's/^/# /'
+
+# a USB-PD charger plugged in: external power, as upower counts it
+put "$FPS/$UCSI/online" 1
+wait_samples 3
+check '[ "$(value power.system.source)" != battery ]' "behind a USB-C charger power.system is not the battery" \
+    "$(value power.system.source)"
+check 'value power.source.reason battery | grep -q "on AC power (USB supply $UCSI online)"' \
+    "the reason names the USB-C charger" "$(value power.source.reason battery)"
+put "$FPS/$UCSI/online" 0
+for _ in $(seq 80); do [ "$(value power.system.source)" = battery ] && break; sleep 0.1; done
+check '[ "$(value power.system.source)" = battery ]' "unplugged: the batteries again"
+
+# a rate no battery can give
+errors0=$(value power.source.errors battery)
+put "$FPS/BAT0/power_now" 400000000
+wait_samples 3
+check '[ -z "$(value power.battery.power BAT0)" ]' "400 W from power_now: no value"
+check '[ "$(value power.source.errors battery)" -gt "$errors0" ]' "counted" \
+    "$errors0 -> $(value power.source.errors battery)"
+check 'grep -q "BAT0: power_now gives 400.0 W, more than a battery can deliver" "$WORK/log/power.log"' "and logged"
+check '[ "$(value power.system.source)" != battery ]' "not used for power.system"
+pminfo $PMH -f power.battery.power power.battery.method power.source.reason | sed 's/^/# /'
 kill $DRAIN 2>/dev/null; wait $DRAIN 2>/dev/null
 pmcd_stop
 sanitizer_check

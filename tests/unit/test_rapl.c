@@ -346,6 +346,27 @@ set_uj(const char *root, const char *ctl, const char *path, unsigned long long u
     fake_write(root, rel, "%llu\n", uj);
 }
 
+/* A zone of a fake tree and the joules it gains in one 1 s interval. */
+struct zone_spec {
+    const char *ctl, *path, *name;
+    double      joules;
+};
+
+/* Lay out the zones, each at 1 J; sample at t = 10, add each zone's
+ * joules, sample at t = 11. */
+static void
+one_interval(const char *root, struct rapl_run *r, const char *config,
+             const struct zone_spec *zs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        zone(root, zs[i].ctl, zs[i].path, zs[i].name, 1000000);
+    run_open(r, root, config);
+    sample_at(r, 10.0);
+    for (size_t i = 0; i < n; i++)
+        set_uj(root, zs[i].ctl, zs[i].path, 1000000 + (unsigned long long)(zs[i].joules * 1e6));
+    sample_at(r, 11.0);
+}
+
 /* Two sockets where package 1 reads the platform counter: the kernel
  * registers package-0 (intel-rapl:0), then package-1 (intel-rapl:1) and its
  * psys as a top-level zone named "psys-1" (intel-rapl:2); intel_rapl_common.c
@@ -358,19 +379,15 @@ platform_zone_of_package_1(void)
     struct rapl_zone_info z;
     double e;
 
-    zone(root, "intel-rapl", "intel-rapl:0", "package-0", 1000000);
-    zone(root, "intel-rapl", "intel-rapl:0/intel-rapl:0:0", "dram", 1000000);
-    zone(root, "intel-rapl", "intel-rapl:1", "package-1", 1000000);
-    zone(root, "intel-rapl", "intel-rapl:1/intel-rapl:1:0", "dram", 1000000);
-    zone(root, "intel-rapl", "intel-rapl:2", "psys-1", 1000000);
-    run_open(&r, root, NULL);
-    sample_at(&r, 10.0);
-    set_uj(root, "intel-rapl", "intel-rapl:0", 101000000);
-    set_uj(root, "intel-rapl", "intel-rapl:0/intel-rapl:0:0", 11000000);
-    set_uj(root, "intel-rapl", "intel-rapl:1", 121000000);
-    set_uj(root, "intel-rapl", "intel-rapl:1/intel-rapl:1:0", 13000000);
-    set_uj(root, "intel-rapl", "intel-rapl:2", 301000000);
-    sample_at(&r, 11.0);
+    static const struct zone_spec zs[] = {
+        { "intel-rapl", "intel-rapl:0", "package-0", 100 },
+        { "intel-rapl", "intel-rapl:0/intel-rapl:0:0", "dram", 10 },
+        { "intel-rapl", "intel-rapl:1", "package-1", 120 },
+        { "intel-rapl", "intel-rapl:1/intel-rapl:1:0", "dram", 12 },
+        { "intel-rapl", "intel-rapl:2", "psys-1", 300 },
+    };
+
+    one_interval(root, &r, NULL, zs, sizeof(zs) / sizeof(zs[0]));
     CHECK(zone_named(r.state, "package-1/dram", &z) && strcmp(z.sysfs_id, "intel-rapl:1:0") == 0,
           "package-1/dram named by its package, whichever symlink is listed first");
     CHECK(zone_named(r.state, "psys-1", &z) && strcmp(z.sysfs_id, "intel-rapl:2") == 0,
@@ -393,16 +410,15 @@ two_platform_zones_are_not_summed(void)
     struct rapl_run r;
     double e;
 
-    zone(root, "intel-rapl", "intel-rapl:0", "package-0", 1000000);
-    zone(root, "intel-rapl", "intel-rapl:1", "psys", 1000000);
-    zone(root, "intel-rapl", "intel-rapl:2", "package-1", 1000000);
-    zone(root, "intel-rapl", "intel-rapl:3", "psys-1", 1000000);
+    static const struct zone_spec zs[] = {
+        { "intel-rapl", "intel-rapl:0", "package-0", 0 },
+        { "intel-rapl", "intel-rapl:1", "psys", 300 },
+        { "intel-rapl", "intel-rapl:2", "package-1", 0 },
+        { "intel-rapl", "intel-rapl:3", "psys-1", 290 },
+    };
+
     fake_log_clear();
-    run_open(&r, root, "[rapl]\nrescan = 1\n");
-    sample_at(&r, 10.0);
-    set_uj(root, "intel-rapl", "intel-rapl:1", 301000000);
-    set_uj(root, "intel-rapl", "intel-rapl:3", 291000000);
-    sample_at(&r, 11.0);
+    one_interval(root, &r, "[rapl]\nrescan = 1\n", zs, sizeof(zs) / sizeof(zs[0]));
     CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "rapl:psys offered");
     CHECK_NEAR(e, 300.0, 1e-9, "rapl:psys is psys's 300 J, not psys + psys-1 (590 J)");
     set_uj(root, "intel-rapl", "intel-rapl:1", 601000000);
@@ -438,17 +454,14 @@ mmio_zones_are_not_added(void)
     struct rapl_run r;
     double e;
 
-    zone(root, "intel-rapl", "intel-rapl:0", "package-0", 1000000);
-    zone(root, "intel-rapl", "intel-rapl:0/intel-rapl:0:0", "dram", 1000000);
-    zone(root, "intel-rapl-mmio", "intel-rapl-mmio:0", "package-0", 1000000);
-    zone(root, "intel-rapl-mmio", "intel-rapl-mmio:0/intel-rapl-mmio:0:0", "dram", 1000000);
-    run_open(&r, root, NULL);
-    sample_at(&r, 10.0);
-    set_uj(root, "intel-rapl", "intel-rapl:0", 26000000);
-    set_uj(root, "intel-rapl", "intel-rapl:0/intel-rapl:0:0", 4000000);
-    set_uj(root, "intel-rapl-mmio", "intel-rapl-mmio:0", 26000000);
-    set_uj(root, "intel-rapl-mmio", "intel-rapl-mmio:0/intel-rapl-mmio:0:0", 4000000);
-    sample_at(&r, 11.0);
+    static const struct zone_spec zs[] = {
+        { "intel-rapl", "intel-rapl:0", "package-0", 25 },
+        { "intel-rapl", "intel-rapl:0/intel-rapl:0:0", "dram", 3 },
+        { "intel-rapl-mmio", "intel-rapl-mmio:0", "package-0", 25 },
+        { "intel-rapl-mmio", "intel-rapl-mmio:0/intel-rapl-mmio:0:0", "dram", 3 },
+    };
+
+    one_interval(root, &r, NULL, zs, sizeof(zs) / sizeof(zs[0]));
     CHECK(rapl_zone_count(r.state) == 4, "four zones (got %zu)", rapl_zone_count(r.state));
     CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram offered");
     CHECK_NEAR(e, 28.0, 1e-9, "package+dram is 25 + 3 J; mmio:package-0/dram is not added again");
@@ -467,17 +480,14 @@ amd_core_is_never_summed(void)
     struct rapl_zone_info z;
     double e;
 
-    zone(root, "intel-rapl", "intel-rapl:0", "package-0", 1000000);
-    zone(root, "intel-rapl", "intel-rapl:0/intel-rapl:0:0", "core", 1000000);
-    zone(root, "intel-rapl", "intel-rapl:1", "package-1", 1000000);
-    zone(root, "intel-rapl", "intel-rapl:1/intel-rapl:1:0", "core", 1000000);
-    run_open(&r, root, NULL);
-    sample_at(&r, 10.0);
-    set_uj(root, "intel-rapl", "intel-rapl:0", 131000000);
-    set_uj(root, "intel-rapl", "intel-rapl:0/intel-rapl:0:0", 7000000);
-    set_uj(root, "intel-rapl", "intel-rapl:1", 121000000);
-    set_uj(root, "intel-rapl", "intel-rapl:1/intel-rapl:1:0", 5000000);
-    sample_at(&r, 11.0);
+    static const struct zone_spec zs[] = {
+        { "intel-rapl", "intel-rapl:0", "package-0", 130 },
+        { "intel-rapl", "intel-rapl:0/intel-rapl:0:0", "core", 6 },
+        { "intel-rapl", "intel-rapl:1", "package-1", 120 },
+        { "intel-rapl", "intel-rapl:1/intel-rapl:1:0", "core", 4 },
+    };
+
+    one_interval(root, &r, NULL, zs, sizeof(zs) / sizeof(zs[0]));
     CHECK(zone_named(r.state, "package-0/core", &z) && z.has_power, "package-0/core has its own value");
     CHECK_NEAR(z.power_w, 6.0, 1e-9, "package-0/core reads 6 W (one core)");
     CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram offered");
