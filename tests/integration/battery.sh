@@ -15,6 +15,12 @@ put() {
     mkdir -p "$(dirname "$1")"
     printf '%s\n' "$2" > "$1.tmp" && mv "$1.tmp" "$1"
 }
+# put_if_there FILE TEXT: the same, but never creating the directory: a
+# writer that raced a battery's removal with mkdir -p made an empty BAT1,
+# and the real one, moved back, landed inside it (seen once under load)
+put_if_there() {
+    { printf '%s\n' "$2" > "$1.tmp" && mv "$1.tmp" "$1"; } 2>/dev/null
+}
 
 put "$PS/AC/type" Mains
 put "$PS/AC/online" 0
@@ -33,7 +39,7 @@ put "$PS/BAT1/capacity" 50
 ( t0=$(date +%s.%N)
   while :; do
       e=$(awk -v t0="$t0" -v t="$(date +%s.%N)" 'BEGIN { printf "%d", 20000000 - (t - t0) * 10 / 3.6e-3 }')
-      [ -d "$PS/BAT1" ] && put "$PS/BAT1/energy_now" "$e"
+      put_if_there "$PS/BAT1/energy_now" "$e"
       sleep 0.5
   done ) &
 DRAIN=$!
