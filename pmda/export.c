@@ -1,4 +1,5 @@
 #include "export.h"
+#include "clients.h"
 #include "phaselog.h"
 #include "battery.h"
 #include "config.h"
@@ -9,6 +10,7 @@
 #include "rapl.h"
 #include "vm.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #define SECONDS PMDA_PMUNITS(0, 1, 0, 0, PM_TIME_SEC, 0)
 #define COUNT PMDA_PMUNITS(0, 0, 1, 0, 0, PM_COUNT_ONE)
 #define MSEC PMDA_PMUNITS(0, 1, 0, 0, PM_TIME_MSEC, 0)
+#define BYTES PMDA_PMUNITS(1, 0, 0, PM_SPACE_BYTE, 0, 0)
 
 #define METRIC(units_label, cluster, item, type, indom, sem, units) \
     { (void *)(units_label), { PMDA_PMID(cluster, item), type, indom, sem, units } }
@@ -67,6 +70,8 @@ static pmdaMetric metrictab[] = {
     METRIC(NULL, CLUSTER_CONTROL, 1, PM_TYPE_STRING, PM_INDOM_NULL, PM_SEM_DISCRETE, NONE),
     METRIC(NULL, CLUSTER_CONTROL, 4, PM_TYPE_DOUBLE, PM_INDOM_NULL, PM_SEM_INSTANT, MSEC),
     METRIC(NULL, CLUSTER_CONTROL, 5, PM_TYPE_DOUBLE, PM_INDOM_NULL, PM_SEM_INSTANT, MSEC),
+    METRIC(NULL, CLUSTER_CONTROL, 6, PM_TYPE_U64,    PM_INDOM_NULL, PM_SEM_COUNTER, COUNT),
+    METRIC(NULL, CLUSTER_CONTROL, 7, PM_TYPE_U64,    PM_INDOM_NULL, PM_SEM_INSTANT, BYTES),
     /* power.battery */
     METRIC(W,    CLUSTER_BATTERY, 0, PM_TYPE_DOUBLE, INDOM_BATTERY, PM_SEM_INSTANT, NONE),
     METRIC(J,    CLUSTER_BATTERY, 1, PM_TYPE_DOUBLE, INDOM_BATTERY, PM_SEM_COUNTER, NONE),
@@ -97,6 +102,7 @@ static pmdaMetric metrictab[] = {
     METRIC(NULL, CLUSTER_PHASE, 0, PM_TYPE_STRING, PM_INDOM_NULL, PM_SEM_DISCRETE, NONE),
     METRIC(NULL, CLUSTER_PHASE, 1, PM_TYPE_STRING, INDOM_PHASE, PM_SEM_DISCRETE, NONE),
     METRIC(NULL, CLUSTER_PHASE, 2, PM_TYPE_U64,    PM_INDOM_NULL, PM_SEM_COUNTER, COUNT),
+    METRIC(NULL, CLUSTER_PHASE, 3, PM_TYPE_U64,    PM_INDOM_NULL, PM_SEM_COUNTER, COUNT),
 };
 
 struct export_context {
@@ -110,6 +116,7 @@ struct export_context {
     bool                interval_changed;
     struct phaselog     phases;
     pmdaInstid          phase_set[PHASELOG_SIZE];
+    struct clients      clients;            /* who may store what (clients.h) */
 };
 
 /* The agent's one PCP-side context: PCP's fetch callback carries no user pointer. */
@@ -265,6 +272,27 @@ rebuild_phase_indom(void)
     idp->it_numinst = (int)ctx.phases.count;
 }
 
+/*
+ * Phase marks pass one token bucket shared by every client: BURST at once,
+ * then RATE a second. BURST + RATE x 10 s stays within the 64 marks kept,
+ * so at the power pmlogconf group's 10 s no accepted mark leaves the ring
+ * before pmlogger has logged it.
+ */
+#define MARK_BURST 32.0
+#define MARK_RATE 3.0
+
+static void
+init_clients(struct power_agent *agent)
+{
+    const char *who = config_string(agent->config, "phase", "marks", "anyone");
+    double rate = config_double(agent->config, "phase", "rate", MARK_RATE, 0.01, 1000.0);
+    bool root_only = strcmp(who, "root") == 0;
+
+    if (!root_only && strcmp(who, "anyone") != 0)
+        config_bad_value(agent->config, "phase", "marks", "anyone or root");
+    clients_init(&ctx.clients, root_only, rate, MARK_BURST);
+}
+
 void
 export_init(struct power_agent *agent, pmdaInterface *dp)
 {
@@ -285,6 +313,7 @@ export_init(struct power_agent *agent, pmdaInterface *dp)
     ctx.indoms[INDOM_SOC].it_numinst = (int)(sizeof(soc_instances) / sizeof(soc_instances[0]));
     phaselog_init(&ctx.phases);
     rebuild_phase_indom();
+    init_clients(agent);
     pmdaInit(dp, ctx.indoms, NUM_INDOMS, metrictab, (int)nmetrics);
 }
 
@@ -300,6 +329,7 @@ export_close(struct power_agent *agent)
     free(ctx.cgroup_offsets);
     ctx.cgroup_offsets = NULL;
     ctx.ncgroup_offsets = 0;
+    clients_free(&ctx.clients);
     (void)agent;
     for (unsigned i = 0; i < NUM_INDOMS; i++) {
         if (i == INDOM_RAPL || i == INDOM_SOURCE || i == INDOM_BATTERY ||
@@ -548,6 +578,17 @@ fetch_cgroup(struct power_agent *agent, unsigned item, unsigned inst, pmAtomValu
     return PM_ERR_PMID;
 }
 
+/* what per-process attribution holds, as its modules account for it:
+ * bounded by the processes alive (and within the grace), not by churn */
+static uint64_t
+proc_memory(const struct power_agent *agent)
+{
+    const struct attribute_state *a = &agent->attribution;
+
+    return (a->scan ? procscan_memory(a->scan) : 0) + (a->ledger ? ledger_memory(a->ledger) : 0) +
+           ctx.proc_capacity * sizeof(*ctx.proc_set);
+}
+
 static int
 fetch_control(struct power_agent *agent, unsigned item, pmAtomValue *atom)
 {
@@ -556,6 +597,8 @@ fetch_control(struct power_agent *agent, unsigned item, pmAtomValue *atom)
     case 1: atom->cp = (char *)attribute_mode_name(&agent->attribution); return PMDA_FETCH_STATIC;
     case 4: atom->d = agent->refresh_ms; return agent->samples > 0;
     case 5: atom->d = agent->attribution.scan_ms; return agent->attribution.enabled && agent->samples > 0;
+    case 6: atom->ull = ctx.clients.refused; return 1;
+    case 7: atom->ull = proc_memory(agent); return agent->attribution.ledger != NULL;
     case 2: atom->ul = config_error_count(agent->config); return 1;
     case 3: atom->ull = agent->samples; return 1;
     }
@@ -697,6 +740,9 @@ fetch_phase(unsigned item, unsigned inst, pmAtomValue *atom)
     case 2:
         atom->ull = ctx.phases.stored;
         return 1;
+    case 3:
+        atom->ull = ctx.clients.throttled;
+        return 1;
     }
     return PM_ERR_PMID;
 }
@@ -740,8 +786,64 @@ stored_string(const pmValueSet *vsp)
     return vb->vbuf[len - 1] == '\0' ? vb->vbuf : NULL;
 }
 
+void
+export_client_attribute(int client, int attr, const char *value, int length)
+{
+    if (attr == PMDA_ATTR_USERID)
+        clients_set_uid(&ctx.clients, client, value, length > 0 ? (size_t)length : 0);
+    else if (attr == PMDA_ATTR_GROUPID)
+        clients_set_gid(&ctx.clients, client, value, length > 0 ? (size_t)length : 0);
+}
+
+void
+export_client_end(int client)
+{
+    clients_end(&ctx.clients, client);
+}
+
+/* Once per identity and kind, say why and what to do; the rest are counted
+ * (power.control.stores_refused, power.phase.throttled). */
+static void
+tell_refusal(int client, enum client_request req, enum client_verdict verdict, const char *metric)
+{
+    char who[96];
+    bool last;
+
+    if (!clients_first_refusal(&ctx.clients, client, req, &last))
+        return;
+    clients_describe(&ctx.clients, client, who, sizeof(who));
+    if (last)
+        pmNotifyErr(LOG_WARNING, "store refused for %s; refusals from further clients are only "
+                    "counted (power.control.stores_refused, power.phase.throttled)", who);
+    else if (verdict == CLIENT_THROTTLED)
+        pmNotifyErr(LOG_WARNING, "phase marks throttled for %s: the agent takes %g marks at once, "
+                    "then %g a second, from all clients together ([phase] rate in power.conf); "
+                    "further ones are counted in power.phase.throttled", who, MARK_BURST,
+                    ctx.clients.mark_rate);
+    else if (req == REQUEST_MARK)
+        pmNotifyErr(LOG_WARNING, "phase mark refused for %s: power.conf has [phase] marks = root; "
+                    "mark as root on this host (sudo pmpower mark -h local: ...), or set "
+                    "marks = anyone to let users mark phases", who);
+    else
+        pmNotifyErr(LOG_WARNING, "store to %s refused for %s: only root may change the agent's "
+                    "controls; store as root through pmcd's local socket "
+                    "(sudo pmstore -h local: %s VALUE); further refusals are counted in "
+                    "power.control.stores_refused", metric, who, metric);
+}
+
+static int
+store_allowed(int client, enum client_request req, const char *metric)
+{
+    enum client_verdict verdict = clients_check(&ctx.clients, client, req, monotonic_seconds());
+
+    if (verdict == CLIENT_ALLOWED)
+        return 0;
+    tell_refusal(client, req, verdict, metric);
+    return verdict == CLIENT_THROTTLED ? -EAGAIN : PM_ERR_PERMISSION;
+}
+
 int
-export_store(struct power_agent *agent, pmValueSet *vsp)
+export_store(struct power_agent *agent, int client, pmValueSet *vsp)
 {
     const char *text;
     pmID pmid = vsp->pmid;
@@ -749,6 +851,8 @@ export_store(struct power_agent *agent, pmValueSet *vsp)
     int sts;
 
     if (pmID_cluster(pmid) == CLUSTER_PHASE && pmID_item(pmid) == 0) {
+        if ((sts = store_allowed(client, REQUEST_MARK, "power.phase.mark")) < 0)
+            return sts;
         if ((text = stored_string(vsp)) == NULL ||
             phaselog_store(&ctx.phases, text, wall_seconds()) < 0)
             return PM_ERR_BADSTORE;
@@ -757,6 +861,10 @@ export_store(struct power_agent *agent, pmValueSet *vsp)
     }
     if (pmID_cluster(pmid) != CLUSTER_CONTROL)
         return PM_ERR_PERMISSION;
+    if ((pmID_item(pmid) == 0 || pmID_item(pmid) == 1) &&
+        (sts = store_allowed(client, REQUEST_CONTROL, pmID_item(pmid) == 0 ?
+                             "power.control.interval" : "power.control.attribute_mode")) < 0)
+        return sts;
     switch (pmID_item(pmid)) {
     case 0:
         if (vsp->numval != 1)

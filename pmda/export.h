@@ -22,7 +22,11 @@ void export_refresh_indoms(struct power_agent *agent, pmdaExt *pmda);
 
 int export_fetch(struct power_agent *agent, unsigned cluster, unsigned item,
                  unsigned inst, pmAtomValue *atom);
-int export_store(struct power_agent *agent, pmValueSet *vsp);
+/* client: pmcd's context number of the storing client (pmdaExt e_context) */
+int export_store(struct power_agent *agent, int client, pmValueSet *vsp);
+/* pmcd's credentials for a client context (the attribute callback), and its end */
+void export_client_attribute(int client, int attr, const char *value, int length);
+void export_client_end(int client);
 int export_instance_labels(struct power_agent *agent, pmInDom indom, unsigned inst,
                            pmLabelSet **lp);
 

@@ -86,11 +86,25 @@ power_store(pmdaResult *result, pmdaExt *pmda)
     struct power_agent *agent = agent_of(pmda);
 
     for (int i = 0; i < result->numpmid; i++) {
-        int sts = export_store(agent, result->vset[i]);
+        int sts = export_store(agent, pmda->e_context, result->vset[i]);
         if (sts < 0)
             return sts;
     }
     return 0;
+}
+
+/* pmcd's credentials for each client context (PMDA_FLAG_AUTHORIZE): who may store */
+static int
+power_attribute(int client, int attr, const char *value, int length, pmdaExt *pmda)
+{
+    export_client_attribute(client, attr, value, length);
+    return pmdaAttribute(client, attr, value, length, pmda);
+}
+
+static void
+power_end_context(int client)
+{
+    export_client_end(client);
 }
 
 void
@@ -103,6 +117,10 @@ power_init(pmdaInterface *dp, struct power_agent *agent)
     dp->version.seven.instance = power_instance;
     dp->version.seven.label = power_label;
     dp->version.seven.store = power_store;
+    dp->version.seven.attribute = power_attribute;
+    /* before pmdaConnect: the flag travels in the agent's first PDU to pmcd */
+    pmdaSetCommFlags(dp, PMDA_FLAG_AUTHORIZE);
+    pmdaSetEndContextCallBack(dp, power_end_context);
     pmdaSetFetchCallBack(dp, power_fetchCallBack);
     pmdaSetLabelCallBack(dp, power_labelCallBack);
     pmdaSetFlags(dp, PMDA_EXT_FLAG_HASHED);

@@ -6,7 +6,7 @@
  * samples look exactly like one, so the sampling interval must stay below
  * the shortest wrap time (range / peak power).
  *
- * energy_integrator turns a gauge (watts, as meters report) into a counter
+ * energy_integrator turns a gauge (watts, as batteries report) into a counter
  * by the trapezoid rule over the sample times.
  */
 #ifndef POWER_COUNTER_H

@@ -21,7 +21,8 @@
 
 #define METER_MSGS      8       /* log lines a thread may queue between two samples */
 #define METER_TEXT      320
-#define HANDSHAKE_S     3.0     /* a WattsUp answers #H,R,0; well within a second */
+#define REPLY_S         2.0     /* "The Meter will be expected to respond within two seconds" (I.9) */
+#define PACE_S          1.0     /* between commands that have no documented reply */
 #define RETRY_MIN_S     1.0
 #define POLL_MS         500
 #define KICK_MIN_S      10.0    /* silent this long: ask the meter to log again */
@@ -46,6 +47,7 @@ enum meter_problem {
 struct meter_view {
     struct meter_accum acc;
     bool               connected;
+    bool               starting;      /* logging asked for, forms still being tried: not stalled yet */
     double             connected_s;   /* when the latest handshake finished */
     uint64_t           errors;
     enum meter_problem problem;
@@ -62,6 +64,10 @@ struct meter {
     double      retry_max_s;
     bool        enabled;
     bool        usable;             /* enabled, configured, its thread running */
+
+    /* the reader thread's own, across connections */
+    unsigned    log_form;           /* the log-start form that last brought records */
+    bool        told_no_answer;     /* retries of a meter that never answered say no more */
 
     /* the reader thread and what it shares, under mu */
     pthread_t        thread;
@@ -102,7 +108,25 @@ struct meter_link {
     struct wattsup_layout layout;
     bool                  have_layout;
     bool                  told_bad;     /* the first bad input per connection is logged */
+    bool                  layout_guessed;   /* no header: the documented layout for the field count */
+    bool                  connected;    /* the meter answered (header or first record) */
+    bool                  told_refused, told_forms;
+    int                   zero_reads;
     double                last_rx_s;
+    uint64_t              records;      /* accepted on this connection */
+
+    /* waiting for the reply to one command (paced_command) */
+    char                  awaiting;     /* its reply's command letter; 0: none documented */
+    bool                  answered, refused;
+
+    /* external logging: asked for in one form, then the next if no record comes */
+    bool                  logging_asked;  /* records before this answer an earlier session */
+    bool                  forms_done;
+    unsigned              form;
+    unsigned              forms_tried;    /* in this round, starting from the one that last worked */
+    unsigned              rounds;         /* rounds finished: later ones are not logged */
+    double                form_sent_s;
+    uint64_t              form_records;   /* records when the form was sent */
     char                  lost[PATH_MAX + 160];   /* why the connection ended */
 };
 
@@ -111,29 +135,36 @@ enum link_result { LINK_CONNECTED, LINK_FAILED, LINK_LOST, LINK_STOPPED };
 double
 meter_accum_record(struct meter_accum *a, double t_s, const struct wattsup_reading *r)
 {
+    double span = a->interval_s > 0 ? a->interval_s : 1.0, start = t_s - span, added;
     struct meter_point *p;
-    bool was_primed;
-    double added;
 
-    /* across a long silence the trapezoid would invent energy nobody measured */
-    if (a->ig.primed && a->max_gap_s > 0 && t_s - a->ig.last_s > a->max_gap_s) {
-        a->ig.primed = false;
-        a->gaps++;
+    if (a->have) {
+        bool follows = a->joined && (a->max_gap_s <= 0 || t_s - a->last_s <= a->max_gap_s);
+
+        if (a->joined && !follows)
+            a->gaps++;      /* a silence: what the meter measured then is lost */
+        /* following records cover the time between them, so delivery
+         * jitter cancels out; nothing is ever counted twice */
+        if (follows || start < a->last_s)
+            start = a->last_s;
+        if (start > t_s)
+            start = t_s;
     }
-    was_primed = a->ig.primed;
-    added = energy_integrator_add(&a->ig, t_s, r->watts);
+    added = r->watts > 0 ? r->watts * (t_s - start) : 0;
     if (a->npoints == METER_ACCUM_POINTS) {
         memmove(&a->points[0], &a->points[1], (METER_ACCUM_POINTS - 1) * sizeof(a->points[0]));
         a->npoints--;
     }
     p = &a->points[a->npoints++];
+    p->start_s = start;
     p->t_s = t_s;
-    p->watts = r->watts;
-    p->energy_j = a->ig.energy_j;
-    p->joined = was_primed && a->npoints > 1 && t_s > p[-1].t_s;
+    p->energy_start_j = a->energy_j;
+    a->energy_j += added;
+    p->energy_j = a->energy_j;
     a->last = *r;
     a->last_s = t_s;
     a->have = true;
+    a->joined = true;
     a->samples++;
     return added;
 }
@@ -141,9 +172,9 @@ meter_accum_record(struct meter_accum *a, double t_s, const struct wattsup_readi
 void
 meter_accum_break(struct meter_accum *a)
 {
-    if (a->ig.primed)
+    if (a->joined)
         a->gaps++;
-    a->ig.primed = false;
+    a->joined = false;
 }
 
 double
@@ -153,18 +184,13 @@ meter_accum_energy_at(const struct meter_accum *a, double t_s)
     unsigned n = a->npoints;
 
     if (n == 0)
-        return a->ig.energy_j;
-    if (t_s <= p[0].t_s)
-        return p[0].energy_j;
-    for (unsigned i = 1; i < n; i++) {
-        if (t_s < p[i].t_s) {
-            double span = p[i].t_s - p[i - 1].t_s, tau = t_s - p[i - 1].t_s, w_t;
-            if (!p[i].joined)
-                return p[i - 1].energy_j;
-            /* power linear between the records, as the trapezoid assumes */
-            w_t = p[i - 1].watts + (p[i].watts - p[i - 1].watts) * tau / span;
-            return p[i - 1].energy_j + tau * (p[i - 1].watts + w_t) / 2.0;
-        }
+        return a->energy_j;
+    for (unsigned i = 0; i < n; i++) {
+        if (t_s <= p[i].start_s)
+            return p[i].energy_start_j;     /* before it, or in a gap before it */
+        if (t_s < p[i].t_s)
+            return p[i].energy_start_j +
+                   (p[i].energy_j - p[i].energy_start_j) * (t_s - p[i].start_s) / (p[i].t_s - p[i].start_s);
     }
     return p[n - 1].energy_j;
 }
@@ -304,30 +330,86 @@ send_command(struct meter_link *link, const char *cmd)
     return true;
 }
 
-static bool
-send_logging(struct meter *m, struct meter_link *link)
+/* The handshake is done: the meter answered its header, or (when it does
+ * not answer headers) sent its first record. */
+static void
+mark_connected(struct meter *m, struct meter_link *link, double now)
 {
-    char choose[160], start[64];
+    link->connected = true;
+    m->told_no_answer = false;
+    pthread_mutex_lock(&m->mu);
+    m->shared.connected = true;
+    m->shared.connected_s = now;
+    m->shared.problem = PROBLEM_NONE;
+    m->shared.reason[0] = '\0';
+    pthread_mutex_unlock(&m->mu);
+    say(m, LOG_INFO, "meter %s: connected on %s at %d baud, %d fields%s, logging every %u s",
+        m->label, link->real, m->baud, link->layout.nfields,
+        link->layout_guessed ? " (documented layout: no header)" : "", m->interval_s);
+}
 
-    if (wattsup_format_choose(&link->layout, choose, sizeof(choose)) < 0 ||
-        wattsup_format_log_start(m->interval_s, start, sizeof(start)) < 0) {
-        snprintf(link->lost, sizeof(link->lost), "cannot format the logging commands");
-        return false;
+static void
+set_starting(struct meter *m, bool starting)
+{
+    pthread_mutex_lock(&m->mu);
+    m->shared.starting = starting;
+    pthread_mutex_unlock(&m->mu);
+}
+
+static void
+handle_data(struct meter *m, struct meter_link *link, const struct wattsup_record *rec, const char *text)
+{
+    struct wattsup_reading reading;
+    enum wattsup_status sts;
+    double now;
+
+    if (!link->logging_asked)
+        return;     /* left over from logging before this connection asked for it */
+    if (!link->have_layout) {
+        /* old RS-232 meters do not answer #H,R,0;: their records' field
+         * count tells which documented layout they use */
+        if (wattsup_layout_for_record(rec, &link->layout) != WATTSUP_OK) {
+            bad_input(m, link, "a record with no header to name its fields (not 16 or 18 of them)",
+                      text, strlen(text));
+            return;
+        }
+        link->have_layout = true;
+        link->layout_guessed = true;
     }
-    return send_command(link, choose) && send_command(link, start);
+    if ((sts = wattsup_reading_parse(rec, &link->layout, &reading)) != WATTSUP_OK) {
+        bad_input(m, link, wattsup_status_message(sts), text, strlen(text));
+        return;
+    }
+    now = link->last_rx_s = monotonic_seconds();
+    link->records++;
+    pthread_mutex_lock(&m->mu);
+    m->shared.acc.max_gap_s = m->stall_s;
+    meter_accum_record(&m->shared.acc, now, &reading);
+    pthread_mutex_unlock(&m->mu);
+    if (!link->connected)
+        mark_connected(m, link, now);
+    if (!link->forms_done) {
+        link->forms_done = true;
+        link->rounds++;
+        m->log_form = link->form;
+        set_starting(m, false);
+    }
 }
 
 static void
 handle_record(struct meter *m, struct meter_link *link, const char *text)
 {
     struct wattsup_record rec;
-    struct wattsup_reading reading;
     enum wattsup_status sts;
 
     if ((sts = wattsup_record_parse(text, &rec)) != WATTSUP_OK) {
         bad_input(m, link, wattsup_status_message(sts), text, strlen(text));
         return;
     }
+    if (rec.cmd == 'v')
+        link->refused = true;   /* the reply to any command the firmware does not take */
+    if (link->awaiting && (rec.cmd == link->awaiting || rec.cmd == 'v'))
+        link->answered = true;
     if (rec.cmd == 'h') {
         struct wattsup_layout layout;
         if ((sts = wattsup_layout_from_header(&rec, &layout)) != WATTSUP_OK)
@@ -335,20 +417,11 @@ handle_record(struct meter *m, struct meter_link *link, const char *text)
         else {
             link->layout = layout;
             link->have_layout = true;
+            link->layout_guessed = false;
         }
-        return;
-    }
-    if (rec.cmd != 'd' || !link->have_layout)
-        return;     /* answers to our commands, or records from before we knew the layout */
-    if ((sts = wattsup_reading_parse(&rec, &link->layout, &reading)) != WATTSUP_OK) {
-        bad_input(m, link, wattsup_status_message(sts), text, strlen(text));
-        return;
-    }
-    link->last_rx_s = monotonic_seconds();
-    pthread_mutex_lock(&m->mu);
-    m->shared.acc.max_gap_s = m->stall_s;
-    meter_accum_record(&m->shared.acc, link->last_rx_s, &reading);
-    pthread_mutex_unlock(&m->mu);
+    } else if (rec.cmd == 'd')
+        handle_data(m, link, &rec, text);
+    /* others answer our commands: "#n" to #C,W, "#v" to what was refused */
 }
 
 static void
@@ -363,9 +436,9 @@ handle_bytes(struct meter *m, struct meter_link *link, const char *buf, size_t l
             handle_record(m, link, link->framer.record);
             break;
         case WATTSUP_FRAME_GARBAGE: {
-            /* show the run itself, up to the record that follows it */
+            /* show the noise from its first byte up to the record that follows it */
             const char *run = buf + used - 1, *next = memchr(run, '#', len - used + 1);
-            bad_input(m, link, "bytes outside any record", run,
+            bad_input(m, link, "line noise outside any record (wrong baud rate?)", run,
                       next ? (size_t)(next - run) : len - used + 1);
             break;
         }
@@ -385,7 +458,7 @@ handle_bytes(struct meter *m, struct meter_link *link, const char *buf, size_t l
 
 /* Read what the line has. False when the connection is gone (link->lost says why). */
 static bool
-read_line(struct meter *m, struct meter_link *link, short revents, int *zero_reads)
+read_line(struct meter *m, struct meter_link *link, short revents)
 {
     char buf[512];
     int n = sp_nonblocking_read(link->port, buf, sizeof(buf));
@@ -397,9 +470,9 @@ read_line(struct meter *m, struct meter_link *link, short revents, int *zero_rea
         return false;
     }
     if (n > 0) {
-        *zero_reads = 0;
+        link->zero_reads = 0;
         handle_bytes(m, link, buf, (size_t)n);
-    } else if (++*zero_reads >= ZERO_READS_LOST) {
+    } else if (++link->zero_reads >= ZERO_READS_LOST) {
         /* a hung-up tty polls readable and reads end-of-file */
         snprintf(link->lost, sizeof(link->lost), "%s hung up", link->real);
         return false;
@@ -464,24 +537,19 @@ open_port(struct meter *m, struct meter_link *link)
     return LINK_CONNECTED;
 }
 
-/* Stop any logging left running, ask for the header, then choose the fields
- * and start logging. The header tells the field order (16 or 18 fields). */
+/* Read and handle the line (records go on counting) for up to timeout_s,
+ * or until until_answered and the awaited reply came. */
 static enum link_result
-handshake(struct meter *m, struct meter_link *link)
+serve_line(struct meter *m, struct meter_link *link, double timeout_s, bool until_answered)
 {
-    double deadline = monotonic_seconds() + HANDSHAKE_S;
-    int zero_reads = 0;
+    double deadline = monotonic_seconds() + timeout_s;
 
-    wattsup_framer_reset(&link->framer);
-    link->have_layout = false;
-    if (!send_command(link, WATTSUP_CMD_LOG_STOP) || !send_command(link, WATTSUP_CMD_HEADER))
-        return LINK_LOST;
-    while (!link->have_layout) {
+    for (;;) {
         double left = deadline - monotonic_seconds();
         short revents = 0;
 
-        if (left <= 0)
-            break;
+        if (left <= 0 || (until_answered && link->answered))
+            return LINK_CONNECTED;
         switch (wait_for(m, link->fd, (int)(left * 1000) + 1, &revents)) {
         case WAIT_STOP:
             return LINK_STOPPED;
@@ -489,29 +557,146 @@ handshake(struct meter *m, struct meter_link *link)
             break;
         case WAIT_READY:
         case WAIT_HUP:
-            if (!read_line(m, link, revents, &zero_reads))
+            if (!read_line(m, link, revents))
                 return LINK_LOST;
             break;
         }
     }
-    if (!link->have_layout) {
+}
+
+/* Send one command and wait for its reply (the reply's command letter;
+ * 0 when the protocol documents none) or the timeout, before the next: a
+ * meter erasing its memory after #C,W drops what it is sent meanwhile. */
+static enum link_result
+paced_command(struct meter *m, struct meter_link *link, const char *cmd, char reply, double timeout_s)
+{
+    enum link_result r;
+
+    link->awaiting = reply;
+    link->answered = link->refused = false;
+    if (!send_command(link, cmd))
+        return LINK_LOST;
+    r = serve_line(m, link, timeout_s, reply != 0);
+    link->awaiting = 0;
+    if (r == LINK_CONNECTED && link->refused && !link->told_refused) {
+        link->told_refused = true;
+        say(m, LOG_WARNING, "meter %s: it refused %s (answered #v, its reply to commands it does "
+            "not take)", m->label, cmd);
+    }
+    return r;
+}
+
+/* Ask for external logging in the current form; read_records moves on to
+ * the next form if no record comes. */
+static enum link_result
+ask_logging(struct meter *m, struct meter_link *link)
+{
+    char cmd[64];
+
+    if (wattsup_format_log_start(link->form, m->interval_s, cmd, sizeof(cmd)) < 0) {
+        snprintf(link->lost, sizeof(link->lost), "cannot format the logging command");
+        return LINK_LOST;
+    }
+    link->refused = false;
+    if (!send_command(link, cmd))
+        return LINK_LOST;
+    link->logging_asked = true;
+    link->forms_done = false;
+    link->forms_tried++;
+    link->form_sent_s = monotonic_seconds();
+    link->form_records = link->records;
+    return LINK_CONNECTED;
+}
+
+/* Header, field choice and logging, each after the reply to the one before.
+ * A meter that already logs, or just erased its memory, must not be sent
+ * the next command blind: it would drop it. */
+static enum link_result
+ask_header_and_logging(struct meter *m, struct meter_link *link)
+{
+    char choose[160];
+    enum link_result r;
+
+    r = paced_command(m, link, WATTSUP_CMD_HEADER, 'h', REPLY_S);
+    if (r == LINK_CONNECTED && link->have_layout && !link->layout_guessed) {
+        if (wattsup_format_choose(&link->layout, choose, sizeof(choose)) < 0) {
+            snprintf(link->lost, sizeof(link->lost), "cannot format the field choice");
+            return LINK_LOST;
+        }
+        /* clears the meter's logging memory ("#C,W", section II); reply "#n,-,1,<limit>;" */
+        r = paced_command(m, link, choose, 'n', REPLY_S);
+    }
+    if (r == LINK_CONNECTED) {
+        link->form = m->log_form;
+        link->forms_tried = 0;
+        r = ask_logging(m, link);
+    }
+    return r;
+}
+
+/* Stop any logging left running, then header, fields, logging. The header
+ * tells the field order (16 or 18 fields); without one the first record's
+ * field count will. */
+static enum link_result
+handshake(struct meter *m, struct meter_link *link)
+{
+    enum link_result r;
+
+    wattsup_framer_reset(&link->framer);
+    link->have_layout = false;
+    r = paced_command(m, link, WATTSUP_CMD_LOG_STOP, 0, PACE_S);
+    if (r == LINK_CONNECTED)
+        r = ask_header_and_logging(m, link);
+    if (r != LINK_CONNECTED)
+        return r;
+    set_starting(m, true);
+    link->last_rx_s = monotonic_seconds();
+    if (link->have_layout)
+        mark_connected(m, link, monotonic_seconds());
+    else if (!m->told_no_answer)
+        say(m, LOG_INFO, "meter %s: no header from %s (old RS-232 meters send none): waiting for "
+            "records to tell their field count", m->label, link->real);
+    return LINK_CONNECTED;
+}
+
+/* No record since logging was asked for: ask in the next form (round from
+ * the one that last worked), and after the last one say so (a meter that
+ * answered its header is then stalled; one that answered nothing at all is
+ * not a meter at this baud rate). */
+static enum link_result
+next_log_form(struct meter *m, struct meter_link *link)
+{
+    char tried[64];
+
+    if (wattsup_format_log_start(link->form, m->interval_s, tried, sizeof(tried)) < 0)
+        tried[0] = '\0';
+    if (link->forms_tried < WATTSUP_LOG_FORMS) {
+        char next[64];
+
+        link->form = (link->form + 1) % WATTSUP_LOG_FORMS;
+        if (wattsup_format_log_start(link->form, m->interval_s, next, sizeof(next)) >= 0 &&
+            link->rounds == 0 && !m->told_no_answer)
+            say(m, LOG_INFO, "meter %s: no record after %s%s: asking with %s", m->label, tried,
+                link->refused ? " (refused)" : "", next);
+        return ask_logging(m, link);
+    }
+    link->forms_done = true;
+    link->rounds++;
+    set_starting(m, false);
+    if (!link->connected) {
+        m->told_no_answer = true;
         count_error(m);
-        problem(m, PROBLEM_FAILED, "no answer from %s to the header request within %.0f s: "
-                "is it a WattsUp? (older units talk at 19200 baud: set baud = 19200)",
-                link->real, HANDSHAKE_S);
+        problem(m, PROBLEM_FAILED, "no answer from %s at %d baud, neither to the header request "
+                "nor to logging requests: is it a WattsUp, at this rate? Current USB meters talk at "
+                "115200 baud, older USB units at 19200, RS-232 meters at 9600 (baud = in [meter %s])",
+                link->real, m->baud, m->label);
         return LINK_FAILED;
     }
-    if (!send_logging(m, link))
-        return LINK_LOST;
-    link->last_rx_s = monotonic_seconds();
-    pthread_mutex_lock(&m->mu);
-    m->shared.connected = true;
-    m->shared.connected_s = link->last_rx_s;
-    m->shared.problem = PROBLEM_NONE;
-    m->shared.reason[0] = '\0';
-    pthread_mutex_unlock(&m->mu);
-    say(m, LOG_INFO, "meter %s: connected on %s at %d baud, %d fields, logging every %u s",
-        m->label, link->real, m->baud, link->layout.nfields, m->interval_s);
+    if (!link->told_forms) {
+        link->told_forms = true;
+        say(m, LOG_WARNING, "meter %s: no record after asking for logging in each of %d forms",
+            m->label, WATTSUP_LOG_FORMS);
+    }
     return LINK_CONNECTED;
 }
 
@@ -519,11 +704,11 @@ static enum link_result
 read_records(struct meter *m, struct meter_link *link)
 {
     double last_kick_s = monotonic_seconds();
-    int zero_reads = 0;
 
     for (;;) {
         short revents = 0;
         double now, stall_s, kick_s;
+        enum link_result r = LINK_CONNECTED;
         struct stat sb;
 
         switch (wait_for(m, link->fd, POLL_MS, &revents)) {
@@ -531,7 +716,7 @@ read_records(struct meter *m, struct meter_link *link)
             return LINK_STOPPED;
         case WAIT_READY:
         case WAIT_HUP:
-            if (!read_line(m, link, revents, &zero_reads))
+            if (!read_line(m, link, revents))
                 return LINK_LOST;
             break;
         case WAIT_TIMEOUT:
@@ -542,19 +727,27 @@ read_records(struct meter *m, struct meter_link *link)
             }
             break;
         }
+        now = monotonic_seconds();
+        /* the first record comes one interval after the request, within the
+         * protocol's reply time; a refusal (#v) needs no waiting */
+        if (!link->forms_done && link->records == link->form_records &&
+            (link->refused || now - link->form_sent_s > m->interval_s + REPLY_S))
+            r = next_log_form(m, link);
+        if (r != LINK_CONNECTED)
+            return r;
+
         /* A meter that lost mains power restarts with logging off while its
          * USB side stays up: after a long silence, ask it to log again. */
-        now = monotonic_seconds();
         pthread_mutex_lock(&m->mu);
         stall_s = m->stall_s;
         pthread_mutex_unlock(&m->mu);
         kick_s = fmax(KICK_MIN_S, 2 * stall_s);
-        if (now - link->last_rx_s > kick_s && now - last_kick_s > kick_s) {
+        if (link->forms_done && now - link->last_rx_s > kick_s && now - last_kick_s > kick_s) {
             last_kick_s = now;
             say(m, LOG_INFO, "meter %s: silent for %.0f s: asking it to log again",
                 m->label, now - link->last_rx_s);
-            if (!send_command(link, WATTSUP_CMD_HEADER) || !send_logging(m, link))
-                return LINK_LOST;
+            if ((r = ask_header_and_logging(m, link)) != LINK_CONNECTED)
+                return r;
         }
     }
 }
@@ -574,6 +767,7 @@ lose_connection(struct meter *m, struct meter_link *link)
 {
     pthread_mutex_lock(&m->mu);
     m->shared.connected = false;
+    m->shared.starting = false;
     m->shared.errors++;
     meter_accum_break(&m->shared.acc);
     pthread_mutex_unlock(&m->mu);
@@ -598,15 +792,22 @@ meter_thread(void *arg)
         if (r == LINK_CONNECTED)
             r = handshake(m, &link);
         if (r == LINK_CONNECTED) {
-            /* unplugged after working: the first retry comes quickly */
-            worked = true;
-            backoff_s = RETRY_MIN_S;
             r = read_records(m, &link);
             if (r == LINK_STOPPED)
                 (void)send_command(&link, WATTSUP_CMD_LOG_STOP);   /* leave the meter quiet */
         }
+        /* unplugged after working: the first retry comes quickly */
+        worked = link.connected;
+        if (worked)
+            backoff_s = RETRY_MIN_S;
         if (r == LINK_LOST)
             lose_connection(m, &link);
+        else {
+            pthread_mutex_lock(&m->mu);
+            m->shared.connected = false;
+            m->shared.starting = false;
+            pthread_mutex_unlock(&m->mu);
+        }
         close_link(&link);
         if (r == LINK_STOPPED)
             break;
@@ -724,6 +925,7 @@ meter_open(const struct source_env *env)
         }
         m->mu_ready = true;
         m->stall_s = 3 * fmax(st->agent_interval_s, m->interval_s);
+        m->shared.acc.interval_s = m->interval_s;
         if (m->usable && !start_thread(m)) {
             m->usable = false;
             m->view.problem = PROBLEM_FAILED;
@@ -787,8 +989,10 @@ sample_meter(struct meter_state *st, struct meter *m, double now)
     if (m->view.acc.have && m->view.acc.last_s > since)
         since = m->view.acc.last_s;
     m->silent_s = now - since;
-    /* one logging interval back, records bracket the instant: no stepping
-     * in phase with the records; max() keeps it a counter if one is late */
+    /* A record tells the energy up to its arrival, and the latest arrived
+     * at most one logging interval (plus delivery delay) ago: the counter
+     * is exact as of then, at every sample alike, so it does not step in
+     * phase with the records. max() keeps it a counter if a record is late. */
     if (m->view.acc.have) {
         double e = meter_accum_energy_at(&m->view.acc, now - m->interval_s - LAG_MARGIN_S);
         if (e > m->energy_j)
@@ -796,7 +1000,7 @@ sample_meter(struct meter_state *st, struct meter *m, double now)
     }
     m->live = m->view.connected && m->view.acc.have && m->view.acc.last_s >= m->view.connected_s &&
               m->silent_s <= stall_s;
-    m->stalled = m->view.connected && !m->live && m->silent_s > stall_s;
+    m->stalled = m->view.connected && !m->view.starting && !m->live && m->silent_s > stall_s;
     if (m->stalled && !m->told_stall) {
         m->told_stall = true;
         st->env.log(LOG_WARNING, "meter %s: stalled: no record for %.1f s (limit %.1f s); "

@@ -10,6 +10,7 @@
 #include "powermetrics.h"
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,13 +29,19 @@
 
 extern char **environ;
 
-#define PM_DEFAULT_COMMAND "powermetrics --samplers cpu_power,gpu_power,ane_power -f plist"
+/* The cpu_power sampler brings cpu_energy, gpu_energy and ane_energy on
+ * every macOS version (asitop reads them so: tlkh/asitop asitop/parsers.py);
+ * gpu_power exists on macOS 12 and on Intel Macs too; ane_power only from
+ * macOS 13 on, and an older powermetrics exits at once on it. */
+#define PM_DEFAULT_COMMAND "powermetrics --samplers cpu_power,gpu_power -f plist"
 #define BACKOFF_FIRST_S 1.0
 #define BACKOFF_MAX_S 60.0
 #define STOP_GRACE_S 2.0
 /* how often the reader looks whether the child exited while something
  * else (a grandchild) still holds its stdout open */
 #define CHILD_CHECK_MS 500
+#define DETAIL_SIZE 512
+#define STDERR_TAIL 1024
 
 #ifdef __APPLE__
 #define PM_DEFAULT_ENABLED true
@@ -49,7 +56,7 @@ struct pm_handover {
     double    energy_mj[SOC_NCOMPONENTS];
     uint64_t  elapsed_ns[SOC_NCOMPONENTS];
     uint64_t  problems[PM_NPROBLEMS];    /* cumulative */
-    char      detail[PM_NPROBLEMS][320];  /* the latest of each kind */
+    char      detail[PM_NPROBLEMS][DETAIL_SIZE];  /* the latest of each kind */
     enum pm_problem latest;              /* the latest problem since the latest good document */
     bool      child_running;
     double    restart_in_s;              /* back-off before the next start */
@@ -89,6 +96,110 @@ struct pm_state {
     enum source_state state;
 };
 
+/* ---- a sampler the child does not know ---- */
+
+/* powermetrics says "powermetrics: unrecognized sampler: bandwidth" on
+ * stderr and exits (tlkh/asitop issue #53, macOS 13 without the bandwidth
+ * sampler; the same for smc on arm64). No report of the exact words for
+ * ane_power on macOS 12 was found, so any line that says a sampler is
+ * unrecognised, unknown, invalid or unsupported counts, if it names one. */
+static bool
+says_unknown_sampler(const char *line, size_t len)
+{
+    static const char *const words[] = { "unrecogni", "unknown", "invalid", "unsupported", "not supported" };
+    char lower[512];
+    size_t n = len < sizeof(lower) - 1 ? len : sizeof(lower) - 1;
+
+    for (size_t i = 0; i < n; i++)
+        lower[i] = (char)tolower((unsigned char)line[i]);
+    lower[n] = '\0';
+    if (!strstr(lower, "sampler"))
+        return false;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strstr(lower, words[i]))
+            return true;
+    return false;
+}
+
+static bool
+is_word_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
+
+/* word (of len bytes) appears in line as a whole word */
+static bool
+names_word(const char *line, size_t line_len, const char *word, size_t len)
+{
+    for (const char *p = line; len > 0 && (p = memmem(p, line_len - (size_t)(p - line), word, len)) != NULL; p++) {
+        if ((p == line || !is_word_char(p[-1])) &&
+            (p + len == line + line_len || !is_word_char(p[len])))
+            return true;
+    }
+    return false;
+}
+
+/* The --samplers list in argv, or NULL. */
+static char *
+samplers_list(char **argv)
+{
+    for (char **a = argv; *a; a++) {
+        if ((strcmp(*a, "--samplers") == 0 || strcmp(*a, "-s") == 0) && a[1])
+            return a[1];
+        if (strncmp(*a, "--samplers=", strlen("--samplers=")) == 0)
+            return *a + strlen("--samplers=");
+    }
+    return NULL;
+}
+
+/* Remove entry [start, start + len) and one comma beside it from list. */
+static void
+remove_entry(char *list, char *start, size_t len)
+{
+    char *end = start + len;
+
+    if (*end == ',')
+        end++;
+    else if (start > list && start[-1] == ',')
+        start--;
+    memmove(start, end, strlen(end) + 1);
+}
+
+bool
+pm_drop_unknown_sampler(char **argv, const char *text, char *name, size_t name_size)
+{
+    char *list = argv ? samplers_list(argv) : NULL;
+
+    if (!list || !text || !strchr(list, ','))
+        return false;       /* no list, or its last sampler: nothing to run without */
+    for (const char *line = text; *line;) {
+        size_t line_len = strcspn(line, "\n");
+
+        if (says_unknown_sampler(line, line_len)) {
+            for (char *entry = list; *entry;) {
+                size_t len = strcspn(entry, ",");
+                char *word = entry, *next = entry + len + (entry[len] == ',');
+                size_t word_len = len;
+
+                while (word_len > 0 && isspace((unsigned char)*word)) {
+                    word++;
+                    word_len--;
+                }
+                while (word_len > 0 && isspace((unsigned char)word[word_len - 1]))
+                    word_len--;
+                if (names_word(line, line_len, word, word_len)) {
+                    snprintf(name, name_size, "%.*s", (int)word_len, word);
+                    remove_entry(list, entry, len);
+                    return true;
+                }
+                entry = next;
+            }
+        }
+        line += line_len + (line[line_len] == '\n');
+    }
+    return false;
+}
+
 /* ---- the reader thread ---- */
 
 static void
@@ -123,6 +234,8 @@ stopping(struct pm_state *st)
 struct pump {
     struct pm_state *st;
     unsigned         delivered;
+    char             err_tail[STDERR_TAIL + 1];   /* the end of what the child said on stderr */
+    size_t           err_len;
 };
 
 static void
@@ -171,17 +284,23 @@ cloexec_pipe(int fds[2], bool nonblocking)
 }
 
 static int
-spawn_child(struct pm_state *st, pid_t *pid, int *fd)
+spawn_child(struct pm_state *st, pid_t *pid, int *fd, int *err_fd)
 {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
     sigset_t none, defaults;
-    int pipefd[2], sts;
+    int pipefd[2], errpipe[2], sts;
     static const int reset[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGALRM,
                                  SIGUSR1, SIGUSR2 };
 
     if (cloexec_pipe(pipefd, false) < 0)
         return errno;
+    if (cloexec_pipe(errpipe, false) < 0) {
+        sts = errno;
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return sts;
+    }
     sigemptyset(&none);
     sigemptyset(&defaults);
     for (size_t i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
@@ -191,6 +310,8 @@ spawn_child(struct pm_state *st, pid_t *pid, int *fd)
     /* stdin is pmcd's pipe to the agent: the child must not see it */
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, pipefd[1], 1);
+    /* stderr too: it says why a child exits at once (an unknown sampler) */
+    posix_spawn_file_actions_adddup2(&actions, errpipe[1], 2);
     /* its own process group, so stopping it also stops whatever it started */
     posix_spawnattr_setpgroup(&attr, 0);
     /* the agent's blocked signals and ignored SIGPIPE are not the child's business */
@@ -202,11 +323,16 @@ spawn_child(struct pm_state *st, pid_t *pid, int *fd)
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     close(pipefd[1]);
+    close(errpipe[1]);
     if (sts != 0) {
         close(pipefd[0]);
+        close(errpipe[0]);
         return sts;
     }
+    /* read as far as there is something: a grandchild may keep it open */
+    fcntl(errpipe[0], F_SETFL, fcntl(errpipe[0], F_GETFL) | O_NONBLOCK);
     *fd = pipefd[0];
+    *err_fd = errpipe[0];
     return 0;
 }
 
@@ -248,15 +374,50 @@ end_child(pid_t pid)
     return status;
 }
 
+enum take { TAKE_LATER = -1, TAKE_END = 0, TAKE_SOME = 1 };
+
+/* What the child writes on stderr still goes to the agent's stderr (its
+ * log), as before the agent read it; the end of it is kept for messages. */
+static enum take
+take_stderr(struct pump *pump, int err_fd)
+{
+    char buf[4096];
+    ssize_t got = read(err_fd, buf, sizeof(buf));
+    size_t n;
+
+    if (got < 0)
+        return errno == EINTR || errno == EAGAIN ? TAKE_LATER : TAKE_END;
+    if (got == 0)
+        return TAKE_END;
+    n = (size_t)got;
+    if (write(STDERR_FILENO, buf, n) < 0) {
+        /* nowhere else to put it; the kept tail still has it */
+    }
+    if (n >= STDERR_TAIL) {
+        memcpy(pump->err_tail, buf + n - STDERR_TAIL, STDERR_TAIL);
+        pump->err_len = STDERR_TAIL;
+    } else {
+        if (pump->err_len + n > STDERR_TAIL) {
+            size_t drop = pump->err_len + n - STDERR_TAIL;
+            memmove(pump->err_tail, pump->err_tail + drop, pump->err_len - drop);
+            pump->err_len -= drop;
+        }
+        memcpy(pump->err_tail + pump->err_len, buf, n);
+        pump->err_len += n;
+    }
+    pump->err_tail[pump->err_len] = '\0';
+    return TAKE_SOME;
+}
+
 /* Read the child's output until it ends, the child exits, or close() asks. */
 static void
-pump_child(struct pm_state *st, struct pump *pump, pid_t pid, int fd)
+pump_child(struct pm_state *st, struct pump *pump, pid_t pid, int fd, int err_fd)
 {
     char buf[64 * 1024];
 
     for (;;) {
-        struct pollfd fds[2] = { { fd, POLLIN, 0 }, { st->wake[0], POLLIN, 0 } };
-        int n = poll(fds, 2, CHILD_CHECK_MS);
+        struct pollfd fds[3] = { { fd, POLLIN, 0 }, { st->wake[0], POLLIN, 0 }, { err_fd, POLLIN, 0 } };
+        int n = poll(fds, 3, CHILD_CHECK_MS);
         ssize_t got;
 
         if (n < 0 && errno != EINTR)
@@ -268,11 +429,58 @@ pump_child(struct pm_state *st, struct pump *pump, pid_t pid, int fd)
         }
         if (fds[1].revents)
             return;             /* stop: the byte stays in the pipe for every later poll */
+        if (fds[2].revents && take_stderr(pump, err_fd) == TAKE_END)
+            err_fd = -1;        /* closed: poll() skips a negative fd */
+        if (!fds[0].revents)
+            continue;
         if ((got = read(fd, buf, sizeof(buf))) > 0)
             pm_stream_feed(st->stream, buf, (size_t)got, on_document, pump);
         else if (got == 0 || (errno != EINTR && errno != EAGAIN))
             return;
     }
+}
+
+/* The last line the child wrote on stderr, for messages. */
+static const char *
+last_stderr_line(struct pump *pump)
+{
+    char *end = pump->err_tail + pump->err_len, *line;
+
+    while (end > pump->err_tail && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    for (line = end; line > pump->err_tail && line[-1] != '\n'; line--)
+        ;
+    return line;
+}
+
+static void
+join_argv(char **argv, char *out, size_t size)
+{
+    size_t len = 0;
+
+    out[0] = '\0';
+    for (char **a = argv; *a && len < size; a++)
+        len += (size_t)snprintf(out + len, size - len, "%s%s", a == argv ? "" : " ", *a);
+}
+
+/* The child refused a sampler at once: drop it and start again without
+ * back-off, or say false. */
+static bool
+retry_without_sampler(struct pm_state *st, struct pump *pump)
+{
+    char name[64], now[256];
+    const char *said;
+
+    if (pump->delivered > 0 || !pm_drop_unknown_sampler(st->argv, pump->err_tail, name, sizeof(name)))
+        return false;
+    said = last_stderr_line(pump);
+    join_argv(st->argv, now, sizeof(now));
+    report(st, PM_UNKNOWN_SAMPLER, "\"%s\" said \"%s\"%s; started again at once as \"%s\" "
+           "(take %s out of [powermetrics] command to silence this)", st->command, said,
+           strcmp(name, "ane_power") == 0 ?
+           " (ane_power exists from macOS 13 on; ANE energy comes with cpu_power anyway)" : "",
+           now, name);
+    return true;
 }
 
 static void
@@ -316,31 +524,40 @@ reader_main(void *arg)
     double backoff = BACKOFF_FIRST_S;
 
     while (!stopping(st)) {
-        struct pump pump = { st, 0 };
+        struct pump pump = { .st = st };
         pid_t pid = -1;
-        int fd = -1, err;
+        int fd = -1, err_fd = -1, err;
 
-        if ((err = spawn_child(st, &pid, &fd)) != 0) {
+        if ((err = spawn_child(st, &pid, &fd, &err_fd)) != 0) {
             report(st, PM_SPAWN_FAILED, "cannot run \"%s\": %s", st->command, strerror(err));
         } else {
             char how[128];
+            const char *said;
             int status;
 
             pthread_mutex_lock(&st->shared.lock);
             st->shared.h.child_running = true;
             pthread_mutex_unlock(&st->shared.lock);
-            pump_child(st, &pump, pid, fd);
+            pump_child(st, &pump, pid, fd, err_fd);
             close(fd);
             status = end_child(pid);
+            /* what it said before it went: the pipe is non-blocking, and the
+             * bound holds against a grandchild that keeps writing */
+            for (int i = 0; i < 64 && take_stderr(&pump, err_fd) == TAKE_SOME; i++)
+                ;
+            close(err_fd);
             pthread_mutex_lock(&st->shared.lock);
             st->shared.h.child_running = false;
             pthread_mutex_unlock(&st->shared.lock);
             if (stopping(st))
                 break;
             pm_stream_end(st->stream, on_document, &pump);
+            if (retry_without_sampler(st, &pump))
+                continue;
             describe_exit(how, sizeof(how), status);
-            report(st, PM_CHILD_EXIT, "\"%s\" %s after %u good documents", st->command, how,
-                   pump.delivered);
+            said = last_stderr_line(&pump);
+            report(st, PM_CHILD_EXIT, "\"%s\" %s after %u good documents%s%s%s", st->command, how,
+                   pump.delivered, said[0] ? " (it said \"" : "", said, said[0] ? "\")" : "");
             if (pump.delivered > 0)
                 backoff = BACKOFF_FIRST_S;
         }
@@ -421,7 +638,7 @@ pm_open(const struct source_env *env)
 /* The reader cannot log (no PCP in threads): the timer logs each kind of
  * problem the first time it appears; the rest are counted. */
 static void
-log_new_problems(struct pm_state *st, const uint64_t *problems, char (*detail)[320])
+log_new_problems(struct pm_state *st, const uint64_t *problems, char (*detail)[DETAIL_SIZE])
 {
     for (int k = 1; k < PM_NPROBLEMS; k++) {
         if (problems[k] == st->problems_seen[k])

@@ -1,27 +1,29 @@
 /*
  * powermetrics.h: Apple silicon energy from macOS's powermetrics(1).
  *
- * The source runs `powermetrics --samplers cpu_power,gpu_power,ane_power
- * -f plist -i MS` as a child ([powermetrics] command; the agent appends
- * -i) and reads its stdout on a thread: a stream of XML property lists,
- * one per sample, separated by NUL bytes. Each document gives the energy
- * of the sample's window in millijoules, in the top-level "processor"
- * dict (cpu_energy, gpu_energy, ane_energy; older macOS also
- * package_energy and dram_energy) over top-level elapsed_ns. The thread
- * parses with libplist and hands the energies to sample() under a lock;
- * it makes no PCP calls and does not log (sample() logs for it).
+ * The source runs `powermetrics --samplers cpu_power,gpu_power -f plist
+ * -i MS` as a child ([powermetrics] command; the agent appends -i) and
+ * reads its stdout on a thread: a stream of XML property lists, one per
+ * sample, separated by NUL bytes. Each document gives the energy of the
+ * sample's window in millijoules, in the top-level "processor" dict
+ * (cpu_energy, gpu_energy, ane_energy; macOS 12 also dram_energy and
+ * package_energy) over top-level elapsed_ns. The cpu_power sampler alone
+ * brings all of them; there is no ane_power sampler before macOS 13. The
+ * thread parses with libplist and hands the energies to sample() under a
+ * lock; it makes no PCP calls and does not log (sample() logs for it).
  *
  * Counters are the sum of the documents' energies (not the integral of
  * the *_power gauges, which powermetrics rounds). A truncated document,
  * a duplicate key, a missing field or XML libplist cannot read is dropped
  * and counted; a child that exits is counted and started again after a
  * back-off of 1 s doubling to 60 s (back to 1 s once a child delivers).
+ * A child that exits without a sample after saying on stderr that one of
+ * the --samplers is unrecognised is started again at once without it.
  *
  * Instances (fixed ids, power.soc): cpu, gpu, ane, dram, combined.
- * combined is the sum of the components the document has (cpu + gpu +
- * ane, and dram where present), as powermetrics's own combined_power; a
- * document with package_energy but no per-unit energies counts the
- * package instead. It is the power.system candidate "powermetrics".
+ * combined is cpu + gpu + ane on every macOS version (macOS 13+'s own
+ * combined_power); dram (macOS 12 only) and package_energy never enter
+ * it. It is the power.system candidate "powermetrics".
  */
 #ifndef POWER_POWERMETRICS_H
 #define POWER_POWERMETRICS_H
@@ -61,6 +63,7 @@ enum pm_problem {
     PM_MISSING_FIELD,   /* no elapsed_ns, no processor dict, or no energy in it */
     PM_MALFORMED,       /* not XML libplist can read, wrong types, negative, oversized */
     PM_CHILD_EXIT,      /* the child exited or was killed */
+    PM_UNKNOWN_SAMPLER, /* the child refused one of the --samplers; run again without it */
     PM_SPAWN_FAILED,    /* the command could not be started */
     PM_NPROBLEMS
 };
@@ -71,6 +74,8 @@ struct pm_sample {
     uint64_t elapsed_ns;
     bool     has[SOC_NCOMPONENTS];
     double   energy_mj[SOC_NCOMPONENTS];
+    bool     has_package;    /* macOS 12's package_energy: read, never part of combined */
+    double   package_mj;
 };
 
 /* Parse one document (without its NUL). detail receives a message for
@@ -103,5 +108,11 @@ void pm_stream_free(struct pm_stream *s);
  * memory; free with pm_argv_free(). */
 char **pm_split_command(const char *command, size_t extra, size_t *argc);
 void   pm_argv_free(char **argv);
+
+/* When text (what a child wrote on stderr) says that a sampler is
+ * unrecognised, and that sampler is in argv's --samplers (or -s) list
+ * beside at least one other, remove it from the list in place, copy its
+ * name to name and return true. */
+bool pm_drop_unknown_sampler(char **argv, const char *text, char *name, size_t name_size);
 
 #endif

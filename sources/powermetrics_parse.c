@@ -37,6 +37,7 @@ pm_problem_name(enum pm_problem problem)
     case PM_MISSING_FIELD: return "missing field";
     case PM_MALFORMED: return "malformed document";
     case PM_CHILD_EXIT: return "child exited";
+    case PM_UNKNOWN_SAMPLER: return "unknown sampler";
     case PM_SPAWN_FAILED: return "cannot start command";
     case PM_NPROBLEMS: break;
     }
@@ -210,8 +211,7 @@ read_document(plist_t root, struct pm_sample *out, char *detail, size_t detail_s
         { "package_energy", -1 },
     };
     plist_t node, processor, gpu;
-    double elapsed, package = 0, v;
-    bool has_package = false;
+    double elapsed, v;
     enum pm_problem sts;
 
     if (plist_get_node_type(root) != PLIST_DICT)
@@ -234,8 +234,8 @@ read_document(plist_t root, struct pm_sample *out, char *detail, size_t detail_s
         if ((sts = get_number(node, what, &v, detail, detail_size)) != PM_OK)
             return sts;
         if (processor_keys[i].component < 0) {
-            package = v;
-            has_package = true;
+            out->package_mj = v;
+            out->has_package = true;
         } else {
             out->has[processor_keys[i].component] = true;
             out->energy_mj[processor_keys[i].component] = v;
@@ -252,16 +252,21 @@ read_document(plist_t root, struct pm_sample *out, char *detail, size_t detail_s
         out->has[SOC_GPU] = true;
         out->energy_mj[SOC_GPU] = v;
     }
-    if (!out->has[SOC_CPU] && !out->has[SOC_GPU] && !out->has[SOC_ANE] && !has_package)
-        return problem(PM_MISSING_FIELD, detail, detail_size,
-                       "no cpu_energy, gpu_energy, ane_energy or package_energy in processor "
-                       "(run powermetrics with --samplers cpu_power,gpu_power,ane_power)");
+    /* combined is cpu + gpu + ane on every macOS: what macOS 13 and later
+     * print as combined_power. macOS 12 has no combined_power but a
+     * package_energy that is neither that sum nor that sum plus dram, and
+     * a dram_energy that later versions dropped; adding either would make
+     * power.system jump when the host is upgraded. Without all three parts
+     * the sum would silently mean less, so such a document is refused. */
+    for (int c = SOC_CPU; c <= SOC_ANE; c++)
+        if (!out->has[c])
+            return problem(PM_MISSING_FIELD, detail, detail_size,
+                           "no %s_energy in processor (cpu, gpu and ane make combined; "
+                           "run powermetrics with --samplers cpu_power,gpu_power)",
+                           soc_component_name((unsigned)c));
     out->has[SOC_COMBINED] = true;
-    if (!out->has[SOC_CPU] && !out->has[SOC_GPU] && !out->has[SOC_ANE])
-        out->energy_mj[SOC_COMBINED] = package;
-    for (int c = SOC_CPU; c <= SOC_DRAM; c++)
-        if (out->has[c])
-            out->energy_mj[SOC_COMBINED] += out->energy_mj[c];
+    out->energy_mj[SOC_COMBINED] = out->energy_mj[SOC_CPU] + out->energy_mj[SOC_GPU] +
+                                   out->energy_mj[SOC_ANE];
     return PM_OK;
 }
 

@@ -27,6 +27,7 @@ struct rapl_zone {
     bool     told_unreadable;
     bool     told_unsafe;
     bool     told_no_range;
+    bool     told_replaced;
     bool     rebase;              /* next reading starts a new baseline: the gap is unknown */
     struct wrap_counter counter;
     double   power_w;
@@ -298,6 +299,31 @@ check_interval_safety(struct rapl_state *st, struct rapl_zone *z, double dt_s)
     }
 }
 
+/*
+ * sysfs fails the read of a kept file once its zone is removed (kernfs
+ * answers ENODEV: fs/kernfs/file.c, kernfs_fop_read_iter). A file in a
+ * tree that is not sysfs (-r ROOT, a copy) can be removed or replaced by a
+ * rename while we hold it, and would go on reading its old, frozen
+ * contents: an unlinked file is gone just the same.
+ */
+static int
+kept_file_gone(struct rapl_state *st, struct rapl_zone *z)
+{
+    struct stat sb;
+
+    if (fstat(z->fd, &sb) < 0)
+        return -errno;
+    if (sb.st_nlink > 0)
+        return 0;
+    if (!z->told_replaced) {
+        z->told_replaced = true;
+        st->env.log(LOG_WARNING, "rapl: zone %s: %s/energy_uj was removed or replaced while the "
+                    "agent held it open; reopened at the next scan, its gap not counted",
+                    z->name, z->dir);
+    }
+    return -ENOENT;
+}
+
 static void
 sample_zone(struct rapl_state *st, struct rapl_zone *z, double now_s)
 {
@@ -309,7 +335,7 @@ sample_zone(struct rapl_state *st, struct rapl_zone *z, double now_s)
         z->has_power = false;
         return;
     }
-    if ((sts = sysfs_pread_u64(z->fd, &raw)) < 0) {
+    if ((sts = sysfs_pread_u64(z->fd, &raw)) < 0 || (sts = kept_file_gone(st, z)) < 0) {
         st->errors++;
         if (sts != -EINVAL) {       /* the zone went away: look again */
             zone_close(z);

@@ -6,39 +6,66 @@
 #include <errno.h>
 #include <glob.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
-#define VM_DEFAULT_PATHS "/var/lib/libvirt/scaphandre/*/intel-rapl:0/energy_uj"
+/* On a host, the named VMs and the one file of every VM started without
+ * guest=; inside a guest, the host's directory as Scaphandre's docs mount it. */
+#define VM_DEFAULT_PATHS "/var/lib/libvirt/scaphandre/*/intel-rapl:0/energy_uj " \
+                         "/var/lib/libvirt/scaphandre/intel-rapl:0/energy_uj " \
+                         "/var/scaphandre/intel-rapl:0/energy_uj"
 /* A bound on memory if a glob matches far more than VMs: the rest are counted, not followed. */
 #define VM_MAX 4096
+/* The qemu exporter sleeps this long between loops (qemu.rs, run():
+ * thread::sleep(Duration::from_secs(5))); a loop also takes the time to
+ * refresh its readings, so rewrites are at least this far apart. */
+#define SCAPHANDRE_STEP_S 5.0
+/* Rewrites of a file that keeps reading 0 before the agent says it looks
+ * like Scaphandre 0.5 or earlier: a minute of that exporter's loops. */
+#define VM_STUCK_ZERO_REWRITES 12
+
+enum vm_format {
+    VM_FORMAT_SCAPHANDRE_1_0,   /* a rewrite adds the VM's power in microwatts */
+    VM_FORMAT_MICROJOULES       /* a true energy counter */
+};
 
 struct vm_entry {
     char    *name;
     char    *path;              /* absolute, root prefix included */
     bool     seen;              /* matched by the latest scan */
-    bool     rate_known;        /* power_w spans two rewrites of this file */
+    bool     rate_known;        /* power_w is known for the latest rewrite */
     bool     has_power;         /* rate_known, and the latest rewrite is recent */
     bool     rebase;            /* it vanished: the next reading starts a new baseline */
     bool     told_bad_text;
     bool     told_unreadable;
     bool     told_reset;
+    bool     told_stuck_zero;
     struct wrap_counter counter;   /* range 0: a backward step is a reset, never a wrap */
     double   power_w;
-    /* Power is measured between the exporter's rewrites, stamped by the
-     * file's mtime, not between the agent's reads: those see the same
-     * value several times over and then a jump. */
+    double   last_mtime_s;      /* the newest rewrite read */
+    double   last_read_s;       /* wall time of the agent's latest good read */
+    unsigned zero_rewrites;     /* rewrites in a row that read 0 */
+    uint64_t read_errors;
+    /* format microjoules: power is measured between the exporter's
+     * rewrites, stamped by the file's mtime, not between the agent's reads:
+     * those see the same value several times over and then a jump. */
     double   anchor_mtime_s;    /* the rewrite the next rate is measured from */
     uint64_t anchor_extended;   /* the counter at that rewrite */
-    double   last_mtime_s;      /* the newest rewrite read */
-    uint64_t read_errors;
+    /* format scaphandre-1.0: the energy is ours, built loop by loop */
+    double   energy_j;
+    double   loop_mtime_s;      /* the first rewrite of the exporter's latest loop */
+    double   loop_s;            /* how long that loop's microwatts lasted */
+    double   loop_count;        /* exporter loops that the latest gain adds up */
+    double   step_s;            /* the exporter's loop as last measured on this file */
 };
 
 struct vm_state {
     struct source_env env;
     bool              enabled;
+    enum vm_format    format;
     char            **patterns;   /* absolute globs, root prefix and escaping applied */
     size_t            npatterns;
     char             *patterns_text;   /* as configured, for messages */
@@ -50,9 +77,33 @@ struct vm_state {
     double            rate_timeout_s;   /* no power once the newest rewrite is older */
     uint64_t          errors;      /* not tied to one VM: glob failures, too many VMs */
     bool              told_too_many;
-    char              why[512];
+    char              why[640];
     enum source_state state;
 };
+
+/* "a//b" -> "a/b": the exporter writes "scaphandre//intel-rapl:0" for a VM
+ * without a name, a glob keeps the slashes it was given, and one file must
+ * have one path. */
+static void
+squeeze_slashes(char *path)
+{
+    char *out = path;
+
+    for (const char *in = path; *in; in++)
+        if (!(*in == '/' && out > path && out[-1] == '/'))
+            *out++ = *in;
+    *out = '\0';
+}
+
+static bool
+copy_label(char *label, size_t size, const char *start, size_t len)
+{
+    if (len >= size)
+        return false;
+    memcpy(label, start, len);
+    label[len] = '\0';
+    return true;
+}
 
 bool
 vm_label_from_path(const char *path, char *label, size_t size)
@@ -60,20 +111,25 @@ vm_label_from_path(const char *path, char *label, size_t size)
     char dir[PATH_MAX], *slash, *comp;
     const char *p;
 
-    /* the component right after a "scaphandre" directory, as the exporter lays them out */
-    for (p = path; (p = strstr(p, "scaphandre/")) != NULL; p++) {
-        const char *start = p + strlen("scaphandre/"), *end = strchr(start, '/');
-        if ((p == path || p[-1] == '/') && end && end > start) {
-            if ((size_t)(end - start) >= size)
-                return false;
-            memcpy(label, start, (size_t)(end - start));
-            label[end - start] = '\0';
-            return true;
-        }
-    }
-    /* else the parent directory, skipping the powercap-style "intel-rapl:N" level */
     if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
         return false;
+    squeeze_slashes(dir);
+    /* the component right after a "scaphandre" directory, as the exporter lays them out */
+    for (p = dir; (p = strstr(p, "scaphandre/")) != NULL; p++) {
+        const char *start = p + strlen("scaphandre/"), *end = strchr(start, '/');
+        if ((p != dir && p[-1] != '/') || !end)
+            continue;
+        if (strncmp(start, "intel-rapl", 10) != 0)
+            return copy_label(label, size, start, (size_t)(end - start));
+        /* scaphandre/intel-rapl:0/: no VM name in the path. In the exporter's
+         * own directory (qemu.rs: /var/lib/libvirt/scaphandre) that is the
+         * file of the VMs started without guest=; elsewhere, a guest's mount
+         * of its host's directory for it (Scaphandre --vm reads /var/scaphandre). */
+        bool in_libvirt = p >= dir + strlen("/libvirt/") &&
+                          strncmp(p - strlen("/libvirt/"), "/libvirt/", strlen("/libvirt/")) == 0;
+        return snprintf(label, size, "%s", in_libvirt ? VM_NAME_UNNAMED : VM_NAME_GUEST) < (int)size;
+    }
+    /* else the parent directory, skipping the powercap-style "intel-rapl:N" level */
     while ((slash = strrchr(dir, '/')) != NULL) {
         *slash = '\0';                          /* drop the last component */
         comp = strrchr(dir, '/');
@@ -124,7 +180,8 @@ parse_patterns(struct vm_state *st, const char *text)
 
     if (!patterns_valid(text)) {
         config_bad_value(st->env.config, "vm", "paths",
-                         "absolute globs such as " VM_DEFAULT_PATHS);
+                         "absolute globs, space or comma separated, such as "
+                         "/var/lib/libvirt/scaphandre/*/intel-rapl:0/energy_uj");
         text = VM_DEFAULT_PATHS;
     }
     st->patterns_text = strdup(text);
@@ -146,6 +203,19 @@ parse_patterns(struct vm_state *st, const char *text)
     free(copy);
 }
 
+static enum vm_format
+parse_format(struct power_config *config)
+{
+    const char *text = config_string(config, "vm", "format", "scaphandre-1.0");
+
+    if (strcmp(text, "microjoules") == 0)
+        return VM_FORMAT_MICROJOULES;
+    if (strcmp(text, "scaphandre-1.0") != 0)
+        config_bad_value(config, "vm", "format",
+                         "scaphandre-1.0 (what every Scaphandre 1.0.x writes) or microjoules");
+    return VM_FORMAT_SCAPHANDRE_1_0;
+}
+
 static void *
 vm_open(const struct source_env *env)
 {
@@ -158,6 +228,7 @@ vm_open(const struct source_env *env)
     st->enabled = config_bool(env->config, "vm", "enabled", true);
     parse_patterns(st, config_string(env->config, "vm", "paths", VM_DEFAULT_PATHS));
     st->rate_timeout_s = config_double(env->config, "vm", "rate_timeout", 30.0, 1.0, 86400.0);
+    st->format = parse_format(env->config);
     if (!st->enabled) {
         st->state = SOURCE_DISABLED;
         snprintf(st->why, sizeof(st->why), "disabled in the config ([vm] enabled = no)");
@@ -263,11 +334,121 @@ anchor_rate(struct vm_entry *vm, double mtime_s)
     vm->anchor_extended = vm->counter.extended;
 }
 
+/* A reading that starts a baseline (first sight, a return, a reset): what
+ * the file held is not a gain, and no rate is known until the next rewrite.
+ * For scaphandre-1.0 the reading counts as one loop of unknown power. */
 static void
-read_vm(struct vm_state *st, struct vm_entry *vm)
+start_baseline(struct vm_entry *vm, double mtime_s)
+{
+    vm->rate_known = false;
+    anchor_rate(vm, mtime_s);
+    vm->loop_mtime_s = mtime_s;
+    vm->loop_s = vm->step_s;
+    vm->loop_count = 1;
+}
+
+/* Format microjoules: the gain between the latest two rewrites over the
+ * time between their stamps. */
+static void
+account_microjoules(struct vm_state *st, struct vm_entry *vm, double mtime_s)
+{
+    if (mtime_s - vm->anchor_mtime_s > st->rate_timeout_s) {
+        vm->rate_known = false;         /* back after a silence: a rate starts afresh */
+        anchor_rate(vm, mtime_s);
+    } else if (mtime_s > vm->anchor_mtime_s) {
+        vm->power_w = (double)(vm->counter.extended - vm->anchor_extended) / 1e6 /
+                      (mtime_s - vm->anchor_mtime_s);
+        vm->rate_known = true;
+        anchor_rate(vm, mtime_s);
+    } else if (mtime_s < vm->anchor_mtime_s) {
+        vm->rate_known = false;         /* an older file put back, or the clock stepped back */
+        anchor_rate(vm, mtime_s);
+    }
+    /* The same mtime: not rewritten since, or rewritten within the file
+     * system's timestamp granularity; then its gain is counted in the rate
+     * at the next rewrite with a later stamp. */
+}
+
+/* How many exporter loops a gain whose stamp is dt after the previous
+ * loop's adds up. None came before the agent's previous read (it saw the
+ * older stamp then) and they are at least SCAPHANDRE_STEP_S apart, so an
+ * agent reading more often than the exporter writes sees one at a time,
+ * however long the exporter was silent; one reading less often sees
+ * several, about dt over the loop's length. */
+static double
+loops_in(const struct vm_entry *vm, double dt, double mtime_s)
+{
+    double by_time = floor(dt / vm->step_s + 0.5);
+    double by_watch = 1.0 + floor((mtime_s - vm->last_read_s) / SCAPHANDRE_STEP_S);
+
+    return fmax(1.0, fmin(by_time, by_watch));
+}
+
+/* Format scaphandre-1.0: each loop of the exporter adds the VM's share of
+ * the host's power over that loop, in microwatts (qemu.rs, iterate():
+ * uj_to_add = ratio * get_records_diff_power_microwatts() / 100; upstream
+ * issue #428). The loop's power is its gain / 1e6 W; its energy that
+ * power times the loop's length, the time since the previous loop's
+ * rewrite. */
+static void
+account_scaphandre(struct vm_entry *vm, uint64_t gain, double mtime_s)
+{
+    double gain_w = (double)gain / 1e6, dt = mtime_s - vm->loop_mtime_s, loop_s;
+
+    if (dt >= 0 && dt < SCAPHANDRE_STEP_S / 2) {
+        /* Still the latest loop: the file of the VMs without guest= gets one
+         * write per such VM in a loop, and a coarse timestamp can hide a
+         * rewrite. Its gain is more of that loop's power, over that loop. */
+        vm->energy_j += gain_w * vm->loop_s;
+        vm->power_w += gain_w / vm->loop_count;
+        return;
+    }
+    vm->loop_count = 1;
+    if (dt >= SCAPHANDRE_STEP_S / 2 && dt <= 1.5 * SCAPHANDRE_STEP_S) {
+        loop_s = vm->step_s = dt;      /* the loop right after the previous one: too short for two */
+    } else {
+        /* A longer gap: the exporter or the VM was stopped (its first loop
+         * back covers one loop, not the gap), or several loops came between
+         * two reads of an agent sampling slower than the exporter. Either
+         * way each loop's microwatts lasted one loop. Or a clock step. */
+        loop_s = vm->step_s;
+        vm->loop_count = loops_in(vm, dt, mtime_s);
+    }
+    vm->energy_j += gain_w * loop_s;
+    vm->power_w = gain_w / vm->loop_count;
+    vm->rate_known = true;
+    vm->loop_mtime_s = mtime_s;
+    vm->loop_s = loop_s;
+}
+
+/* Scaphandre 0.5 and earlier give each VM (process jiffies / host
+ * jiffies) of the host's energy, divided as integers (qemu.rs at v0.5.0):
+ * 0 unless the VM used all of the host's CPU time, so its files stay at 0
+ * forever (upstream issue #200). That 0 W is what the file says: keep it,
+ * and say why once. */
+static void
+note_stuck_zero(struct vm_state *st, struct vm_entry *vm, uint64_t raw, double mtime_s)
+{
+    if (raw != 0) {
+        vm->zero_rewrites = 0;
+        return;
+    }
+    if (!vm->counter.primed || mtime_s == vm->last_mtime_s || vm->told_stuck_zero)
+        return;
+    if (++vm->zero_rewrites >= VM_STUCK_ZERO_REWRITES) {
+        vm->told_stuck_zero = true;
+        st->env.log(LOG_WARNING, "vm: %s was rewritten %u times and still reads 0, as "
+                    "Scaphandre 0.5 and earlier write it (their qemu exporter divides integers, "
+                    "hubblo-org/scaphandre issue #200): its 0 W is kept; upgrade Scaphandre "
+                    "to 1.0 for per-VM energy", vm->path, vm->zero_rewrites);
+    }
+}
+
+static void
+read_vm(struct vm_state *st, struct vm_entry *vm, double now_wall_s)
 {
     char text[64];
-    uint64_t raw;
+    uint64_t raw, gain;
     double mtime_s = 0;
     int sts;
 
@@ -300,44 +481,38 @@ read_vm(struct vm_state *st, struct vm_entry *vm)
         }
         return;
     }
-    vm->last_mtime_s = mtime_s;
+    note_stuck_zero(st, vm, raw, mtime_s);
     if (!vm->counter.primed || vm->rebase) {
         if (vm->counter.primed)
             vm->counter.last_raw = raw;     /* away for a while: nothing is known of the gap */
-        else
+        else {
             wrap_counter_update(&vm->counter, raw);
-        vm->rebase = false;
-        vm->rate_known = false;
-        anchor_rate(vm, mtime_s);
-        return;
-    }
-    uint64_t resets = vm->counter.resets;
-    wrap_counter_update(&vm->counter, raw);
-    if (vm->counter.resets != resets) {
-        if (!vm->told_reset) {
-            vm->told_reset = true;
-            st->env.log(LOG_INFO, "vm: %s went backwards (a restarted exporter or VM?): "
-                        "counted as a reset, the energy counter continues", vm->name);
+            vm->step_s = SCAPHANDRE_STEP_S;
         }
-        vm->rate_known = false;         /* what it gained since its restart is unknown */
-        anchor_rate(vm, mtime_s);
-        return;
+        vm->rebase = false;
+        start_baseline(vm, mtime_s);
+    } else {
+        uint64_t resets = vm->counter.resets;
+        bool rewritten = mtime_s != vm->last_mtime_s;
+
+        gain = wrap_counter_update(&vm->counter, raw);
+        if (vm->counter.resets != resets) {
+            /* A restarted exporter reads the file and adds to it (qemu.rs,
+             * add_or_create()); only a new file starts again from 0. */
+            if (!vm->told_reset) {
+                vm->told_reset = true;
+                st->env.log(LOG_INFO, "vm: %s went backwards: counted as a reset, the energy "
+                            "counter continues (a new file: its tmpfs recreated, after a host "
+                            "reboot or a remount?)", vm->name);
+            }
+            start_baseline(vm, mtime_s);    /* what the new file gained so far is unknown */
+        } else if (st->format == VM_FORMAT_MICROJOULES)
+            account_microjoules(st, vm, mtime_s);
+        else if (rewritten || gain > 0)
+            account_scaphandre(vm, gain, mtime_s);
     }
-    if (mtime_s - vm->anchor_mtime_s > st->rate_timeout_s) {
-        vm->rate_known = false;         /* back after a silence: a rate starts afresh */
-        anchor_rate(vm, mtime_s);
-    } else if (mtime_s > vm->anchor_mtime_s) {
-        vm->power_w = (double)(vm->counter.extended - vm->anchor_extended) / 1e6 /
-                      (mtime_s - vm->anchor_mtime_s);
-        vm->rate_known = true;
-        anchor_rate(vm, mtime_s);
-    } else if (mtime_s < vm->anchor_mtime_s) {
-        vm->rate_known = false;         /* an older file put back, or the clock stepped back */
-        anchor_rate(vm, mtime_s);
-    }
-    /* The same mtime: not rewritten since, or rewritten within the file
-     * system's timestamp granularity; then its gain is counted in the rate
-     * at the next rewrite with a later stamp. */
+    vm->last_mtime_s = mtime_s;
+    vm->last_read_s = now_wall_s;
 }
 
 struct match {
@@ -383,6 +558,7 @@ expand_patterns(struct vm_state *st, struct match **out)
                     if (strncmp(g.gl_pathv[i], st->env.root, st->root_len) != 0 ||
                         (m[n].path = strdup(g.gl_pathv[i])) == NULL)
                         continue;
+                    squeeze_slashes(m[n].path + st->root_len);
                     m[n].order = n;
                     n++;
                 }
@@ -431,7 +607,7 @@ scan(struct vm_state *st, double now_wall_s)
     for (size_t i = 0; i < st->nvms; i++) {
         vm = st->vms[i];
         if (vm->seen)
-            read_vm(st, vm);
+            read_vm(st, vm, now_wall_s);
         else {
             vm->rate_known = false;
             vm->rebase = true;
@@ -458,7 +634,8 @@ vm_sample(void *state, const struct sample_time *now)
     } else {
         st->state = SOURCE_ABSENT;
         snprintf(st->why, sizeof(st->why), "no file matches %s%s%s "
-                 "(is scaphandre qemu running, and the agent allowed to read its files?)",
+                 "(is scaphandre qemu running on this host, or its directory mounted at "
+                 "/var/scaphandre in this guest, and the agent allowed to read the files?)",
                  st->patterns_text, st->env.root[0] ? " under " : "", st->env.root);
     }
 }
@@ -534,7 +711,8 @@ vm_get(void *state, size_t index, struct vm_info *info)
     info->present = vm->seen;
     info->has_energy = vm->counter.primed;
     info->has_power = vm->seen && vm->has_power;
-    info->energy_j = (double)vm->counter.extended / 1e6;
+    info->energy_j = st->format == VM_FORMAT_MICROJOULES ?
+                     (double)vm->counter.extended / 1e6 : vm->energy_j;
     info->power_w = vm->power_w;
     info->resets = vm->counter.resets;
     info->read_errors = vm->read_errors;

@@ -46,6 +46,23 @@ is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Ignored inside a packet (I.4). */
+static bool
+is_packet_control(char c)
+{
+    return c == '\r' || c == '\n' || c == '\t';
+}
+
+/* Not ASCII text a meter sends (I.2): noise, or a line at the wrong baud.
+ * NUL is not noise: meters pad with it between records. */
+static bool
+is_noise(char c)
+{
+    unsigned char u = (unsigned char)c;
+
+    return u >= 0x7f || (u < 0x20 && u != '\0' && !is_packet_control(c));
+}
+
 enum wattsup_frame
 wattsup_framer_next(struct wattsup_framer *f, const char *data, size_t len, size_t *used)
 {
@@ -60,7 +77,7 @@ wattsup_framer_next(struct wattsup_framer *f, const char *data, size_t len, size
                 f->skipping = false;
                 f->len = 0;
                 f->record[f->len++] = c;
-            } else if (!is_blank(c) && !f->skipping) {
+            } else if (is_noise(c) && !f->skipping) {
                 /* one report per run: a burst of noise is one error, not hundreds */
                 f->skipping = true;
                 *used = i + 1;
@@ -76,6 +93,8 @@ wattsup_framer_next(struct wattsup_framer *f, const char *data, size_t len, size
             *used = i;
             return WATTSUP_FRAME_CUT;
         }
+        if (is_packet_control(c))
+            continue;
         if (f->len >= WATTSUP_MAX_RECORD) {
             f->record[f->len] = '\0';
             f->in_record = false;
@@ -83,7 +102,8 @@ wattsup_framer_next(struct wattsup_framer *f, const char *data, size_t len, size
             *used = i + 1;
             return WATTSUP_FRAME_TOO_LONG;
         }
-        f->record[f->len++] = c;
+        /* a NUL or noise byte would end or hide in the text: make it visible, and refused */
+        f->record[f->len++] = c == '\0' || is_noise(c) ? '?' : c;
         if (c == ';') {
             f->record[f->len] = '\0';
             f->in_record = false;
@@ -173,6 +193,16 @@ wattsup_layout_default(struct wattsup_layout *layout, int nfields)
 }
 
 enum wattsup_status
+wattsup_layout_for_record(const struct wattsup_record *rec, struct wattsup_layout *layout)
+{
+    /* the two layouts the protocol document and the firmware in the field have */
+    if (rec->argc != 16 && rec->argc != WATTSUP_NFIELDS)
+        return WATTSUP_ERR_COUNT;
+    wattsup_layout_default(layout, rec->argc);
+    return WATTSUP_OK;
+}
+
+enum wattsup_status
 wattsup_layout_from_header(const struct wattsup_record *header, struct wattsup_layout *layout)
 {
     struct wattsup_layout l;
@@ -241,6 +271,8 @@ wattsup_reading_parse(const struct wattsup_record *rec, const struct wattsup_lay
     }
     if (!present[w])
         return WATTSUP_ERR_NO_WATTS;
+    if (value[w] < 0)
+        return WATTSUP_ERR_VALUE;   /* W is 0 - 50000 tenths (III): a counter never runs backwards */
     memset(&r, 0, sizeof(r));
     r.watts = (double)value[w] / 10.0;
 #define OPTIONAL(field, has, out_field, scale) do {                       \
@@ -282,9 +314,13 @@ wattsup_format_choose(const struct wattsup_layout *layout, char *buf, size_t siz
 }
 
 int
-wattsup_format_log_start(unsigned interval_s, char *buf, size_t size)
+wattsup_format_log_start(unsigned form, unsigned interval_s, char *buf, size_t size)
 {
-    int len = snprintf(buf, size, "#L,W,3,E,,%u;", interval_s);
+    static const char *const reserved[WATTSUP_LOG_FORMS] = { "1", "0", "-" };
+    int len;
 
+    if (form >= WATTSUP_LOG_FORMS)
+        return -1;
+    len = snprintf(buf, size, "#L,W,3,E,%s,%u;", reserved[form], interval_s);
     return len < 0 || (size_t)len >= size ? -1 : len;
 }

@@ -2,19 +2,31 @@
  * wattsup.h: the WattsUp? Pro serial protocol as pure functions (no I/O),
  * so every byte sequence a meter can send is unit-tested exactly.
  *
- * Messages either way are "#<cmd>,<sub>,<argc>[,<arg>...];". Asked with
- * "#H,R,0;", the meter names its record fields in a header
+ * The protocol is the vendor's "Serial Data Format $Revision: 4.41"
+ * (Communications_Protocol_v442.pdf; a text copy is in the WattsUp-Daemon
+ * CPAN distribution, doc/wattsup_spec_v442.txt). Section numbers below are
+ * that document's.
+ *
+ * Messages either way are "#<cmd>,<sub>,<argc>[,<arg>...];" (I.3-I.6). No
+ * argument may be empty (I.4): "#L,W,3,E,,1;" is refused by strict firmware,
+ * which answers "#v,..." (the reply to any command it does not take, II
+ * "Version request") and ignores it. Asked with "#H,R,0;", the meter names
+ * its record fields in a header
  * "#h,-,18,W,V,A,WH,Cost,WH/Mo,Cost/Mo,Wmax,Vmax,Amax,Wmin,Vmin,Amin,PF,DC,PC,Hz,VA;"
  * (older firmware: 16 fields, no Hz and VA). "#C,W,18,<flags>;" chooses the
- * fields it fills, "#L,W,3,E,,<seconds>;" starts external logging and
- * "#L,R,0;" stops it. While logging it sends one record per interval,
+ * fields it fills (and clears the logging memory; reply "#n,-,1,<limit>;"),
+ * "#L,W,3,E,<reserved>,<seconds>;" starts external logging and "#L,R,0;"
+ * stops it. While logging it sends one record per interval,
  * "#d,-,18,<W*10>,<V*10>,<A*1000>,...;", in the header's field order, with
  * "_" for fields not chosen.
  *
- * A serial line delivers records in pieces, with line ends and (when noisy,
- * or at 19200 baud against a 115200 meter) garbage between them. The framer
- * cuts the byte stream into "#...;" records and reports each kind of junk
- * once so it can be counted; the parsers then check each record.
+ * Every character outside a packet is ignored (I.3): line ends, NULs, and
+ * the banner a meter prints when it powers up ("EED05F01 $Revision: 4.41 $
+ * 200612212301 60Hz 120V", I.7) are not errors. Carriage return, line feed
+ * and tab inside a packet are ignored too (I.4). Data is ASCII (I.2), so a
+ * byte that is not (a control character other than those, or one with the
+ * high bit set) is line noise, or a line at the wrong baud rate: the framer
+ * skips it and reports each run once so it can be counted.
  */
 #ifndef POWER_WATTSUP_H
 #define POWER_WATTSUP_H
@@ -42,7 +54,7 @@ const char *wattsup_status_message(enum wattsup_status status);
 enum wattsup_frame {
     WATTSUP_FRAME_NONE,         /* input used up, no record complete yet */
     WATTSUP_FRAME_RECORD,       /* framer->record holds one "#...;" record */
-    WATTSUP_FRAME_GARBAGE,      /* a run of bytes outside any record (reported once per run) */
+    WATTSUP_FRAME_GARBAGE,      /* line noise outside any record (reported once per run) */
     WATTSUP_FRAME_CUT,          /* a record cut short by the next '#' (in record, for messages) */
     WATTSUP_FRAME_TOO_LONG      /* longer than WATTSUP_MAX_RECORD: skipped to the next '#' */
 };
@@ -59,7 +71,9 @@ void wattsup_framer_reset(struct wattsup_framer *f);
 /* Consume bytes from data[0..len) until one event; *used says how many were
  * consumed (a '#' that cuts a record is left for the next call). Call again
  * with the rest until it returns WATTSUP_FRAME_NONE. A record may span any
- * number of calls. Blanks and line ends between records are not garbage. */
+ * number of calls. ASCII text and NULs between records are skipped silently;
+ * CR, LF and tab inside a record are dropped; any other control or non-ASCII
+ * byte inside a record becomes '?', so the record fails to parse. */
 enum wattsup_frame wattsup_framer_next(struct wattsup_framer *f, const char *data,
                                        size_t len, size_t *used);
 
@@ -90,6 +104,11 @@ struct wattsup_layout {
 
 /* The documented order for nfields fields (18, or 16 on older firmware). */
 void wattsup_layout_default(struct wattsup_layout *layout, int nfields);
+/* For a data record that came with no header (old RS-232 meters do not
+ * answer "#H,R,0;"): the documented layout for its field count, which must
+ * be 16 or 18; otherwise WATTSUP_ERR_COUNT. */
+enum wattsup_status wattsup_layout_for_record(const struct wattsup_record *rec,
+                                              struct wattsup_layout *layout);
 enum wattsup_status wattsup_layout_from_header(const struct wattsup_record *header,
                                                struct wattsup_layout *layout);
 
@@ -111,7 +130,15 @@ enum wattsup_status wattsup_reading_parse(const struct wattsup_record *rec,
  * when size is too small. */
 int wattsup_format_choose(const struct wattsup_layout *layout, char *buf, size_t size);
 
-/* "#L,W,3,E,,<interval>;": external logging every interval_s seconds. */
-int wattsup_format_log_start(unsigned interval_s, char *buf, size_t size);
+/* "#L,W,3,E,<reserved>,<interval>;": external logging every interval_s
+ * seconds. The <reserved> argument is undocumented and firmware differ, so
+ * there are forms to try in turn: 0 is "1", as Mochel's wattsup.c,
+ * upower's up-device-wup.c, kwapi's drivers/wattsup.py and energymon send
+ * it; 1 is "0" and 2 is "-", the forms of a power-test meter driver
+ * (watts_up.c, RCS Id 1.1.1.1 2007/02/07) that sends "#L,W,3,E,0,1;" and,
+ * when no data comes, "Trying alternate command format" "#L,W,3,E,-,1;". Returns the length, or -1 for a
+ * form past WATTSUP_LOG_FORMS or a short buffer. */
+#define WATTSUP_LOG_FORMS 3
+int wattsup_format_log_start(unsigned form, unsigned interval_s, char *buf, size_t size);
 
 #endif

@@ -74,9 +74,9 @@ else
 fi
 
 # mode all spreads idle too: the processes then carry the whole energy
-out=$(pmstore $PMH power.control.attribute_mode all 2>&1)
+out=$(pmstore $PMH_LOCAL power.control.attribute_mode all 2>&1)
 check '[ "$(value power.control.attribute_mode)" = all ]' "pmstore switches the attribution mode" "$out"
-out=$(pmstore $PMH power.control.attribute_mode sideways 2>&1)
+out=$(pmstore $PMH_LOCAL power.control.attribute_mode sideways 2>&1)
 check '[ "$(value power.control.attribute_mode)" = all ]' "a bad mode is refused" "$out"
 wait_samples 2
 read -r s1 att1 una1 <<<"$(pmprobe -v $PMH power.system.energy power.proc.attributed.energy power.proc.unattributed.energy | awk '{ printf "%s ", $3 }')"

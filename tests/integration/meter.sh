@@ -8,54 +8,20 @@
 # libserialport 0.1.1 refuses a pty, so the agent (only the agent, not
 # pmcd) runs with the sp_pty_shim LD_PRELOADed, libasan first.
 . "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/wattsup.sh"
 
-EMU=$BUILD/tests/wattsup_emu
 ROOT=$WORK/root
 CONF=$WORK/power.conf
-EMU_PIDS=()
+wattsup_setup || { finish; exit 1; }
 
-stop_emus() {
-    local p
-    for p in "${EMU_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${EMU_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    EMU_PIDS=()
-}
-trap 'stop_emus; pmcd_stop' EXIT
-
-if [ ! -x "$EMU" ]; then
-    not_ok "emulator built ($EMU missing: make build/tests/wattsup_emu)"
-    finish; exit 1
-fi
-cc -shared -fPIC -DSP_PTY_SHIM_SO -o "$WORK/sp_pty_shim.so" "$TOP/tests/helpers/sp_pty_shim.c" -ldl ||
-    { not_ok "pty shim built"; finish; exit 1; }
-ASAN_LIB=$(ldd "$BUILD/san/pmdapower" | awk '/libasan/ { print $3; exit }')
-cat > "$WORK/agent.sh" <<EOF
-#!/bin/sh
-LD_PRELOAD="$ASAN_LIB $WORK/sp_pty_shim.so" exec "$BUILD/san/pmdapower" "\$@"
-EOF
-chmod +x "$WORK/agent.sh"
-AGENT=$WORK/agent.sh
-
-# one emulator per scenario, each behind a symlink the config names
-start_emu() {   # NAME ARGS...
-    local name=$1
-    shift
-    "$EMU" -l "$WORK/tty-$name" "$@" >"$WORK/emu-$name.out" 2>"$WORK/emu-$name.log" &
-    EMU_PIDS+=($!)
-    eval "EMU_$name=$!"
-}
 start_emu steady  -w 100   -v 120.0 -a 0.833 -p 100
 start_emu split   -w 55.5  -m split
 start_emu garbage -w 20    -m garbage
 start_emu fw16    -w 30    -v 230.2 -a 0.131 -p 99 -m fw16
 start_emu unplug  -w 40
 start_emu stall   -w 10
-for _ in $(seq 50); do
-    n=$(ls "$WORK"/tty-* 2>/dev/null | wc -l)
-    [ "$n" -eq 6 ] && break
-    sleep 0.1
-done
-check '[ "$n" -eq 6 ]' "six emulated meters on ptys" "$n"
+wait_emus 6
+check '[ "$(ls "$WORK"/tty-* | wc -l)" -eq 6 ]' "six emulated meters on ptys"
 
 {
     echo "# the [meter NAME] sections, in instance order"
@@ -83,7 +49,7 @@ check 'echo "$out" | grep -q "inst \[6 or \"spare\"\] value 0"' "a disabled mete
 log=$WORK/emu-steady.log
 check 'grep -q "got #L,R,0;" "$log" && grep -q "got #H,R,0;" "$log"' "handshake: logging stopped, header asked for" "$(cat "$log")"
 check 'grep -q "got #C,W,18,1,1,1,0,0,0,0,0,0,0,0,0,0,1,0,0,0,0;" "$log"' "handshake: W, V, A and PF chosen of 18 fields"
-check 'grep -q "got #L,W,3,E,,1;" "$log"' "handshake: external logging every 1 s"
+check 'grep -q "got #L,W,3,E,1,1;" "$log"' "handshake: external logging every 1 s, no empty argument"
 check 'grep -q "got #C,W,16,1,1,1,0,0,0,0,0,0,0,0,0,0,1,0,0;" "$WORK/emu-fw16.log"' \
     "16-field firmware: fields chosen of 16, as its header says" "$(cat "$WORK/emu-fw16.log")"
 check '! grep -q "wrong field count" "$WORK"/emu-*.log' "no meter told a wrong field count"
@@ -110,26 +76,31 @@ near "$(value power.meter.power fw16)" 30 1e-9 "fw16: 16-field firmware: 30 W"
 near "$(value power.meter.voltage fw16)" 230.2 1e-9 "fw16: voltage 230.2 V"
 near "$(value power.meter.power_factor fw16)" 0.99 1e-9 "fw16: power factor 0.99"
 check '[ "$(value power.meter.errors fw16)" = 0 ]' "fw16: no errors"
-check 'grep -q "garbage: bytes outside any record" "$WORK/log/power.log"' "the first bad input is logged" \
+check 'grep -q "garbage: line noise outside any record" "$WORK/log/power.log"' "the first bad input is logged" \
     "$(grep garbage "$WORK/log/power.log")"
 check '[ "$(grep -c "meter garbage: .*skipped" "$WORK/log/power.log")" = 1 ]' \
     "and only the first, per connection" "$(grep "meter garbage" "$WORK/log/power.log")"
 
-# energy: a snapshot is (agent samples, energy) from one agent sample; the
-# timer ticks every 1 s, so watts = joules per tick
-snap() {   # LABEL -> "ticks energy"
-    local a b e
+# energy: a snapshot is (agent samples, energy, model energy) from one agent
+# sample. The model integrates a constant power (the frozen /proc/stat: idle)
+# over the agent's own sample times, so it is the clock: the meter's watts are
+# its joules per model joule times the model's watts, however late the ticks.
+snap() {   # LABEL -> "ticks energy model_energy"
+    local a b e m
     for _ in $(seq 20); do
-        a=$(value power.control.samples); e=$(value power.meter.energy "$1"); b=$(value power.control.samples)
-        [ "$a" = "$b" ] && [ -n "$e" ] && { echo "$a $e"; return; }
+        a=$(value power.control.samples)
+        e=$(value power.meter.energy "$1"); m=$(value power.model.energy)
+        b=$(value power.control.samples)
+        [ "$a" = "$b" ] && [ -n "$e" ] && [ -n "$m" ] && { echo "$a $e $m"; return; }
     done
 }
-read -r s1 e1 <<<"$(snap steady)"
-sleep 6
-read -r s2 e2 <<<"$(snap steady)"
-per_tick=$(awk -v a="$e1" -v b="$e2" -v n1="$s1" -v n2="$s2" 'BEGIN { if (n2 > n1) printf "%.6f", (b - a) / (n2 - n1) }')
-echo "# steady: ticks $s1 -> $s2, $e1 -> $e2 J"
-near "$per_tick" 100 0.01 "steady: energy within 1% of 100 W x time"
+read -r s1 e1 m1 <<<"$(snap steady)"
+wait_samples 6
+read -r s2 e2 m2 <<<"$(snap steady)"
+model_w=$(value power.model.power)
+watts=$(awk -v a="$e1" -v b="$e2" -v m1="$m1" -v m2="$m2" -v w="$model_w" 'BEGIN { if (m2 > m1) printf "%.6f", (b - a) / (m2 - m1) * w }')
+echo "# steady: ticks $s1 -> $s2, $e1 -> $e2 J; model $m1 -> $m2 J at $model_w W"
+near "$watts" 100 0.01 "steady: energy within 1% of 100 W x the agent's sample time"
 s_rec=$(value power.meter.samples steady)
 check '[ "$s_rec" -ge 12 ]' "steady: a record a second" "$s_rec"
 
@@ -172,7 +143,7 @@ check '[ "$(grep -c "meter stall: stalled" "$WORK/log/power.log")" = 1 ]' "the s
 
 # unplugged: the device vanishes, then comes back on a new pty; meanwhile
 # the fw16 meter loses mains power and comes back with logging off
-read -r _ e_before <<<"$(snap unplug)"
+read -r _ e_before _ <<<"$(snap unplug)"
 kill -PWR "$EMU_fw16"
 kill -HUP "$EMU_unplug"
 for _ in $(seq 50); do [ "$(value power.meter.connected unplug)" = 0 ] && break; sleep 0.1; done
@@ -194,13 +165,13 @@ check '[ "$(value power.meter.connected unplug)" = 1 ]' "replugged: connected 1 
 near "$(value power.meter.power unplug)" 40 1e-9 "replugged: power 40 W"
 check '[ "$(grep -c "got #H,R,0;" "$WORK/emu-unplug.log")" -ge 2 ]' "replugged: the handshake was redone" \
     "$(cat "$WORK/emu-unplug.log")"
-read -r _ e_after <<<"$(snap unplug)"
+read -r _ e_after _ <<<"$(snap unplug)"
 check 'awk -v a="$e_before" -v b="$e_after" "BEGIN { exit !(b >= a && b - a < 40 * 3) }"' \
     "replugged: energy went on from where it was, nothing for the outage" "$e_before -> $e_after"
 for _ in $(seq 150); do [ -n "$(value power.meter.power fw16)" ] && break; sleep 0.1; done
 near "$(value power.meter.power fw16)" 30 1e-9 "power cycled: a silent meter is asked to log again" \
     "$(grep "fw16" "$WORK/log/power.log")"
-check '[ "$(grep -c "got #L,W,3,E,,1;" "$WORK/emu-fw16.log")" = 2 ] && grep -q "meter fw16: silent for" "$WORK/log/power.log"' \
+check '[ "$(grep -c "got #L,W,3,E," "$WORK/emu-fw16.log")" = 2 ] && grep -q "meter fw16: silent for" "$WORK/log/power.log"' \
     "power cycled: logging restarted once, and logged" "$(cat "$WORK/emu-fw16.log")"
 check '[ "$(value power.meter.errors fw16)" = 0 ] && [ "$(value power.meter.connected fw16)" = 1 ]' \
     "power cycled: the port stayed open, no errors"

@@ -104,4 +104,75 @@ check '[ "$(pmprobe $PMH power.soc.energy | awk "{print \$2}")" = 0 ]' "no SoC v
 check 'grep -q "cannot start command" "$WORK/log/power.log"' "the log says the command cannot start"
 pmcd_stop
 sanitizer_check
+
+# 4. macOS 12 (and Intel Macs): powermetrics has no ane_power sampler, says
+# so on stderr in its own words ("powermetrics: unrecognized sampler: NAME",
+# as in tlkh/asitop issue #53) and exits at once; its exit status is not
+# known and the agent does not look at it. Without ane_power it writes the
+# macOS 12-layout sample (dram_energy, package_energy, no combined_power)
+# every 0.2 s. The stand-in is found through PATH, as the default command
+# finds the real powermetrics.
+mkdir -p "$WORK/bin"
+cat > "$WORK/bin/powermetrics" <<EOF
+#!/bin/sh
+echo "\$*" >> "$WORK/runs"
+case "\$*" in
+*ane_power*) echo "powermetrics: unrecognized sampler: ane_power" >&2; exit 1 ;;
+esac
+while :; do cat "$FIX/powermetrics-output-m1-macos12.xml"; printf '\\0'; sleep 0.2; done
+EOF
+chmod +x "$WORK/bin/powermetrics"
+export PATH="$WORK/bin:$PATH"
+runs() { tr '\n' '|' < "$WORK/runs" 2>/dev/null; }
+# delivered N: at least N documents of 120 mJ (cpu 89 + gpu 31 + ane 0) have arrived
+delivered() { awk -v e="$(value power.soc.energy combined)" -v n="$1" 'BEGIN { exit !(e != "" && e >= n * 0.120 - 1e-9) }'; }
+# combined and dram, from one fetch, are whole numbers of documents and the
+# same number of each
+same_documents() {
+    pminfo $PMH -f power.soc.energy | awk '
+        /"combined"/ { c = $NF } /"dram"/ { d = $NF }
+        END { n = c / 0.120; m = d / 0.024; r = n - int(n + 0.5)
+              exit !(c != "" && n >= 1 && r < 1e-9 && r > -1e-9 && m - n < 1e-9 && n - m < 1e-9) }'
+}
+
+# 4a. the default command (no command in the config)
+cat > "$WORK/power.conf" <<EOF
+[powermetrics]
+enabled = yes
+interval = 0.5
+EOF
+rm -f "$WORK/log/power.log" "$WORK/runs"
+pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || not_ok "agent with the default command on macOS 12"
+wait_for 'delivered 2' 10
+check 'delivered 2' "the default command delivers on macOS 12" "combined '$(value power.soc.energy combined)', runs: $(runs)"
+check '[ "$(runs)" = "--samplers cpu_power,gpu_power -f plist -i 500|" ]' \
+    "the default asks for cpu_power,gpu_power: one run, no ane_power" "runs: $(runs)"
+check 'same_documents' "combined is cpu + gpu + ane (0.120 J a sample); dram (0.024 J) and package stay out" \
+    "$(pminfo $PMH -f power.soc.energy | tr -s ' \n' ' ')"
+check '[ "$(value power.system.source)" = powermetrics ]' "power.system comes from powermetrics on macOS 12"
+check '[ "$(value power.source.errors powermetrics)" = 0 ]' "no errors" "errors $(value power.source.errors powermetrics)"
+pmcd_stop
+sanitizer_check
+
+# 4b. a command with ane_power, as the default was and installed power.conf files still say
+conf "powermetrics --samplers cpu_power,gpu_power,ane_power -f plist"
+rm -f "$WORK/log/power.log" "$WORK/runs"
+pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || not_ok "agent with ane_power in its command on macOS 12"
+wait_for 'delivered 2' 10
+check 'delivered 2' "a command with ane_power delivers on macOS 12" "combined '$(value power.soc.energy combined)', runs: $(runs)"
+check '[ "$(runs)" = "--samplers cpu_power,gpu_power,ane_power -f plist -i 500|--samplers cpu_power,gpu_power -f plist -i 500|" ]' \
+    "it runs once with ane_power, then once more without it" "runs: $(runs)"
+check '[ "$(value power.source.errors powermetrics)" = 1 ]' "the retry is counted once" "errors $(value power.source.errors powermetrics)"
+check '[ "$(grep -c "unknown sampler" "$WORK/log/power.log")" = 1 ] && ! grep -q "child exited" "$WORK/log/power.log"' \
+    "and logged once, as an unknown sampler, not as a child that exited" "$(grep -i sampler "$WORK/log/power.log" | sed 's/^/# /')"
+check 'grep "unknown sampler" "$WORK/log/power.log" | grep -q "started again at once as \"powermetrics --samplers cpu_power,gpu_power -f plist -i 500\""' \
+    "the log names the command now run"
+check '[ "$(value power.source.state powermetrics)" = active ]' "the source is active"
+check 'same_documents' "combined is still cpu + gpu + ane" "$(pminfo $PMH -f power.soc.energy | tr -s ' \n' ' ')"
+echo "# log:"
+grep -i "sampler" "$WORK/log/power.log" | sed 's/^/# /'
+echo "# example output:"
+pminfo $PMH -f power.soc power.source.errors | sed 's/^/# /'
+pmcd_stop
+sanitizer_check
 finish

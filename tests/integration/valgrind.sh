@@ -21,7 +21,7 @@ AGENT=$WORK/vg-agent pmcd_start -r "$ROOT" -t 0.2 || not_ok "agent under valgrin
 wait_samples 8
 check '[ -n "$(value power.rapl.power psys)" ]' "agent under valgrind serves values"
 pminfo $PMH -fdTl power >/dev/null 2>&1
-pmstore $PMH power.control.interval 0.3 >/dev/null 2>&1
+pmstore $PMH_LOCAL power.control.interval 0.3 >/dev/null 2>&1
 wait_samples 3
 pmcd_stop
 sleep 1

@@ -1,6 +1,7 @@
 # common.sh: shared by every integration test. Source it, then use:
 #   pmcd_start [AGENT_ARGS...]  a private pmcd (own port, socket, config, PMNS,
-#                               logs) running build/san/pmdapower; sets PMH
+#                               logs) running build/san/pmdapower; sets PMH (TCP)
+#                               and PMH_LOCAL (its unix socket: stores as root)
 #   pmcd_stop                   (also on exit)
 #   ok MSG / not_ok MSG / check COND MSG / near GOT WANT TOL MSG
 #   value METRIC [INST] / instances METRIC  what the private pmcd serves
@@ -15,6 +16,7 @@ AGENT=${AGENT:-$BUILD/san/pmdapower}
 WORK=$(mktemp -d /tmp/power-test.XXXXXX)
 PMCD_PID=
 PMH=
+PMH_LOCAL=
 FAILS=0
 
 ok() { echo "ok - $*"; }
@@ -63,6 +65,8 @@ pmcd_start() {
         -l "$WORK/log/pmcd.log" -x "$WORK/log/pmcd.err" -U root >"$WORK/log/pmcd.out" 2>&1 &
     PMCD_PID=$!
     PMH="-h 127.0.0.1:$port"   # not "localhost": a minimal root may map it to ::1 only
+    # the unix socket carries the client's credentials: only root there may store controls
+    PMH_LOCAL="-h unix:$WORK/run/pmcd.socket"
     PMCD_PORT=$port
     for _ in $(seq 100); do
         if pmprobe $PMH power.control.samples 2>/dev/null | grep -q ' 1$'; then return 0; fi

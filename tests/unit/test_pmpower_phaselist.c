@@ -5,7 +5,7 @@
  * line is wrong when it cannot.
  */
 #include "check.h"
-#include "../../exporter/phaselist.c"
+#include "phaselist.h"
 
 int
 main(void)

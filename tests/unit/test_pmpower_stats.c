@@ -5,9 +5,9 @@
  * window), and JSON escaping.
  */
 #include "check.h"
-#include "../../exporter/stats.c"
-#include "../../exporter/window.c"
-#include "../../exporter/json.c"
+#include "stats.h"
+#include "window.h"
+#include "json.h"
 
 #include <stdlib.h>
 

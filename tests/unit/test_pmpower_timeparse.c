@@ -5,9 +5,10 @@
  * in the same form.
  */
 #include "check.h"
-#include "../../exporter/timeparse.c"
+#include "timeparse.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 static double
 parse(const char *text, int *sts)

@@ -1,8 +1,11 @@
 /*
  * test_powermetrics.c: the powermetrics parser over real samples (M1
- * twice, M2 Ultra), the stream cut at arbitrary points, every kind of bad
- * document, the command splitter, and the source with a stand-in child:
- * delivery, restart after the child exits, a command that cannot start.
+ * twice, M2 Ultra) and a macOS 12-layout one, the stream cut at arbitrary
+ * points, every kind of bad document, the command splitter, the reading
+ * of an unknown-sampler message, and the source with a stand-in child:
+ * delivery, restart after the child exits, a command that cannot start,
+ * the default command and the retry without a sampler on a stand-in for
+ * macOS 12's powermetrics.
  */
 #include "check.h"
 #include "config.h"
@@ -10,10 +13,12 @@
 #include "powermetrics.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -149,6 +154,42 @@ test_fixtures(struct text *docs)
                  e->combined_mw);
         CHECK_NEAR(s.energy_mj[SOC_COMBINED] / ((double)s.elapsed_ns / 1e9), e->combined_mw, 1e-5, what);
     }
+}
+
+/*
+ * The macOS 12 layout: the M1 sample above with processor.combined_power
+ * replaced by dram_energy (24) and package_energy (131), as macOS 12
+ * writes them (tests/fixtures/README.md says where from). combined must be
+ * cpu + gpu + ane there too, so that the same SoC doing the same work
+ * gives power.system the same number before and after an OS upgrade: not
+ * + dram (144), not the package (131).
+ */
+static void
+test_macos12(const struct text *m1)
+{
+    struct text doc = fixture("powermetrics-output-m1-macos12.xml");
+    struct pm_sample s12, s13;
+    char detail[256] = "";
+    enum pm_problem sts;
+
+    if (!doc.data || !m1->data) {
+        free(doc.data);
+        return;
+    }
+    CHECK(!strstr(doc.data, "combined_power") && strstr(doc.data, "<key>dram_energy</key>") &&
+          strstr(doc.data, "<key>package_energy</key>"),
+          "the macOS 12 sample has dram_energy and package_energy, no combined_power");
+    sts = parse(doc.data, doc.len, &s12, detail, sizeof(detail));
+    CHECK(sts == PM_OK, "the macOS 12 sample parses (%s %s)", pm_problem_name(sts), detail);
+    CHECK(s12.has[SOC_DRAM] && s12.energy_mj[SOC_DRAM] == 24, "macOS 12: dram is its own instance (%g mJ)",
+          s12.energy_mj[SOC_DRAM]);
+    CHECK(s12.has_package && s12.package_mj == 131, "macOS 12: package_energy read (%g mJ)", s12.package_mj);
+    CHECK_NEAR(s12.energy_mj[SOC_COMBINED], 89 + 31 + 0, 0, "macOS 12: combined = cpu + gpu + ane = 120 mJ");
+    sts = parse(m1->data, m1->len, &s13, detail, sizeof(detail));
+    CHECK(sts == PM_OK && s13.energy_mj[SOC_COMBINED] == s12.energy_mj[SOC_COMBINED] && !s13.has[SOC_DRAM],
+          "combined is the same on the macOS 12 and 13 layouts of one sample (%g and %g mJ)",
+          s12.energy_mj[SOC_COMBINED], s13.energy_mj[SOC_COMBINED]);
+    free(doc.data);
 }
 
 /* ---- the stream ---- */
@@ -310,7 +351,8 @@ test_stream_problems(struct text *docs)
     pm_stream_feed(s, "\0", 1, collect, &r);
     dup = malloc(1024);
     snprintf(dup, 1024, HEAD "<key>elapsed_ns</key><integer>1000000000</integer>\n"
-             "<key>processor</key><dict><key>cpu_energy</key><integer>5</integer></dict>\n" TAIL);
+             "<key>processor</key><dict><key>cpu_energy</key><integer>5</integer>"
+             "<key>gpu_energy</key><integer>0</integer><key>ane_energy</key><integer>0</integer></dict>\n" TAIL);
     pm_stream_feed(s, dup, strlen(dup), collect, &r);
     free(dup);
     CHECK(r.n == 2 && r.problem[0] == PM_MALFORMED && r.problem[1] == PM_OK &&
@@ -391,25 +433,31 @@ test_other_layouts(void)
 {
     struct pm_sample s;
 
-    /* older macOS: dram and package beside the parts */
+    /* macOS 12: dram and package beside the parts; neither joins combined */
     CHECK(parse_str(HEAD "<key>elapsed_ns</key><integer>1000000000</integer>\n"
                     "<key>processor</key><dict>\n"
                     "<key>cpu_energy</key><integer>100</integer><key>gpu_energy</key><integer>20</integer>\n"
                     "<key>ane_energy</key><integer>3</integer><key>dram_energy</key><integer>40</integer>\n"
-                    "<key>package_energy</key><integer>123</integer></dict>\n" TAIL, &s) == PM_OK &&
-          s.has[SOC_DRAM] && s.energy_mj[SOC_DRAM] == 40 && s.energy_mj[SOC_COMBINED] == 163,
-          "older macOS: dram is an instance and joins combined (%g)", s.energy_mj[SOC_COMBINED]);
+                    "<key>package_energy</key><integer>130</integer></dict>\n" TAIL, &s) == PM_OK &&
+          s.has[SOC_DRAM] && s.energy_mj[SOC_DRAM] == 40 && s.energy_mj[SOC_COMBINED] == 123,
+          "dram is an instance and stays out of combined, and so does package (%g)",
+          s.energy_mj[SOC_COMBINED]);
     CHECK(parse_str(HEAD "<key>elapsed_ns</key><integer>1000000000</integer>\n"
                     "<key>processor</key><dict>\n"
                     "<key>dram_energy</key><integer>40</integer>\n"
-                    "<key>package_energy</key><integer>123</integer></dict>\n" TAIL, &s) == PM_OK &&
-          !s.has[SOC_CPU] && s.energy_mj[SOC_COMBINED] == 163,
-          "package alone stands for the parts in combined (%g)", s.energy_mj[SOC_COMBINED]);
+                    "<key>package_energy</key><integer>123</integer></dict>\n" TAIL, &s)
+          == PM_MISSING_FIELD, "package alone does not stand in for combined: missing field");
+    CHECK(parse_str(HEAD "<key>elapsed_ns</key><integer>1000000000</integer>\n"
+                    "<key>processor</key><dict>\n"
+                    "<key>cpu_energy</key><integer>100</integer><key>gpu_energy</key><integer>20</integer>"
+                    "</dict>\n" TAIL, &s)
+          == PM_MISSING_FIELD, "no ane_energy: combined would mean less, so missing field");
     CHECK(parse_str(HEAD "<key>elapsed_ns</key><real>5e8</real>\n"
-                    "<key>processor</key><dict><key>cpu_energy</key><real>1.5</real></dict>\n"
+                    "<key>processor</key><dict><key>cpu_energy</key><real>1.5</real>"
+                    "<key>ane_energy</key><integer>2</integer></dict>\n"
                     "<key>gpu</key><dict><key>gpu_energy</key><integer>7</integer></dict>\n" TAIL, &s)
           == PM_OK && s.elapsed_ns == 500000000 && s.energy_mj[SOC_CPU] == 1.5 &&
-          s.has[SOC_GPU] && s.energy_mj[SOC_GPU] == 7 && s.energy_mj[SOC_COMBINED] == 8.5,
+          s.has[SOC_GPU] && s.energy_mj[SOC_GPU] == 7 && s.energy_mj[SOC_COMBINED] == 10.5,
           "reals are accepted, and gpu.gpu_energy stands in when processor has none");
     CHECK(soc_component_name(SOC_COMBINED) && strcmp(soc_component_name(SOC_COMBINED), "combined") == 0 &&
           soc_component_name(SOC_NCOMPONENTS) == NULL, "component names");
@@ -433,6 +481,63 @@ test_split_command(void)
     CHECK(pm_split_command("sh -c 'unclosed", 2, &argc) == NULL, "an unclosed quote is refused");
 }
 
+/* drop(command, stderr): the command after pm_drop_unknown_sampler, or
+ * "no" when it declines */
+static char *
+drop(const char *command, const char *said, char *name, size_t name_size)
+{
+    size_t argc = 0, len = 0;
+    char **argv = pm_split_command(command, 0, &argc);
+    char *out = malloc(512);
+
+    snprintf(out, 512, "no");
+    name[0] = '\0';
+    if (argv && pm_drop_unknown_sampler(argv, said, name, name_size))
+        for (char **a = argv; *a; a++)
+            len += (size_t)snprintf(out + len, 512 - len, "%s%s", a == argv ? "" : " ", *a);
+    pm_argv_free(argv);
+    return out;
+}
+
+static void
+test_unknown_sampler(void)
+{
+    /* the words powermetrics uses (tlkh/asitop issue #53) */
+    static const char said[] = "powermetrics: unrecognized sampler: ane_power\n";
+    static const struct {
+        const char *command, *said, *want, *name, *what;
+    } cases[] = {
+        { "powermetrics --samplers cpu_power,gpu_power,ane_power -f plist -i 1000", said,
+          "powermetrics --samplers cpu_power,gpu_power -f plist -i 1000", "ane_power",
+          "ane_power is taken off the end of the list" },
+        { "powermetrics -s ane_power,cpu_power -f plist", said, "powermetrics -s cpu_power -f plist",
+          "ane_power", "-s, and the first of the list" },
+        { "powermetrics --samplers=cpu_power,ane_power,gpu_power", said,
+          "powermetrics --samplers=cpu_power,gpu_power", "ane_power", "--samplers=, the middle" },
+        { "powermetrics --samplers cpu_power,gpu_power,ane_power", "something first\nUnknown sampler 'ane_power'\n",
+          "powermetrics --samplers cpu_power,gpu_power", "ane_power", "other words, on a later line" },
+        { "powermetrics --samplers cpu_power,gpu_power,smc", "powermetrics: unrecognized sampler: smc",
+          "powermetrics --samplers cpu_power,gpu_power", "smc", "any sampler of the list, as smc on arm64" },
+        { "powermetrics --samplers cpu_power,gpu_power", said, "no", "",
+          "a sampler not in the list is not ours to drop" },
+        { "powermetrics --samplers ane_power", said, "no", "", "nor is the last one of the list" },
+        { "powermetrics --samplers cpu_power,gpu_power,ane_power", "powermetrics: must be run as root", "no", "",
+          "another complaint is not an unknown sampler" },
+        { "powermetrics --samplers cpu_power,ane_power_x", "unrecognized sampler: ane_power", "no", "",
+          "a longer name that contains it is another sampler" },
+        { "replay.sh -f plist", said, "no", "", "a command without --samplers" },
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char name[64], what[256];
+        char *got = drop(cases[i].command, cases[i].said, name, sizeof(name));
+        snprintf(what, sizeof(what), "unknown sampler: %s", cases[i].what);
+        CHECK(strcmp(got, cases[i].want) == 0 && strcmp(name, cases[i].name) == 0,
+              "%s (\"%s\" -> \"%s\", dropped \"%s\")", what, cases[i].command, got, name);
+        free(got);
+    }
+}
+
 /* ---- the source with a stand-in child ---- */
 
 static void
@@ -448,13 +553,15 @@ struct run {
     double               t;
 };
 
+/* command NULL: the default command */
 static bool
 run_open(struct run *r, const char *command)
 {
     char text[4096];
     struct source_env env = { "", NULL, fake_record };
 
-    snprintf(text, sizeof(text), "[powermetrics]\nenabled = yes\ninterval = 0.2\ncommand = %s\n", command);
+    snprintf(text, sizeof(text), "[powermetrics]\nenabled = yes\ninterval = 0.2\n%s%s\n",
+             command ? "command = " : "", command ? command : "");
     r->config = config_parse(text, "test.conf", fake_record);
     env.config = r->config;
     r->state = powermetrics_source.open(&env);
@@ -496,6 +603,104 @@ reading(struct run *r, unsigned c, bool *valid)
     if (valid)
         *valid = s.valid;
     return s.energy_j;
+}
+
+/* The lines of a small file, joined by '|'. */
+static void
+read_lines(const char *path, char *out, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    size_t len = 0;
+    char line[512];
+
+    out[0] = '\0';
+    while (f && fgets(line, sizeof(line), f) && len < size) {
+        line[strcspn(line, "\n")] = '\0';
+        len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "|" : "", line);
+    }
+    if (f)
+        fclose(f);
+}
+
+/*
+ * A stand-in for powermetrics on macOS 12 (and Intel Macs), which has no
+ * ane_power sampler: it writes the words the real one uses to stderr and
+ * exits at once (the exit status is not known; the agent does not look at
+ * it). Without ane_power it writes the macOS 12-layout sample and stays.
+ * It is named powermetrics and found through PATH, as the default command
+ * finds the real one.
+ */
+static void
+test_macos12_child(void)
+{
+    char dir[] = "/tmp/pm-macos12.XXXXXX", path[PATH_MAX], runs[PATH_MAX + 8], got[1024];
+    char *old_path = getenv("PATH") ? strdup(getenv("PATH")) : NULL, *new_path;
+    struct soc_reading s;
+    const char *why;
+    struct run r;
+    FILE *f;
+
+    if (!mkdtemp(dir))
+        return;
+    snprintf(path, sizeof(path), "%s/powermetrics", dir);
+    snprintf(runs, sizeof(runs), "%s/runs", dir);
+    if ((f = fopen(path, "w")) == NULL)
+        return;
+    fprintf(f, "#!/bin/sh\n"
+               "echo \"$*\" >> %s\n"
+               "case \"$*\" in *ane_power*) echo 'powermetrics: unrecognized sampler: ane_power' >&2; exit 1;; esac\n"
+               "cat %s/powermetrics-output-m1-macos12.xml; printf '\\0'\n"
+               "exec sleep 60\n", runs, fixture_dir);
+    fclose(f);
+    chmod(path, 0755);
+    new_path = malloc(strlen(dir) + (old_path ? strlen(old_path) : 0) + 2);
+    sprintf(new_path, "%s:%s", dir, old_path ? old_path : "/usr/bin:/bin");
+    setenv("PATH", new_path, 1);
+
+    /* the default command */
+    if (run_open(&r, NULL)) {
+        fake_log_clear();
+        RUN_UNTIL(&r, 5.0, (powermetrics_reading(r.state, SOC_COMBINED, &s), s.valid));
+        read_lines(runs, got, sizeof(got));
+        CHECK(s.valid && powermetrics_source.state(r.state, &why) == SOURCE_ACTIVE,
+              "the default command delivers on macOS 12's powermetrics (runs: %s)", got);
+        CHECK_STR(got, "--samplers cpu_power,gpu_power -f plist -i 200",
+                  "the default asks for cpu_power and gpu_power, not ane_power");
+        CHECK_NEAR(s.energy_j, 0.120, 1e-12, "combined on macOS 12 is cpu + gpu + ane: 0.120 J");
+        powermetrics_reading(r.state, SOC_DRAM, &s);
+        CHECK(s.valid && fabs(s.energy_j - 0.024) < 1e-12, "dram has its value on macOS 12 (%g J)", s.energy_j);
+        CHECK(powermetrics_source.errors(r.state) == 0 && fake_log_lines == 0,
+              "and nothing went wrong (%llu errors, %d log lines)",
+              (unsigned long long)powermetrics_source.errors(r.state), fake_log_lines);
+        run_close(&r);
+    }
+
+    /* a command with ane_power, as the default was before and installed
+     * power.conf files still say */
+    unlink(runs);
+    if (run_open(&r, "powermetrics --samplers cpu_power,gpu_power,ane_power -f plist")) {
+        fake_log_clear();
+        RUN_UNTIL(&r, 10.0, (powermetrics_reading(r.state, SOC_COMBINED, &s), s.valid));
+        read_lines(runs, got, sizeof(got));
+        CHECK(s.valid, "a command with ane_power delivers on macOS 12 too (runs: %s)", got);
+        CHECK_STR(got, "--samplers cpu_power,gpu_power,ane_power -f plist -i 200|"
+                       "--samplers cpu_power,gpu_power -f plist -i 200",
+                  "it is run once with ane_power and once more without it");
+        CHECK(powermetrics_source.errors(r.state) == 1, "the retry is counted once (%llu)",
+              (unsigned long long)powermetrics_source.errors(r.state));
+        CHECK(fake_log_lines == 1 && fake_log_count("unknown sampler") == 1 &&
+              fake_log_count("unrecognized sampler: ane_power") == 1 &&
+              fake_log_count("--samplers cpu_power,gpu_power -f plist -i 200") == 1,
+              "and logged once, with powermetrics's words and the command now run: %s", fake_log);
+        CHECK(powermetrics_source.state(r.state, &why) == SOURCE_ACTIVE, "the source is active");
+        run_close(&r);
+    }
+    setenv("PATH", old_path ? old_path : "/usr/bin:/bin", 1);
+    unlink(runs);
+    unlink(path);
+    rmdir(dir);
+    free(new_path);
+    free(old_path);
 }
 
 static void
@@ -571,6 +776,8 @@ test_source(void)
     CHECK(fake_log_lines == 1, "logged once (%d)", fake_log_lines);
     run_close(&r);
 
+    test_macos12_child();
+
     /* off by default on Linux */
     {
         struct power_config *cfg = config_parse("", "empty.conf", fake_record);
@@ -593,15 +800,20 @@ main(void)
     struct text docs[NSAMPLES];
     const char *dir = getenv("POWER_FIXTURES");
 
+    /* whole lines, so that a child's stderr, which the agent passes on,
+     * falls between them in the log */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     snprintf(fixture_dir, sizeof(fixture_dir), "%s/powermetrics", dir ? dir : "tests/fixtures");
     for (size_t i = 0; i < NSAMPLES; i++)
         docs[i] = fixture(samples[i].file);
     test_fixtures(docs);
+    test_macos12(&docs[0]);
     test_stream(docs);
     test_stream_problems(docs);
     test_bad_documents(docs);
     test_other_layouts();
     test_split_command();
+    test_unknown_sampler();
     test_source();
     for (size_t i = 0; i < NSAMPLES; i++)
         free(docs[i].data);

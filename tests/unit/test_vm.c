@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #define SCAPH "/var/lib/libvirt/scaphandre"
+/* Files that hold true microjoules (Scaphandre once upstream PR #429 is
+ * released, other exporters); the default is what Scaphandre 1.0.x writes. */
+#define MICROJOULES "[vm]\nformat = microjoules\n"
 
 static void
 mkdirs(const char *path)
@@ -47,18 +50,22 @@ struct fixture {
 
 #define WALL0 1e9
 
-/* Write as the exporter does, the number alone with no newline, stamped
- * (mtime) at wall-clock time wall_s. */
+/* Write as the exporter does (qemu.rs, add_or_create(): fs::write, which
+ * truncates and writes), the number alone with no newline, at rel under the
+ * root, stamped (mtime) at wall-clock time wall_s. */
 static void
-put_stamped(struct fixture *fx, const char *vm, const char *text, double wall_s)
+write_stamped(struct fixture *fx, const char *rel, const char *text, double wall_s)
 {
-    char dir[4096], path[4200];
+    char path[4200], *slash;
     struct timespec times[2];
     FILE *f;
 
-    snprintf(dir, sizeof(dir), "%s" SCAPH "/%s/intel-rapl:0", fx->root, vm);
-    mkdirs(dir);
-    snprintf(path, sizeof(path), "%s/energy_uj", dir);
+    snprintf(path, sizeof(path), "%s%s", fx->root, rel);
+    if ((slash = strrchr(path, '/')) != NULL) {
+        *slash = '\0';
+        mkdirs(path);
+        *slash = '/';
+    }
     if ((f = fopen(path, "w")) == NULL) {
         printf("# cannot write %s: %s\n", path, strerror(errno));
         return;
@@ -69,6 +76,17 @@ put_stamped(struct fixture *fx, const char *vm, const char *text, double wall_s)
     times[0].tv_nsec = times[1].tv_nsec = (long)((wall_s - (double)(time_t)wall_s) * 1e9);
     if (utimensat(AT_FDCWD, path, times, 0) != 0)
         printf("# cannot stamp %s: %s\n", path, strerror(errno));
+}
+
+/* The exporter's file for VM vm ("" for one started without guest=: the
+ * exporter then writes scaphandre//intel-rapl:0/energy_uj). */
+static void
+put_stamped(struct fixture *fx, const char *vm, const char *text, double wall_s)
+{
+    char rel[512];
+
+    snprintf(rel, sizeof(rel), SCAPH "/%s/intel-rapl:0/energy_uj", vm);
+    write_stamped(fx, rel, text, wall_s);
 }
 
 /* A rewrite half-way between the latest sample and the next. */
@@ -124,6 +142,18 @@ teardown(struct fixture *fx)
     remove_tree(fx->root);
 }
 
+/* The agent samples seconds later. */
+static void
+tick_by(struct fixture *fx, double seconds)
+{
+    struct sample_time now = { 0 };
+
+    fx->t += seconds;
+    now.mono_s = fx->t;
+    now.wall_s = WALL0 + fx->t;
+    vm_source.sample(fx->state, &now);
+}
+
 static void
 tick(struct fixture *fx)
 {
@@ -146,6 +176,18 @@ info(struct fixture *fx, size_t index)
     return v;
 }
 
+/* The VM named name, or an empty info. */
+static struct vm_info
+named(struct fixture *fx, const char *name)
+{
+    for (size_t i = 0; i < vm_count(fx->state); i++) {
+        struct vm_info v = info(fx, i);
+        if (strcmp(v.name, name) == 0)
+            return v;
+    }
+    return info(fx, (size_t)-1);
+}
+
 static void
 test_labels(void)
 {
@@ -160,6 +202,19 @@ test_labels(void)
     CHECK(vm_label_from_path("/x/notscaphandre/a/b/energy_uj", label, sizeof(label)) &&
           strcmp(label, "b") == 0, "only a whole scaphandre component counts (%s)", label);
     CHECK(!vm_label_from_path("energy_uj", label, sizeof(label)), "a bare file name has no label");
+    /* Scaphandre --vm reads /var/scaphandre (sensors/powercap_rapl.rs), where
+     * the guest mounts its host's directory for it */
+    CHECK(vm_label_from_path("/var/scaphandre/intel-rapl:0/energy_uj", label, sizeof(label)) &&
+          strcmp(label, VM_NAME_GUEST) == 0, "a guest's own file is named \"guest\", not intel-rapl:0 (%s)", label);
+    /* qemu.rs get_vm_name_from_cmdline() gives "" without guest=: the
+     * exporter writes "/var/lib/libvirt/scaphandre//intel-rapl:0" */
+    CHECK(vm_label_from_path(SCAPH "//intel-rapl:0/energy_uj", label, sizeof(label)) &&
+          strcmp(label, VM_NAME_UNNAMED) == 0, "the file of VMs without guest= is \"unnamed\" (%s)", label);
+    CHECK(vm_label_from_path(SCAPH "/intel-rapl:0/energy_uj", label, sizeof(label)) &&
+          strcmp(label, VM_NAME_UNNAMED) == 0, "with one slash as well (%s)", label);
+    CHECK(vm_label_from_path("/mnt/power/intel-rapl:0/energy_uj", label, sizeof(label)) &&
+          strcmp(label, "power") == 0,
+          "a guest mount elsewhere (SCAPHANDRE_POWERCAP_PATH) is named by its directory (%s)", label);
     CHECK(!vm_label_from_path(SCAPH "/a-name-far-too-long-for-the-buffer-given/intel-rapl:0/energy_uj",
                               label, 8), "a label that does not fit is refused");
 }
@@ -171,7 +226,7 @@ test_lifecycle(void)
     struct vm_info a, b;
     const char *why;
 
-    if (!setup(&fx, "/tmp/test_vm.XXXXXX", ""))
+    if (!setup(&fx, "/tmp/test_vm.XXXXXX", MICROJOULES))
         return;
     tick(&fx);
     CHECK(vm_source.state(fx.state, &why) == SOURCE_ABSENT && strstr(why, "scaphandre"),
@@ -210,7 +265,7 @@ test_lifecycle(void)
     CHECK(a.resets == 1, "and is counted as a reset (%llu)", (unsigned long long)a.resets);
     CHECK(vm_source.errors(fx.state) == 1, "resets count in power.source.errors (%llu)",
           (unsigned long long)vm_source.errors(fx.state));
-    CHECK(!a.has_power, "a reset has no power: what the file gained since it restarted is unknown");
+    CHECK(!a.has_power, "a reset has no power: what the new file gained so far is unknown");
 
     put(&fx, "alpha", "1000100");
     tick(&fx);
@@ -283,7 +338,7 @@ test_rewrite_cadence(void)
     char text[32];
     bool steady = true;
 
-    if (!setup(&fx, "/tmp/test_vm.XXXXXX", "[vm]\nrate_timeout = 10\n"))
+    if (!setup(&fx, "/tmp/test_vm.XXXXXX", MICROJOULES "rate_timeout = 10\n"))
         return;
     put(&fx, "alpha", "0");
     for (int i = 0; i < 5; i++)
@@ -359,7 +414,7 @@ test_patterns(void)
 
     /* a root with glob characters in its name must be taken literally */
     if (!setup(&fx, "/tmp/test_vm[x]*.XXXXXX",
-               "[vm]\npaths = " SCAPH "/*/intel-rapl:0/energy_uj, /srv/vms/*/energy_uj "
+               MICROJOULES "paths = " SCAPH "/*/intel-rapl:0/energy_uj, /srv/vms/*/energy_uj "
                SCAPH "/web*/intel-rapl:0/energy_uj\n"))
         return;
     before = config_error_count(fx.config);
@@ -440,6 +495,290 @@ test_unreadable(void)
     teardown(&fx);
 }
 
+/* The default globs find a host's named VMs, the one file of its VMs
+ * started without guest= (scaphandre//intel-rapl:0, which a glob's "*"
+ * cannot match: no directory has an empty name), and a guest's own file. */
+static void
+test_found_names(void)
+{
+    struct fixture fx;
+    char dir[4200];
+    bool web = false, unnamed = false;
+
+    if (!setup(&fx, "/tmp/test_vm.XXXXXX", ""))
+        return;
+    put_stamped(&fx, "web01", "0", WALL0);
+    put_stamped(&fx, "", "0", WALL0);          /* as qemu.rs writes it, with "//" */
+    snprintf(dir, sizeof(dir), "%s" SCAPH "/intel-rapl:0:0", fx.root);
+    mkdirs(dir);                               /* qemu.rs makes this one too */
+    tick(&fx);
+    for (size_t i = 0; i < vm_count(fx.state); i++) {
+        struct vm_info v = info(&fx, i);
+        printf("# vm %zu: %s (%s)\n", i, v.name, v.path);
+        web |= strcmp(v.name, "web01") == 0;
+        unnamed |= strcmp(v.name, VM_NAME_UNNAMED) == 0 && strstr(v.path, "//") == NULL;
+    }
+    CHECK(vm_count(fx.state) == 2 && web && unnamed,
+          "the default globs find web01 and the VMs without guest= as \"unnamed\" (%zu)", vm_count(fx.state));
+    teardown(&fx);
+
+    /* the exporter's spelling and the plain one are one file, one instance */
+    if (!setup(&fx, "/tmp/test_vm.XXXXXX", "[vm]\npaths = " SCAPH "//intel-rapl:0/energy_uj, "
+               SCAPH "/intel-rapl:0/energy_uj\n"))
+        return;
+    put_stamped(&fx, "", "0", WALL0);
+    tick(&fx);
+    CHECK(vm_count(fx.state) == 1 && strcmp(info(&fx, 0).name, VM_NAME_UNNAMED) == 0,
+          "a glob written with \"//\" and one without match one instance (%zu)", vm_count(fx.state));
+    teardown(&fx);
+
+    if (!setup(&fx, "/tmp/test_vm.XXXXXX", ""))
+        return;
+    write_stamped(&fx, "/var/scaphandre/intel-rapl:0/energy_uj", "0", WALL0);
+    tick(&fx);
+    CHECK(vm_count(fx.state) == 1 && strcmp(info(&fx, 0).name, VM_NAME_GUEST) == 0,
+          "inside a guest the default globs find /var/scaphandre, named \"guest\" (%s)", info(&fx, 0).name);
+    teardown(&fx);
+}
+
+/* Every Scaphandre 1.0.x qemu exporter adds, once a loop (about 5 s), the
+ * VM's share of the host's power in microwatts (qemu.rs: uj_to_add =
+ * ratio * get_records_diff_power_microwatts() / 100; upstream issue #428,
+ * fix PR #429 not merged). A rewrite adding N is N/1e6 W, and N/1e6 x the
+ * time since the previous rewrite joules. */
+static void
+test_scaphandre_format(void)
+{
+    struct fixture fx;
+    struct vm_info a, b;
+    char text[32];
+    bool steady = true, monotonic = true;
+    double last_energy = 0;
+    uint64_t file = 0;
+
+    if (!setup(&fx, "/tmp/test_vm.XXXXXX", "[vm]\nrate_timeout = 30\n"))
+        return;
+    CHECK(config_error_count(fx.config) == 0, "scaphandre-1.0 is the default format");
+    put(&fx, "web01", "0");                      /* a new file: the exporter's first write is 0 */
+    put(&fx, "old", "123456789");                /* a file with history */
+    tick(&fx);
+    a = named(&fx, "web01");
+    b = named(&fx, "old");
+    CHECK(a.has_energy && a.energy_j == 0.0 && !a.has_power, "a new file starts at 0 J, no power yet");
+    CHECK(b.has_energy && b.energy_j == 0.0,
+          "a file's history is not converted: it starts at 0 J, not 123.456789 (%g)", b.energy_j);
+    for (int i = 0; i < 4; i++)
+        tick(&fx);
+    for (int rewrite = 1; rewrite <= 3; rewrite++) {
+        file += 7000000;                         /* a VM at 7 W, rewritten every 5 s */
+        snprintf(text, sizeof(text), "%llu", (unsigned long long)file);
+        put(&fx, "web01", text);
+        for (int i = 0; i < 5; i++) {
+            tick(&fx);
+            a = named(&fx, "web01");
+            if (!(a.has_power && a.power_w == 7.0)) {
+                printf("# rewrite %d, sample %d: has_power %d, %g W\n", rewrite, i, a.has_power, a.power_w);
+                steady = false;
+            }
+            monotonic &= a.energy_j >= last_energy;
+            last_energy = a.energy_j;
+        }
+    }
+    CHECK(steady, "+7000000 every 5 s reads 7 W (not 1.4 W) at every 1 s sample in between");
+    CHECK(a.energy_j == 105.0, "and 7 W x 5 s = 35 J a rewrite: 105 J after three (%.9g)", a.energy_j);
+
+    /* the exporter is stopped for 40 s, then restarted: it reads the file
+     * and adds to it (add_or_create()), one loop's power at a time */
+    for (int i = 0; i < 40; i++)
+        tick(&fx);
+    a = named(&fx, "web01");
+    CHECK(!a.has_power && a.energy_j == 105.0, "silent past rate_timeout: energy, no power");
+    file += 6000000;
+    snprintf(text, sizeof(text), "%llu", (unsigned long long)file);
+    put(&fx, "web01", text);
+    tick(&fx);
+    a = named(&fx, "web01");
+    CHECK(a.has_power && a.power_w == 6.0 && a.resets == 0,
+          "the first rewrite after the silence is one loop's power: 6 W at once, no reset (%g W)", a.power_w);
+    CHECK(a.energy_j == 135.0,
+          "and one loop's energy, 6 W x the 5 s loop measured before, not x 41 s: 135 J (%.9g)", a.energy_j);
+
+    /* the loop's length is measured: a busy host's exporter takes 5.5 s */
+    file += 2000000;
+    snprintf(text, sizeof(text), "%llu", (unsigned long long)file);
+    put_stamped(&fx, "web01", text, WALL0 + fx.t - 0.5 + 5.5);
+    tick_by(&fx, 6.0);
+    a = named(&fx, "web01");
+    CHECK(a.power_w == 2.0 && fabs(a.energy_j - 146.0) < 1e-9,
+          "a rewrite 5.5 s after the previous is 2 W x 5.5 s = 11 J: 146 J (%g W, %.9g J)", a.power_w, a.energy_j);
+    for (int i = 0; i < 40; i++)
+        tick(&fx);
+    file += 4000000;
+    snprintf(text, sizeof(text), "%llu", (unsigned long long)file);
+    put(&fx, "web01", text);
+    tick(&fx);
+    a = named(&fx, "web01");
+    CHECK(a.power_w == 4.0 && fabs(a.energy_j - 168.0) < 1e-9,
+          "after the next silence one loop is 5.5 s: 4 W x 5.5 s = 22 J, 168 J (%.9g)", a.energy_j);
+
+    /* a recreated tmpfs (host reboot, remount): the exporter starts a new
+     * file at 0 */
+    put(&fx, "web01", "0");
+    tick(&fx);
+    a = named(&fx, "web01");
+    CHECK(a.resets == 1 && fabs(a.energy_j - 168.0) < 1e-9 && !a.has_power,
+          "a new file at 0 is a reset: nothing added, no power (resets %llu)", (unsigned long long)a.resets);
+    for (int i = 0; i < 4; i++)
+        tick(&fx);
+    put(&fx, "web01", "4000000");
+    tick(&fx);
+    a = named(&fx, "web01");
+    CHECK(a.power_w == 4.0 && fabs(a.energy_j - 188.0) < 1e-9,
+          "then it counts again: 4 W x 5 s = 20 J, 188 J (%.9g)", a.energy_j);
+    CHECK(monotonic && a.energy_j >= last_energy, "power.vm.energy never went down");
+    teardown(&fx);
+
+    /* the same rewrites read as microjoules: today's figures, 5x low */
+    if (!setup(&fx, "/tmp/test_vm.XXXXXX", MICROJOULES))
+        return;
+    put(&fx, "web01", "0");
+    for (int i = 0; i < 5; i++)
+        tick(&fx);
+    put(&fx, "web01", "7000000");
+    for (int i = 0; i < 5; i++)
+        tick(&fx);
+    a = named(&fx, "web01");
+    CHECK(a.power_w == 1.4 && a.energy_j == 7.0,
+          "format = microjoules reads the same file as 1.4 W and 7 J (%g W, %g J)", a.power_w, a.energy_j);
+    teardown(&fx);
+
+    if (!setup(&fx, "/tmp/test_vm.XXXXXX", "[vm]\nformat = joules\n"))
+        return;
+    put(&fx, "web01", "0");
+    tick(&fx);
+    tick_by(&fx, 4.0);
+    put(&fx, "web01", "3000000");
+    tick(&fx);
+    CHECK(config_error_count(fx.config) == 1 && info(&fx, 0).power_w == 3.0,
+          "an unknown format is a config error, and scaphandre-1.0 is used (%g W)", info(&fx, 0).power_w);
+    teardown(&fx);
+}
+
+/* An agent sampling slower than the exporter's loop sees several loops'
+ * gains at once; a shared file or a coarse timestamp shows one loop in
+ * two rewrites. */
+static void
+test_scaphandre_loops(void)
+{
+    struct fixture fx;
+    struct vm_info a;
+
+    /* power.control.interval 10: two 5 s loops (4 W, then 6 W) between reads */
+    if (!setup(&fx, "/tmp/test_vm.XXXXXX", ""))
+        return;
+    put_stamped(&fx, "web01", "0", WALL0 + 9.5);
+    tick_by(&fx, 10.0);
+    put_stamped(&fx, "web01", "4000000", WALL0 + 14.5);
+    put_stamped(&fx, "web01", "10000000", WALL0 + 19.5);
+    tick_by(&fx, 10.0);
+    a = info(&fx, 0);
+    CHECK(a.has_power && a.power_w == 5.0 && a.energy_j == 50.0,
+          "two loops between two reads: (4 + 6) W x 5 s = 50 J, mean 5 W (%g W, %g J)", a.power_w, a.energy_j);
+    teardown(&fx);
+
+    /* two VMs without guest= add into one file, one write each per loop;
+     * a read can land between them */
+    if (!setup(&fx, "/tmp/test_vm.XXXXXX", ""))
+        return;
+    put(&fx, "", "0");
+    for (int i = 0; i < 5; i++)
+        tick(&fx);
+    put(&fx, "", "3000000");
+    tick(&fx);
+    a = info(&fx, 0);
+    CHECK(a.power_w == 3.0 && a.energy_j == 15.0, "the first VM's write: 3 W, 15 J (%g W, %g J)",
+          a.power_w, a.energy_j);
+    put_stamped(&fx, "", "5000000", WALL0 + fx.t - 0.5 + 0.001);
+    tick(&fx);
+    a = info(&fx, 0);
+    CHECK(a.power_w == 5.0 && a.energy_j == 25.0,
+          "the second's, 1 ms later, is more of the same loop: 5 W, 25 J (%g W, %g J)", a.power_w, a.energy_j);
+    for (int i = 0; i < 3; i++)
+        tick(&fx);
+    put(&fx, "", "10000000");
+    tick(&fx);
+    a = info(&fx, 0);
+    CHECK(a.power_w == 5.0 && fabs(a.energy_j - 50.0) < 1e-9,
+          "the next loop, both VMs in one read: 5 W, 50 J (%g W, %.9g J)", a.power_w, a.energy_j);
+
+    /* a file system stamping whole seconds: two writes under one stamp */
+    double stamp = WALL0 + fx.t - 0.5 + 5.0;
+    for (int i = 0; i < 5; i++)
+        tick(&fx);
+    put_stamped(&fx, "", "11000000", stamp);
+    tick(&fx);
+    put_stamped(&fx, "", "12000000", stamp);
+    tick(&fx);
+    a = info(&fx, 0);
+    CHECK(a.power_w == 2.0 && fabs(a.energy_j - 60.0) < 1e-9,
+          "a second write under the same stamp adds to its loop: 2 W, 60 J (%g W, %.9g J)", a.power_w, a.energy_j);
+    teardown(&fx);
+}
+
+/* Scaphandre 0.5 and earlier: ratio = process jiffies / host jiffies in
+ * u64 (exporters/qemu.rs at v0.5.0), 0 for every VM, so the file is
+ * rewritten every 5 s and stays 0 (upstream issue #200). */
+static void
+test_old_scaphandre(void)
+{
+    struct fixture fx;
+    struct vm_info a;
+    bool honest = true;
+
+    for (int format = 0; format < 2; format++) {
+        if (!setup(&fx, "/tmp/test_vm.XXXXXX", format ? MICROJOULES : ""))
+            return;
+        fake_log_clear();
+        put(&fx, "web01", "0");
+        tick(&fx);
+        for (int rewrite = 1; rewrite <= 30; rewrite++) {
+            for (int i = 0; i < 4; i++)
+                tick(&fx);
+            put(&fx, "web01", "0");
+            tick(&fx);
+            a = info(&fx, 0);
+            honest &= a.has_power && a.power_w == 0.0 && a.energy_j == 0.0;
+            if (rewrite == 11)
+                CHECK(fake_log_count("#200") == 0, "%s: 11 rewrites at 0 are not yet suspicious (%d)",
+                      format ? "microjoules" : "scaphandre-1.0", fake_log_count("#200"));
+        }
+        CHECK(honest, "%s: a file rewritten 30 times at 0 reads an honest 0 W and 0 J",
+              format ? "microjoules" : "scaphandre-1.0");
+        CHECK(fake_log_count("#200") == 1 && fake_log_count("Scaphandre 0.5") == 1,
+              "%s: and the agent says once that this is what Scaphandre 0.5 and earlier write (%d): %s",
+              format ? "microjoules" : "scaphandre-1.0", fake_log_count("#200"), fake_log);
+        CHECK(vm_source.errors(fx.state) == 0, "it is not an error");
+        teardown(&fx);
+    }
+
+    /* a 1.0 exporter's new file reads 0 once, then grows: nothing to say */
+    if (!setup(&fx, "/tmp/test_vm.XXXXXX", ""))
+        return;
+    fake_log_clear();
+    put(&fx, "web01", "0");
+    tick(&fx);
+    for (int rewrite = 1; rewrite <= 30; rewrite++) {
+        char text[32];
+        for (int i = 0; i < 4; i++)
+            tick(&fx);
+        snprintf(text, sizeof(text), "%d", rewrite * 1000);
+        put(&fx, "web01", text);
+        tick(&fx);
+    }
+    CHECK(fake_log_count("#200") == 0, "a file that grows is not taken for an old Scaphandre");
+    teardown(&fx);
+}
+
 int
 main(void)
 {
@@ -448,5 +787,9 @@ main(void)
     test_rewrite_cadence();
     test_patterns();
     test_unreadable();
+    test_found_names();
+    test_scaphandre_format();
+    test_scaphandre_loops();
+    test_old_scaphandre();
     return CHECK_DONE();
 }

@@ -1,8 +1,9 @@
 /*
- * pmctx.h: pmpower's one door to PCP. A context on a live host or an
+ * pmctx.h: pmpower's door to PCP's metrics. A context on a live host or an
  * archive, metric lookup, fetches at a chosen time, instance names, and
- * waiting for the agent's next sample. Everything else in exporter/ works
- * on plain numbers.
+ * waiting for the agent's next sample. (options.h reads the command line
+ * with PCP's pmGetOptions.) The pure modules, timeparse, phaselist, stats,
+ * json and window, work on plain numbers and link without libpcp.
  */
 #ifndef PMPOWER_PMCTX_H
 #define PMPOWER_PMCTX_H
@@ -14,19 +15,24 @@
 /* PM_IN_NULL as the int that pmValue.inst holds */
 #define PP_IN_NULL ((int)PM_IN_NULL)
 
+struct pp_metric {
+    const char *name;
+    pmID        pmid;
+    pmDesc      desc;
+    bool        ok;             /* found in the namespace */
+};
+
+struct pp_inst_cache;           /* instance names asked for before (pmctx.c) */
+
 struct pp_ctx {
     int    handle;
     bool   archive;
     char   source[PATH_MAX];    /* the host or archive as given */
     char   hostname[256];       /* the host measured */
     double start, end;          /* archive bounds; live: now and +inf */
-};
-
-struct pp_metric {
-    const char *name;
-    pmID        pmid;
-    pmDesc      desc;
-    bool        ok;             /* found in the namespace */
+    struct pp_inst_cache *names;
+    struct pp_metric      pace[2];   /* power.control.samples and .interval, once looked up */
+    bool                  pace_looked_up;
 };
 
 /* Open a context: archive when archive != NULL, else host (NULL: "local:").
@@ -41,13 +47,12 @@ int  pp_lookup(struct pp_metric *m, size_t n);
  * *names is malloc'd (free each, then the array); returns count or <0. */
 int  pp_children(const char *node, char ***names);
 
-/* Fetch the found metrics (those with ok) now (live), or in an archive at
- * time t interpolated (interp) or the next record at or after t going
- * forward (!interp, then call pp_fetch_next for the ones after). */
+/* Fetch the found metrics (those with ok): live, now; in an archive, where
+ * the mode puts it: pp_set_interp, values interpolated at t, then every
+ * step; pp_set_forward, the records from t on, one per fetch. */
 int  pp_fetch(const struct pp_metric *m, size_t n, pmHighResResult **rp);
 int  pp_set_interp(struct pp_ctx *c, double t, double step);
 int  pp_set_forward(struct pp_ctx *c, double t);
-int  pp_set_backward(struct pp_ctx *c, double t);
 
 /* The vset of metric i in a result fetched with the same array (NULL if not ok). */
 pmValueSet *pp_vset(const pmHighResResult *r, const struct pp_metric *m, size_t n, size_t i);
@@ -58,7 +63,7 @@ int  pp_string(const pmValueSet *vs, const pmDesc *d, int j, char **out);
 bool pp_get_double(const pmHighResResult *r, const struct pp_metric *m, size_t n, size_t i,
                    int inst, double *out);
 
-/* Instance name (cached for the life of the context); a number if unknown. */
+/* Instance name (cached until pp_close); a number if unknown. */
 const char *pp_inst_name(struct pp_ctx *c, pmInDom indom, int inst);
 
 double pp_time(const struct timespec *ts);

@@ -5,8 +5,8 @@
  * sampled powers; readings between them only matter for instances that come
  * and go (processes) and for agent restarts (window.h).
  */
-#include "pmpower.h"
-#include "timeparse.h"
+#include "energy.h"
+#include "stop.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -99,22 +99,42 @@ pp_window_check(const struct pp_ctx *c, double *start, double *end, bool quiet)
         pp_format_time(*start, x, sizeof(x));
         pp_format_time(*end, y, sizeof(y));
         fprintf(stderr, "%s: the window %s .. %s is outside the archive, which runs from %s to %s: "
-                "choose -S/-T inside it\n", pp_progname, x, y, a, b);
+                "choose -S/-T inside it\n", pmGetProgname(), x, y, a, b);
         return 1;
     }
     if (*start < c->start) {
         if (!quiet)
             fprintf(stderr, "%s: warning: the window starts before the archive; starting at %s\n",
-                    pp_progname, a);
+                    pmGetProgname(), a);
         *start = c->start;
     }
     if (*end > c->end) {
         if (!quiet)
             fprintf(stderr, "%s: warning: the window ends after the archive; ending at %s\n",
-                    pp_progname, b);
+                    pmGetProgname(), b);
         *end = c->end;
     }
     return 0;
+}
+
+int
+pp_window_resolve(const struct pp_ctx *c, const char *start_text, const char *end_text,
+                  double *start, double *end)
+{
+    char a[64], b[64];
+
+    *start = c->archive ? c->start : pp_now();
+    *end = c->end;
+    if ((start_text && pp_parse_time(c, start_text, false, start) < 0) ||
+        (end_text && pp_parse_time(c, end_text, true, end) < 0))
+        return 2;
+    if (!(*end > *start)) {
+        pp_format_time(*start, a, sizeof(a));
+        pp_format_time(*end, b, sizeof(b));
+        fprintf(stderr, "%s: the window's end (%s) must come after its start (%s)\n", pmGetProgname(), b, a);
+        return 2;
+    }
+    return pp_window_check(c, start, end, false);
 }
 
 static int
@@ -131,7 +151,7 @@ archive_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, doub
     out->start_how = "interpolated";
     if ((sts = pp_set_interp(c, start, 1.0)) < 0 || (sts = pp_fetch(m, S_COUNT, &r)) < 0) {
         fprintf(stderr, "%s: cannot read the archive at the window's start: %s\n",
-                pp_progname, pmErrStr(sts));
+                pmGetProgname(), pmErrStr(sts));
         return 1;
     }
     if (has_system(m, r)) {
@@ -144,7 +164,7 @@ archive_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, doub
             if ((sts = pp_fetch(m, S_COUNT, &r)) < 0) {
                 fprintf(stderr, "%s: no power.system.energy samples in the window: "
                         "the agent logged nothing then (pmlogger not running, or the agent had no source)\n",
-                        pp_progname);
+                        pmGetProgname());
                 return 1;
             }
             double t = pp_time(&r->timestamp);
@@ -152,7 +172,7 @@ archive_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, doub
                 pmFreeHighResResult(r);
                 fprintf(stderr, "%s: no power.system.energy samples in the window: "
                         "choose a longer window or one where pmlogger was logging power.system\n",
-                        pp_progname);
+                        pmGetProgname());
                 return 1;
             }
             if (has_system(m, r)) {
@@ -200,7 +220,7 @@ archive_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, doub
     }
     if (last_system_t < 0 || last_system_t <= out->start) {
         fprintf(stderr, "%s: only one power.system.energy sample in the window: "
-                "choose a longer window\n", pp_progname);
+                "choose a longer window\n", pmGetProgname());
         return 1;
     }
     out->end = last_system_t;
@@ -215,7 +235,7 @@ live_fetch_round(struct pp_metric m[S_COUNT], struct pp_window_result *out, doub
     int sts;
 
     if ((sts = pp_fetch(m, S_COUNT, &r)) < 0) {
-        fprintf(stderr, "%s: fetch failed: %s\n", pp_progname, pmErrStr(sts));
+        fprintf(stderr, "%s: fetch failed: %s\n", pmGetProgname(), pmErrStr(sts));
         return -1;
     }
     *t = pp_time(&r->timestamp);
@@ -234,11 +254,11 @@ live_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, double 
 
     if (start < pp_now() - 1.0) {
         fprintf(stderr, "%s: a live host has no history before now: record with pmlogger and use "
-                "-a ARCHIVE, or give a START from now on (+5s)\n", pp_progname);
+                "-a ARCHIVE, or give a START from now on (+5s)\n", pmGetProgname());
         return 1;
     }
     pp_sleep_until(start);
-    if (pp_stop)
+    if (pp_stop_requested())
         return 1;
     seen = pp_wait_sample(c, &interval, 60.0);
     if (live_fetch_round(m, out, &t, &s0) < 0)
@@ -247,14 +267,14 @@ live_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, double 
     out->start_how = "live sample";
     out->interval = interval;
     /* readings in between only matter for processes that exit before the end */
-    while (!pp_stop && pp_now() < end) {
+    while (!pp_stop_requested() && pp_now() < end) {
         double next = pp_now() + (track_top ? interval : 3600.0);
         pp_sleep_until(next < end ? next : end);
-        if (track_top && !pp_stop && pp_now() < end && live_fetch_round(m, out, &t, NULL) < 0)
+        if (track_top && !pp_stop_requested() && pp_now() < end && live_fetch_round(m, out, &t, NULL) < 0)
             return 1;
     }
-    if (pp_stop)
-        fprintf(stderr, "%s: interrupted: the window ends now\n", pp_progname);
+    if (pp_stop_requested())
+        fprintf(stderr, "%s: interrupted: the window ends now\n", pmGetProgname());
     seen = pp_wait_sample(c, NULL, interval * 3 + 1);
     if (live_fetch_round(m, out, &t, &s1) < 0)
         return 1;
@@ -274,14 +294,14 @@ pp_window_energy(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, do
         if (c->archive)
             fprintf(stderr, "%s: archive \"%s\" has no power metrics (power.system.energy): log them "
                     "with the power pmlogconf group (pmlogconf -r) or a pmlogger config naming power\n",
-                    pp_progname, c->source);
+                    pmGetProgname(), c->source);
         else
             fprintf(stderr, "%s: host \"%s\" has no power metrics (power.system.energy): install the "
-                    "agent (cd $PCP_PMDAS_DIR/power && ./Install)\n", pp_progname, c->source);
+                    "agent (cd $PCP_PMDAS_DIR/power && ./Install)\n", pmGetProgname(), c->source);
         return 1;
     }
     if (!(end > start)) {
-        fprintf(stderr, "%s: the window's end must come after its start\n", pp_progname);
+        fprintf(stderr, "%s: the window's end must come after its start\n", pmGetProgname());
         return 2;
     }
     return c->archive ? archive_window(c, m, start, end, out)
@@ -292,4 +312,12 @@ void
 pp_window_result_free(struct pp_window_result *r)
 {
     window_free(&r->w);
+}
+
+double
+pp_system_joules(const struct pp_window_result *r)
+{
+    const struct window_entry *e = window_find(&r->w, S_SYSTEM, PP_IN_NULL);
+
+    return e ? e->energy : NAN;
 }

@@ -1,4 +1,4 @@
-#include "pmpower.h"
+#include "series.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -63,42 +63,15 @@ pp_proc_command(const char *inst_name)
 }
 
 static int
-cmp_rows(const void *a, const void *b)
+cmp_ranked(const void *a, const void *b)
 {
-    const struct pp_top_row *x = a, *y = b;
+    const struct pp_ranked *x = a, *y = b;
 
-    return x->energy < y->energy ? 1 : x->energy > y->energy ? -1 : (x->inst - y->inst);
+    return x->value < y->value ? 1 : x->value > y->value ? -1 : (x->inst > y->inst) - (x->inst < y->inst);
 }
 
-size_t
-pp_top_rows(const struct window *w, int series, struct pp_top_row *rows, size_t k)
+void
+pp_rank(struct pp_ranked *rows, size_t n)
 {
-    const struct window_entry **all;
-    struct pp_top_row *tmp;
-    size_t n, m = 0;
-
-    if (k == 0 || w->count == 0)
-        return 0;
-    all = malloc(w->count * sizeof(*all));
-    tmp = malloc(w->count * sizeof(*tmp));
-    if (!all || !tmp) {
-        free(all);
-        free(tmp);
-        return 0;
-    }
-    n = window_entries(w, all, w->count);
-    for (size_t i = 0; i < n; i++)
-        if (all[i]->series == series) {
-            tmp[m].series = series;
-            tmp[m].inst = all[i]->inst;
-            tmp[m].energy = all[i]->energy;
-            m++;
-        }
-    qsort(tmp, m, sizeof(*tmp), cmp_rows);
-    if (m > k)
-        m = k;
-    memcpy(rows, tmp, m * sizeof(*rows));
-    free(all);
-    free(tmp);
-    return m;
+    qsort(rows, n, sizeof(*rows), cmp_ranked);
 }

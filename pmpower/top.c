@@ -3,9 +3,12 @@
  * With -n N (or when standard output is not a terminal) frames are printed
  * one after another with no escape codes, for scripts and tests.
  */
-#include "pmpower.h"
+#include "commands.h"
+#include "options.h"
+#include "series.h"
+#include "stop.h"
 
-#include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,24 +34,12 @@ static const char *top_prefix[T_COUNT] = {
     [T_BATTERY] = "battery", [T_MODEL] = "model",
 };
 
-struct row {
-    int    inst;
-    double watts;
-};
-
-static int
-cmp_row(const void *a, const void *b)
-{
-    const struct row *x = a, *y = b;
-
-    return x->watts < y->watts ? 1 : x->watts > y->watts ? -1 : x->inst - y->inst;
-}
-
+/* the instances of metric which, by watts */
 static size_t
-sorted_rows(const pmHighResResult *r, struct pp_metric *m, int which, struct row **out)
+sorted_rows(const pmHighResResult *r, struct pp_metric *m, int which, struct pp_ranked **out)
 {
     pmValueSet *vs = pp_vset(r, m, T_COUNT, (size_t)which);
-    struct row *rows;
+    struct pp_ranked *rows;
     size_t n = 0;
 
     *out = NULL;
@@ -58,11 +49,11 @@ sorted_rows(const pmHighResResult *r, struct pp_metric *m, int which, struct row
         double v;
         if (pp_double(vs, &m[which].desc, j, &v) > 0) {
             rows[n].inst = vs->vlist[j].inst;
-            rows[n].watts = v;
+            rows[n].value = v;
             n++;
         }
     }
-    qsort(rows, n, sizeof(*rows), cmp_row);
+    pp_rank(rows, n);
     *out = rows;
     return n;
 }
@@ -72,7 +63,7 @@ frame(struct pp_ctx *c, struct pp_metric *m, const pmHighResResult *r, int rows_
 {
     double sys = NAN;
     char *source = NULL, when[64];
-    struct row *rows;
+    struct pp_ranked *rows;
     size_t n;
     int shown;
     time_t now = (time_t)pp_time(&r->timestamp);
@@ -126,8 +117,8 @@ frame(struct pp_ctx *c, struct pp_metric *m, const pmHighResResult *r, int rows_
         shown = 0;
         for (size_t i = 0; i < n && shown < rows_max; i++, shown++) {
             const char *name = pp_inst_name(c, m[T_PROC].desc.indom, rows[i].inst);
-            printf("%8d %9.3f %6.1f%%  %s\n", rows[i].inst, rows[i].watts,
-                   sys > 0 ? 100 * rows[i].watts / sys : 0.0, pp_proc_command(name));
+            printf("%8d %9.3f %6.1f%%  %s\n", rows[i].inst, rows[i].value,
+                   sys > 0 ? 100 * rows[i].value / sys : 0.0, pp_proc_command(name));
         }
         if (n == 0)
             printf("%8s (no process has used CPU in the latest interval)\n", "");
@@ -141,102 +132,90 @@ frame(struct pp_ctx *c, struct pp_metric *m, const pmHighResResult *r, int rows_
         printf("%9s %7s  %s\n", "W", "share", "CGROUP");
         shown = 0;
         for (size_t i = 0; i < n && shown < rows_max / 2 + 1; i++, shown++)
-            printf("%9.3f %6.1f%%  %s\n", rows[i].watts, sys > 0 ? 100 * rows[i].watts / sys : 0.0,
+            printf("%9.3f %6.1f%%  %s\n", rows[i].value, sys > 0 ? 100 * rows[i].value / sys : 0.0,
                    pp_inst_name(c, m[T_CGROUP].desc.indom, rows[i].inst));
         free(rows);
     }
     fflush(stdout);
 }
 
+struct top_settings {
+    long iterations;       /* 0: until interrupted */
+    long rows;             /* 0: fit the terminal */
+};
+
+static int
+top_option(void *state, const char *name, const char *arg)
+{
+    struct top_settings *s = state;
+
+    if (strcmp(name, "iterations") == 0)
+        return pp_parse_count(arg, "-n", LONG_MAX, &s->iterations);
+    if (strcmp(name, "rows") == 0)
+        return pp_parse_count(arg, "--rows", INT_MAX, &s->rows);
+    return 0;
+}
+
 int
 cmd_top(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "host", required_argument, NULL, 'h' },
-        { "archive", required_argument, NULL, 'a' },
-        { "iterations", required_argument, NULL, 'n' },
-        { "interval", required_argument, NULL, 't' },
-        { "rows", required_argument, NULL, 'k' },
-        { "help", no_argument, NULL, '?' },
-        { NULL, 0, NULL, 0 }
+    pmLongOptions longopts[] = {
+        PMAPI_OPTIONS_TEXT("Live power by process and cgroup with the system total and source on top."),
+        PP_OPTIONS_LIVE,
+        { PMLONGOPT_INTERVAL, 1, 't', "INTERVAL", "refresh period [the agent's interval, at least 1 s]" },
+        { "iterations", 1, 'n', "N", "N refreshes, printed one after another (batch mode)" },
+        { "rows", 1, 'k', "K", "processes to show [fits the terminal]" },
+        PP_OPTIONS_END
     };
-    const char *host = NULL;
-    long iterations = -1, done = 0;
-    int c, rows = 0, sts = 0;
-    double interval = 0, next;
-    bool tty = isatty(STDOUT_FILENO);
-    char *endp;
+    struct top_settings s = { 0 };
+    const struct pp_command_line cl = {
+        .synopsis = "top [-h HOST] [-t INTERVAL] [-n ITERATIONS] [--rows K]",
+        .short_options = "h:a:n:t:k:?",
+        .long_options = longopts,
+        .live_only = "top shows a live host (-h); for an archive use pmpower report --top K",
+        .option = top_option,
+        .state = &s,
+    };
+    struct pp_args args;
     struct pp_ctx ctx;
     struct pp_metric m[T_COUNT];
+    long done = 0;
+    int rows, sts;
+    double interval, next;
+    bool tty = isatty(STDOUT_FILENO);
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h:a:n:t:k:?", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h': host = optarg; break;
-        case 'a':
-            fprintf(stderr, "%s: top shows a live host (-h); for an archive use pmpower report --top K\n",
-                    pp_progname);
-            return 2;
-        case 'n':
-            iterations = strtol(optarg, &endp, 10);
-            if (*endp || iterations < 1) {
-                fprintf(stderr, "%s: -n takes a count of refreshes, not \"%s\"\n", pp_progname, optarg);
-                return 2;
-            }
-            break;
-        case 't':
-            if (pp_parse_interval(optarg, "-t", &interval) < 0)
-                return 2;
-            break;
-        case 'k':
-            rows = (int)strtol(optarg, &endp, 10);
-            if (*endp || rows < 1) {
-                fprintf(stderr, "%s: --rows takes a count, not \"%s\"\n", pp_progname, optarg);
-                return 2;
-            }
-            break;
-        default:
-            fprintf(c == '?' && optopt == 0 ? stdout : stderr,
-                    "Usage: %s top [-h HOST] [-t INTERVAL] [-n ITERATIONS] [--rows K]\n"
-                    "Live power by process and cgroup with the system total and source on top.\n"
-                    "  -t INTERVAL   refresh period [the agent's interval, at least 1 s]\n"
-                    "  -n N          N refreshes, printed one after another (batch mode)\n"
-                    "  --rows K      processes to show [fits the terminal]\n", pp_progname);
-            return c == '?' && optopt == 0 ? 0 : 2;
-        }
-    }
-    if (pp_open(&ctx, host, NULL) < 0)
-        return 1;
-    for (int i = 0; i < T_COUNT; i++) {
-        memset(&m[i], 0, sizeof(m[i]));
-        m[i].name = top_metrics[i];
-    }
+    if (!pp_options_parse(argc, argv, &cl, &args, &ctx, &sts))
+        return sts;
+    for (int i = 0; i < T_COUNT; i++)
+        m[i] = (struct pp_metric){ .name = top_metrics[i] };
     pp_lookup(m, T_COUNT);
     if (!m[T_SYS_POWER].ok) {
         fprintf(stderr, "%s: host \"%s\" has no power metrics (power.system.power): install the agent "
-                "(cd $PCP_PMDAS_DIR/power && ./Install)\n", pp_progname, ctx.source);
+                "(cd $PCP_PMDAS_DIR/power && ./Install)\n", pmGetProgname(), ctx.source);
         pp_close(&ctx);
         return 1;
     }
+    interval = args.have_interval ? args.interval : 0;
     if (interval <= 0) {
         double iv = 1.0;
         pp_wait_sample(&ctx, &iv, 0);
         interval = iv < 1.0 ? 1.0 : iv;
     }
+    rows = (int)s.rows;
     if (rows <= 0) {
         struct winsize ws;
         rows = 15;
         if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 12)
             rows = ws.ws_row - 10;
     }
-    if (iterations > 0)
+    if (s.iterations > 0)
         tty = false;
-    pp_catch_signals();
+    pp_stop_on_signals();
     next = pp_now();
-    while (!pp_stop && (iterations < 0 || done < iterations)) {
+    while (!pp_stop_requested() && (s.iterations == 0 || done < s.iterations)) {
         pmHighResResult *r;
         if ((sts = pp_fetch(m, T_COUNT, &r)) < 0) {
-            fprintf(stderr, "%s: fetch failed: %s: is pmcd still running on %s?\n", pp_progname,
+            fprintf(stderr, "%s: fetch failed: %s: is pmcd still running on %s?\n", pmGetProgname(),
                     pmErrStr(sts), ctx.source);
             sts = 1;
             break;
@@ -249,7 +228,7 @@ cmd_top(int argc, char **argv)
         frame(&ctx, m, r, rows, interval);
         pmFreeHighResResult(r);
         done++;
-        if (iterations > 0 && done >= iterations)
+        if (s.iterations > 0 && done >= s.iterations)
             break;
         next += interval;
         pp_sleep_until(next);

@@ -1,6 +1,6 @@
 #include "pmctx.h"
+#include "stop.h"
 #include "timeparse.h"
-#include "pmpower.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,7 +9,18 @@
 #include <string.h>
 #include <time.h>
 
-extern const char *pp_progname;
+/* instance names: a small cache, since proc names are asked for again and again */
+struct name_entry {
+    pmInDom indom;
+    int     inst;
+    char   *name;
+};
+
+struct pp_inst_cache {
+    struct name_entry *entries;
+    size_t             count, cap;
+    char               number[32];     /* the name of an instance PCP cannot name */
+};
 
 double
 pp_time(const struct timespec *ts)
@@ -74,14 +85,14 @@ pp_open(struct pp_ctx *c, const char *host, const char *archive)
         if ((sts = pmNewContext(PM_CONTEXT_ARCHIVE, archive)) < 0) {
             fprintf(stderr, "%s: cannot open archive \"%s\": %s: give the archive's base name "
                     "or its .meta/.0 file, or a directory of archives\n",
-                    pp_progname, archive, pmErrStr(sts));
+                    pmGetProgname(), archive, pmErrStr(sts));
             return -1;
         }
         c->handle = sts;
         if ((sts = pmGetHighResArchiveLabel(&label)) < 0 ||
             (sts = pmGetHighResArchiveEnd(&end)) < 0) {
             fprintf(stderr, "%s: cannot read the time range of archive \"%s\": %s\n",
-                    pp_progname, archive, pmErrStr(sts));
+                    pmGetProgname(), archive, pmErrStr(sts));
             pp_close(c);
             return -1;
         }
@@ -94,7 +105,7 @@ pp_open(struct pp_ctx *c, const char *host, const char *archive)
         if ((sts = pmNewContext(PM_CONTEXT_HOST, h)) < 0) {
             fprintf(stderr, "%s: cannot connect to pmcd on \"%s\": %s: check the host name "
                     "and that pmcd runs there (systemctl start pmcd), or use -a ARCHIVE\n",
-                    pp_progname, h, pmErrStr(sts));
+                    pmGetProgname(), h, pmErrStr(sts));
             return -1;
         }
         c->handle = sts;
@@ -111,6 +122,13 @@ pp_close(struct pp_ctx *c)
     if (c->handle >= 0)
         pmDestroyContext(c->handle);
     c->handle = -1;
+    if (c->names) {
+        for (size_t i = 0; i < c->names->count; i++)
+            free(c->names->entries[i].name);
+        free(c->names->entries);
+        free(c->names);
+        c->names = NULL;
+    }
 }
 
 int
@@ -135,18 +153,17 @@ struct child_list {
     int    count;
 };
 
-static struct child_list *traverse_list;
-
 static void
-traverse_one(const char *name)
+traverse_one(const char *name, void *arg)
 {
-    char **grown = realloc(traverse_list->names, (traverse_list->count + 1) * sizeof(char *));
+    struct child_list *list = arg;
+    char **grown = realloc(list->names, (list->count + 1) * sizeof(char *));
 
     if (!grown)
         return;
-    traverse_list->names = grown;
-    if ((grown[traverse_list->count] = strdup(name)) != NULL)
-        traverse_list->count++;
+    list->names = grown;
+    if ((grown[list->count] = strdup(name)) != NULL)
+        list->count++;
 }
 
 int
@@ -155,9 +172,7 @@ pp_children(const char *node, char ***names)
     struct child_list list = { NULL, 0 };
     int sts;
 
-    traverse_list = &list;
-    sts = pmTraversePMNS(node, traverse_one);
-    traverse_list = NULL;
+    sts = pmTraversePMNS_r(node, traverse_one, &list);
     if (sts < 0) {
         for (int i = 0; i < list.count; i++)
             free(list.names[i]);
@@ -219,16 +234,6 @@ pp_set_forward(struct pp_ctx *c, double t)
 }
 
 int
-pp_set_backward(struct pp_ctx *c, double t)
-{
-    struct timespec when;
-
-    (void)c;
-    pp_timespec(t, &when);
-    return pmSetModeHighRes(PM_MODE_BACK, &when, NULL);
-}
-
-int
 pp_double(const pmValueSet *vs, const pmDesc *d, int j, double *out)
 {
     pmAtomValue av;
@@ -272,64 +277,57 @@ pp_get_double(const pmHighResResult *r, const struct pp_metric *m, size_t n, siz
     return false;
 }
 
-/* instance names: a small cache, since proc names are asked for again and again */
-struct name_entry {
-    pmInDom indom;
-    int     inst;
-    char   *name;
-};
-static struct name_entry *names;
-static size_t nnames, names_cap;
+static const char *
+inst_number(struct pp_inst_cache *cache, int inst)
+{
+    snprintf(cache->number, sizeof(cache->number), "%d", inst);
+    return cache->number;
+}
 
 const char *
 pp_inst_name(struct pp_ctx *c, pmInDom indom, int inst)
 {
-    static char number[32];
+    struct pp_inst_cache *cache = c->names;
     char *name = NULL;
     int sts;
 
-    for (size_t i = nnames; i-- > 0;)
-        if (names[i].indom == indom && names[i].inst == inst)
-            return names[i].name;
+    if (!cache && (cache = c->names = calloc(1, sizeof(*cache))) == NULL)
+        return "?";
+    for (size_t i = cache->count; i-- > 0;)
+        if (cache->entries[i].indom == indom && cache->entries[i].inst == inst)
+            return cache->entries[i].name;
     if (c->archive)
         sts = pmNameInDomArchive(indom, inst, &name);
     else
         sts = pmNameInDom(indom, inst, &name);
-    if (sts < 0 || !name) {
-        snprintf(number, sizeof(number), "%d", inst);
-        return number;
-    }
-    if (nnames == names_cap) {
-        size_t cap = names_cap ? names_cap * 2 : 64;
-        struct name_entry *grown = realloc(names, cap * sizeof(*grown));
+    if (sts < 0 || !name)
+        return inst_number(cache, inst);
+    if (cache->count == cache->cap) {
+        size_t cap = cache->cap ? cache->cap * 2 : 64;
+        struct name_entry *grown = realloc(cache->entries, cap * sizeof(*grown));
         if (!grown) {
             free(name);
-            snprintf(number, sizeof(number), "%d", inst);
-            return number;
+            return inst_number(cache, inst);
         }
-        names = grown;
-        names_cap = cap;
+        cache->entries = grown;
+        cache->cap = cap;
     }
-    names[nnames].indom = indom;
-    names[nnames].inst = inst;
-    names[nnames].name = name;
-    return names[nnames++].name;
+    cache->entries[cache->count] = (struct name_entry){ indom, inst, name };
+    return cache->entries[cache->count++].name;
 }
 
 double
 pp_wait_sample(struct pp_ctx *c, double *interval, double timeout)
 {
-    struct pp_metric m[2] = { { .name = "power.control.samples" }, { .name = "power.control.interval" } };
+    struct pp_metric *cached = c->pace;
     pmHighResResult *r;
     double first = -1, now, iv = 1.0, deadline = pp_now() + timeout;
-    static bool looked_up;
-    static struct pp_metric cached[2];
 
-    (void)c;
-    if (!looked_up) {
-        memcpy(cached, m, sizeof(m));
+    if (!c->pace_looked_up) {
+        cached[0] = (struct pp_metric){ .name = "power.control.samples" };
+        cached[1] = (struct pp_metric){ .name = "power.control.interval" };
         pp_lookup(cached, 2);
-        looked_up = true;
+        c->pace_looked_up = true;
     }
     if (!cached[0].ok) {
         if (interval)
@@ -352,7 +350,7 @@ pp_wait_sample(struct pp_ctx *c, double *interval, double timeout)
             first = samples;
         else if (samples != first)
             return now;
-        if (pp_now() > deadline || pp_stop)
+        if (pp_now() > deadline || pp_stop_requested())
             return now;
         /* poll at a twentieth of the interval: the boundary is known that closely */
         {
@@ -379,7 +377,7 @@ pp_parse_time(const struct pp_ctx *c, const char *text, bool is_end, double *t)
 
     if (timeparse_looks_iso(text)) {
         if (timeparse_iso(text, t, err, sizeof(err)) < 0) {
-            fprintf(stderr, "%s: %s\n", pp_progname, err);
+            fprintf(stderr, "%s: %s\n", pmGetProgname(), err);
             return -1;
         }
         return 0;
@@ -406,7 +404,7 @@ pp_parse_time(const struct pp_ctx *c, const char *text, bool is_end, double *t)
     if (sts < 0) {
         fprintf(stderr, "%s: cannot read %s time \"%s\": use PCP time syntax (-10min, +30s, "
                 "\"@ Sat Nov 21 10:00:00 2026\") or ISO (2026-02-04 10:15:25.123456)\n",
-                pp_progname, is_end ? "end (-T)" : "start (-S)", text);
+                pmGetProgname(), is_end ? "end (-T)" : "start (-S)", text);
         free(errmsg);
         return -1;
     }
@@ -414,7 +412,7 @@ pp_parse_time(const struct pp_ctx *c, const char *text, bool is_end, double *t)
     *t = pp_time(is_end ? &end : &start);
     if (!isfinite(c->end) && *t > 1e15) {
         fprintf(stderr, "%s: \"%s\" is relative to the end of an archive; a live host "
-                "has none: give a time from now (+30s) or an absolute time\n", pp_progname, text);
+                "has none: give a time from now (+30s) or an absolute time\n", pmGetProgname(), text);
         return -1;
     }
     return 0;
@@ -428,7 +426,7 @@ pp_parse_interval(const char *text, const char *what, double *seconds)
 
     if (pmParseHighResInterval(text, &ts, &errmsg) < 0) {
         fprintf(stderr, "%s: %s takes a duration (10, 1.5s, 2min), not \"%s\"\n",
-                pp_progname, what, text);
+                pmGetProgname(), what, text);
         free(errmsg);
         return -1;
     }

@@ -1,0 +1,426 @@
+/*
+ * phases.c: pmpower report --phases: the energy of many labelled windows
+ * of one archive, with totals, the energy no phase covers, and overlaps.
+ * The windows come from a file (phaselist.h) or from marks the agent kept
+ * (power.phase.log, written by pmpower mark) in the archive.
+ */
+#include "phases.h"
+#include "energy.h"
+#include "json.h"
+#include "phaselist.h"
+#include "toplist.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct phase_result {
+    const struct phase      *p;
+    double                   start, end;
+    struct pp_window_result  r;
+    bool                     ok, short_warning;
+};
+
+static char *
+read_all(const char *path)
+{
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    size_t cap = 4096, n = 0, got;
+    char *buf;
+
+    if (!fp) {
+        fprintf(stderr, "%s: cannot read phases file %s: %s\n", pmGetProgname(), path, strerror(errno));
+        return NULL;
+    }
+    if ((buf = malloc(cap)) == NULL)
+        return NULL;
+    while ((got = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
+        n += got;
+        if (n + 1 >= cap) {
+            char *grown = realloc(buf, cap *= 2);
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = grown;
+        }
+    }
+    if (fp != stdin)
+        fclose(fp);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+/* marks kept by the agent: power.phase.log instances "EPOCH start|end LABEL" */
+struct mark {
+    int    seq;
+    double t;
+    bool   start;
+    char   label[256];
+};
+
+static int
+cmp_mark(const void *a, const void *b)
+{
+    const struct mark *x = a, *y = b;
+
+    return x->t < y->t ? -1 : x->t > y->t ? 1 : x->seq - y->seq;
+}
+
+static int
+phases_from_archive(struct pp_ctx *c, struct phase_list *list)
+{
+    struct pp_metric log = { .name = "power.phase.log" };
+    struct mark *marks = NULL;
+    size_t nmarks = 0;
+    pmHighResResult *r;
+
+    memset(list, 0, sizeof(*list));
+    if (pp_lookup(&log, 1) != 1) {
+        fprintf(stderr, "%s: archive \"%s\" has no phase marks (power.phase.log): mark phases with "
+                "pmpower mark while pmlogger logs power.phase, or give --phases FILE\n",
+                pmGetProgname(), c->source);
+        return 1;
+    }
+    pp_set_forward(c, c->start);
+    while (pp_fetch(&log, 1, &r) >= 0) {
+        pmValueSet *vs = r->numpmid > 0 ? r->vset[0] : NULL;
+        for (int j = 0; vs && j < vs->numval; j++) {
+            char *text, verb[16], label[256];
+            double t;
+            bool seen = false;
+            for (size_t k = 0; k < nmarks && !seen; k++)
+                seen = marks[k].seq == vs->vlist[j].inst;
+            if (seen || pp_string(vs, &log.desc, j, &text) <= 0)
+                continue;
+            if (sscanf(text, "%lf %15s %255[^\n]", &t, verb, label) == 3 &&
+                (strcmp(verb, "start") == 0 || strcmp(verb, "end") == 0)) {
+                struct mark *grown = realloc(marks, (nmarks + 1) * sizeof(*marks));
+                if (grown) {
+                    marks = grown;
+                    marks[nmarks].seq = vs->vlist[j].inst;
+                    marks[nmarks].t = t;
+                    marks[nmarks].start = verb[0] == 's';
+                    snprintf(marks[nmarks].label, sizeof(marks[nmarks].label), "%s", label);
+                    nmarks++;
+                }
+            }
+            free(text);
+        }
+        pmFreeHighResResult(r);
+    }
+    qsort(marks, nmarks, sizeof(*marks), cmp_mark);
+    /* pair each start with the next end of the same label */
+    for (size_t i = 0; i < nmarks; i++) {
+        if (!marks[i].start)
+            continue;
+        for (size_t k = i + 1; k < nmarks; k++) {
+            if (!marks[k].start && strcmp(marks[k].label, marks[i].label) == 0) {
+                struct phase *grown = realloc(list->items, (list->count + 1) * sizeof(*grown));
+                if (!grown)
+                    break;
+                list->items = grown;
+                memset(&list->items[list->count], 0, sizeof(struct phase));
+                list->items[list->count].label = strdup(marks[i].label);
+                list->items[list->count].start = marks[i].t;
+                list->items[list->count].end = marks[k].t;
+                list->items[list->count].have_start = list->items[list->count].have_end = true;
+                list->items[list->count].duration = -1;
+                list->count++;
+                marks[k].start = true;     /* used */
+                marks[k].label[0] = '\0';
+                break;
+            }
+        }
+    }
+    free(marks);
+    if (list->count == 0) {
+        fprintf(stderr, "%s: archive \"%s\" holds no complete phase (a start and an end mark)\n",
+                pmGetProgname(), c->source);
+        return 1;
+    }
+    return 0;
+}
+
+static int
+resolve(struct pp_ctx *c, const struct phase *p, double *start, double *end)
+{
+    if (p->have_start)
+        *start = p->start;
+    else if (pp_parse_time(c, p->start_text, false, start) < 0)
+        return -1;
+    if (p->have_end)
+        *end = p->end;
+    else if (p->end_text) {
+        if (pp_parse_time(c, p->end_text, true, end) < 0)
+            return -1;
+    } else
+        *end = *start + p->duration;
+    return 0;
+}
+
+/* The phases measured, with what the report adds up about them. */
+struct phases {
+    struct phase_list        list;
+    struct phase_result     *res;           /* one per phase, in the list's order */
+    double                   span_a, span_b;  /* first start, last end */
+    struct pp_window_result  span;           /* the energy from span_a to span_b */
+    bool                     have_span;
+    double                   sum;            /* of the phases' energies */
+    double                   gap_j, gap_s;   /* no phase covers these */
+    size_t                   ngaps, noverlaps;
+};
+
+static bool
+overlap(const struct phase_result *x, const struct phase_result *y)
+{
+    return x->start < y->end && y->start < x->end;
+}
+
+/* The phase list: from the archive's marks, or from a file (- for stdin). */
+static int
+load_phases(struct pp_ctx *c, const char *file, struct phase_list *list)
+{
+    char err[512], *text;
+
+    if (strcmp(file, "archive") == 0)
+        return phases_from_archive(c, list);
+    if ((text = read_all(file)) == NULL)
+        return 1;
+    if (phaselist_parse(text, list, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s: %s\n", pmGetProgname(), file, err);
+        free(text);
+        return 2;
+    }
+    free(text);
+    return 0;
+}
+
+/* Each phase's window and energy: 0, or the exit status after a message. */
+static int
+measure_phases(struct pp_ctx *c, struct pp_metric m[S_COUNT], int top, struct phases *ph)
+{
+    int sts;
+
+    ph->span_a = INFINITY;
+    ph->span_b = -INFINITY;
+    for (size_t i = 0; i < ph->list.count; i++) {
+        struct phase_result *pr = &ph->res[i];
+        pr->p = &ph->list.items[i];
+        if (resolve(c, pr->p, &pr->start, &pr->end) < 0)
+            return 2;
+        if (!(pr->end > pr->start)) {
+            fprintf(stderr, "%s: phase \"%s\" ends before it starts\n", pmGetProgname(), pr->p->label);
+            return 2;
+        }
+        if (pp_window_check(c, &pr->start, &pr->end, false) != 0) {
+            fprintf(stderr, "%s: phase \"%s\" is outside the archive\n", pmGetProgname(), pr->p->label);
+            return 1;
+        }
+        if ((sts = pp_window_energy(c, m, pr->start, pr->end, top > 0, &pr->r)) != 0) {
+            fprintf(stderr, "%s: phase \"%s\": no energy (see above)\n", pmGetProgname(), pr->p->label);
+            pp_window_result_free(&pr->r);
+            return sts;
+        }
+        pr->ok = true;
+        /* boundaries inside one sample: the energy there is interpolated */
+        pr->short_warning = pr->r.samples < 2 ||
+                            (pr->r.interval > 0 && pr->end - pr->start < pr->r.interval);
+        ph->sum += pp_system_joules(&pr->r);
+        ph->span_a = fmin(ph->span_a, pr->start);
+        ph->span_b = fmax(ph->span_b, pr->end);
+        for (size_t k = 0; k < i; k++)
+            ph->noverlaps += overlap(pr, &ph->res[k]);
+    }
+    return 0;
+}
+
+struct span {
+    double a, b;
+};
+
+static int
+cmp_span(const void *x, const void *y)
+{
+    const struct span *a = x, *b = y;
+
+    return a->a < b->a ? -1 : a->a > b->a ? 1 : 0;
+}
+
+/* The whole span, and the gaps no phase covers: 0, or the exit status. */
+static int
+measure_gaps(struct pp_ctx *c, struct pp_metric m[S_COUNT], struct phases *ph)
+{
+    struct span *spans = calloc(ph->list.count, sizeof(*spans));
+    struct pp_window_result gap;
+    double covered_to;
+    int sts;
+
+    if (!spans)
+        return 1;
+    if ((sts = pp_window_energy(c, m, ph->span_a, ph->span_b, false, &ph->span)) != 0) {
+        pp_window_result_free(&ph->span);
+        free(spans);
+        return sts;
+    }
+    ph->have_span = true;
+    for (size_t i = 0; i < ph->list.count; i++)
+        spans[i] = (struct span){ ph->res[i].start, ph->res[i].end };
+    qsort(spans, ph->list.count, sizeof(*spans), cmp_span);
+    covered_to = spans[0].b;
+    for (size_t i = 1; i < ph->list.count; i++) {
+        if (spans[i].a > covered_to + 1e-6) {
+            if (pp_window_energy(c, m, covered_to, spans[i].a, false, &gap) == 0) {
+                ph->gap_j += pp_system_joules(&gap);
+                ph->gap_s += spans[i].a - covered_to;
+                ph->ngaps++;
+            }
+            pp_window_result_free(&gap);
+        }
+        if (spans[i].b > covered_to)
+            covered_to = spans[i].b;
+    }
+    free(spans);
+    return 0;
+}
+
+static void
+print_json(struct pp_ctx *c, struct pp_metric m[S_COUNT], int top, const struct phases *ph)
+{
+    char a[64], b[64];
+
+    printf("{");
+    json_key(stdout, "archive");
+    json_string(stdout, c->source);
+    printf(",\"phases\":[");
+    for (size_t i = 0; i < ph->list.count; i++) {
+        const struct phase_result *pr = &ph->res[i];
+        double j = pp_system_joules(&pr->r), d = pr->end - pr->start;
+        bool first = true;
+        pp_format_time(pr->start, a, sizeof(a));
+        pp_format_time(pr->end, b, sizeof(b));
+        printf("%s{", i ? "," : "");
+        json_key(stdout, "label");
+        json_string(stdout, pr->p->label);
+        printf(",");
+        json_window(stdout, a, b, pr->start, pr->end);
+        printf(",\"joules\":");
+        json_number(stdout, j);
+        printf(",\"wh\":");
+        json_number(stdout, j / 3600);
+        printf(",\"mean_w\":");
+        json_number(stdout, d > 0 ? j / d : NAN);
+        printf(",\"samples\":%ld,\"interpolated\":%s,\"overlaps\":[", pr->r.samples,
+               pr->short_warning ? "true" : "false");
+        for (size_t k = 0; k < ph->list.count; k++)
+            if (k != i && overlap(pr, &ph->res[k])) {
+                if (!first)
+                    printf(",");
+                json_string(stdout, ph->res[k].p->label);
+                first = false;
+            }
+        printf("]");
+        if (top > 0) {
+            printf(",\"top\":");
+            pp_top_json(stdout, c, m, &pr->r, top);
+        }
+        printf("}");
+    }
+    pp_format_time(ph->span_a, a, sizeof(a));
+    pp_format_time(ph->span_b, b, sizeof(b));
+    printf("],\"total\":{\"phases_joules\":");
+    json_number(stdout, ph->sum);
+    printf(",\"span\":{");
+    json_key(stdout, "start");
+    json_string(stdout, a);
+    printf(",");
+    json_key(stdout, "end");
+    json_string(stdout, b);
+    printf(",\"duration_s\":");
+    json_number(stdout, ph->span_b - ph->span_a);
+    printf(",\"joules\":");
+    json_number(stdout, pp_system_joules(&ph->span));
+    printf("},\"uncovered_joules\":");
+    json_number(stdout, ph->gap_j);
+    printf(",\"uncovered_s\":");
+    json_number(stdout, ph->gap_s);
+    printf(",\"gaps\":%zu,\"overlapping_pairs\":%zu}}\n", ph->ngaps, ph->noverlaps);
+}
+
+static void
+print_text(struct pp_ctx *c, struct pp_metric m[S_COUNT], int top, const struct phases *ph)
+{
+    char a[64];
+
+    printf("archive %s (host %s); source %s\n\n", c->source, c->hostname,
+           ph->span.sources[0] ? ph->span.sources : "(unknown)");
+    printf("%-20s %-26s %10s %12s %10s %8s\n", "phase", "start", "seconds", "energy J", "mean W", "samples");
+    for (size_t i = 0; i < ph->list.count; i++) {
+        const struct phase_result *pr = &ph->res[i];
+        double j = pp_system_joules(&pr->r), d = pr->end - pr->start;
+        pp_format_time(pr->start, a, sizeof(a));
+        printf("%-20s %-26.26s %10.3f %12.3f %10.3f %8ld\n", pr->p->label, a, d, j,
+               d > 0 ? j / d : NAN, pr->r.samples);
+        if (pr->short_warning)
+            printf("%20s   warning: shorter than the sampling (%ld samples inside): its energy is "
+                   "interpolated between samples\n", "", pr->r.samples);
+        for (size_t k = 0; k < ph->list.count; k++)
+            if (k != i && overlap(pr, &ph->res[k])) {
+                const struct phase_result *o = &ph->res[k];
+                printf("%20s   overlaps \"%s\" for %.3f s\n", "", o->p->label,
+                       fmin(pr->end, o->end) - fmax(pr->start, o->start));
+            }
+        if (top > 0)
+            pp_top_text(stdout, c, m, &pr->r, top, "                       ");
+    }
+    printf("\ntotal of the phases   %12.3f J%s\n", ph->sum,
+           ph->noverlaps ? "  (overlapping phases are counted in each)" : "");
+    printf("span                  %12.3f J over %.3f s (first start to last end)\n",
+           pp_system_joules(&ph->span), ph->span_b - ph->span_a);
+    printf("between phases        %12.3f J over %.3f s in %zu gap%s no phase covers\n",
+           ph->gap_j, ph->gap_s, ph->ngaps, ph->ngaps == 1 ? "" : "s");
+}
+
+static void
+phases_free(struct phases *ph)
+{
+    for (size_t i = 0; i < ph->list.count; i++)
+        if (ph->res[i].ok)
+            pp_window_result_free(&ph->res[i].r);
+    if (ph->have_span)
+        pp_window_result_free(&ph->span);
+    free(ph->res);
+    phaselist_free(&ph->list);
+}
+
+int
+phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, int top, bool json)
+{
+    struct phases ph = { 0 };
+    int sts;
+
+    if (!c->archive) {
+        fprintf(stderr, "%s: --phases reads windows in the past: give -a ARCHIVE\n", pmGetProgname());
+        return 2;
+    }
+    if ((sts = load_phases(c, file, &ph.list)) != 0)
+        return sts;
+    if (!m[S_SYSTEM].ok) {
+        fprintf(stderr, "%s: archive \"%s\" has no power metrics (power.system.energy): log them with "
+                "the power pmlogconf group (pmlogconf -r)\n", pmGetProgname(), c->source);
+        sts = 1;
+    } else if ((ph.res = calloc(ph.list.count, sizeof(*ph.res))) == NULL)
+        sts = 1;
+    else if ((sts = measure_phases(c, m, top, &ph)) == 0 && (sts = measure_gaps(c, m, &ph)) == 0) {
+        if (json)
+            print_json(c, m, top, &ph);
+        else
+            print_text(c, m, top, &ph);
+    }
+    phases_free(&ph);
+    return sts;
+}
