@@ -36,12 +36,21 @@ put "$PS/BAT1/type" Battery
 put "$PS/BAT1/status" Discharging
 put "$PS/BAT1/energy_now" 20000000
 put "$PS/BAT1/capacity" 50
-( t0=$(date +%s.%N)
-  while :; do
-      e=$(awk -v t0="$t0" -v t="$(date +%s.%N)" 'BEGIN { printf "%d", 20000000 - (t - t0) * 10 / 3.6e-3 }')
-      put_if_there "$PS/BAT1/energy_now" "$e"
-      sleep 0.5
-  done ) &
+# drain FILE START_UWH WATTS [FILE START_UWH WATTS ...]: each energy_now
+# falls at WATTS, rewritten every 0.5 s from the clock ($EPOCHREALTIME: no
+# date or awk started per write, which a loaded machine delays by a good
+# part of a second and skewed a rate by 40 % once)
+drain() {
+    local args=("$@") t0=${EPOCHREALTIME//[.,]/} elapsed_us i
+    while :; do
+        elapsed_us=$(( ${EPOCHREALTIME//[.,]/} - t0 ))
+        for ((i = 0; i < ${#args[@]}; i += 3)); do
+            put_if_there "${args[i]}" $(( args[i + 1] - elapsed_us * args[i + 2] / 3600 ))
+        done
+        sleep 0.5
+    done
+}
+drain "$PS/BAT1/energy_now" 20000000 10 &
 DRAIN=$!
 trap 'kill $DRAIN 2>/dev/null; advance_stop; pmcd_stop' EXIT
 
@@ -188,13 +197,7 @@ put "$FPS/$UCSI/usb_type" "C [PD] PD_PPS"
 put "$FPS/$UCSI/scope" System
 put "$FPS/$UCSI/online" 0
 # the levels fall with the clock: BAT0 at 12 W, BAT1 at 6 W
-( t0=$(date +%s.%N)
-  while :; do
-      t=$(date +%s.%N)
-      put "$FPS/BAT0/energy_now" "$(awk -v t0="$t0" -v t="$t" 'BEGIN { printf "%d", 40000000 - (t - t0) * 12 / 3.6e-3 }')"
-      put "$FPS/BAT1/energy_now" "$(awk -v t0="$t0" -v t="$t" 'BEGIN { printf "%d", 30000000 - (t - t0) * 6 / 3.6e-3 }')"
-      sleep 0.5
-  done ) &
+drain "$FPS/BAT0/energy_now" 40000000 12 "$FPS/BAT1/energy_now" 30000000 6 &
 DRAIN=$!
 cc -shared -fPIC -DENODEV_SHIM_LIB -o "$WORK/enodev_shim.so" "$TOP/tests/helpers/enodev_shim.c" -ldl ||
     not_ok "ENODEV shim built"
