@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #define BATTERY_MAX 16
 #define BATTERY_NAME_MAX 64
@@ -22,6 +23,12 @@
 /* sysfs units: µW, µA, µV, µWh, µAh */
 #define J_PER_UWH 3.6e-3
 #define J_PER_UAH_UV 3.6e-9
+
+/* upower's bounds (src/up-device-battery.c, up_device_battery_report): a
+ * rate under 0.01 W is not a reading ("trust_power_measurement" waits for
+ * one above it), and one over 300 W is discarded as weird. */
+#define MIN_READING_W 0.01
+#define MAX_PLAUSIBLE_W 300.0
 
 enum method {
     METHOD_NONE,
@@ -59,7 +66,35 @@ struct level_rate {
 enum told {
     TOLD_BAD = 1,
     TOLD_NO_METHOD = 2,
+    TOLD_ZERO = 4,
+    TOLD_IMPLAUSIBLE = 8,
 };
+
+/* The files a battery's sample may read; bit 1 << id in the masks below. */
+enum file_id {
+    F_POWER, F_CURRENT, F_VOLTAGE, F_ENERGY, F_CHARGE,
+    F_CAPACITY, F_ENERGY_FULL, F_CHARGE_FULL, F_PRESENT, F_ONLINE,
+    F_COUNT
+};
+
+static const struct {
+    const char *name;
+    bool        signed_value;    /* the ABI makes power and current negative on discharge */
+} file_table[F_COUNT] = {
+    [F_POWER] = { "power_now", true },
+    [F_CURRENT] = { "current_now", true },
+    [F_VOLTAGE] = { "voltage_now", false },
+    [F_ENERGY] = { "energy_now", false },
+    [F_CHARGE] = { "charge_now", false },
+    [F_CAPACITY] = { "capacity", false },
+    [F_ENERGY_FULL] = { "energy_full", false },
+    [F_CHARGE_FULL] = { "charge_full", false },
+    [F_PRESENT] = { "present", false },
+    [F_ONLINE] = { "online", false },
+};
+
+/* What the level whose rate is tracked is: energy_now, or charge_now. */
+enum level_basis { LEVEL_NONE, LEVEL_ENERGY, LEVEL_CHARGE };
 
 struct battery {
     char        name[BATTERY_NAME_MAX];
@@ -80,12 +115,13 @@ struct battery {
     double      energy_now_j;
     bool        has_capacity;
     double      capacity_pct;
-    struct level_rate rate;
-    enum method rate_method;     /* what rate tracks; a change of basis restarts it */
+    struct level_rate rate;      /* kept whatever the method, so a fallback has it at once */
+    enum level_basis rate_basis; /* what rate tracks; a change of basis restarts it */
     char        rate_status[32];
     bool        rate_ac;
     unsigned    told;
-    char        note[192];       /* why there is no power, for the source's reason */
+    unsigned    told_unknown;    /* files that answered ENODEV, logged and counted once */
+    char        note[256];       /* why there is no power, for the source's reason */
 };
 
 struct battery_state {
@@ -98,6 +134,7 @@ struct battery_state {
     struct battery    bats[BATTERY_MAX];
     size_t            nbats;
     bool              ac_online;
+    char              ac_name[96];     /* "Mains supply AC": the first external supply online */
     bool              candidate_valid;
     bool              told_too_many;
     bool              told_long_name;
@@ -107,13 +144,25 @@ struct battery_state {
     enum source_state state;
 };
 
-/* One sample's files: 1 read, 0 absent, -1 present but unreadable or malformed. */
+/* What one read of a file gave. */
+enum file_state {
+    FILE_ABSENT = 0,     /* no such file: the battery does not offer it */
+    FILE_OK = 1,
+    FILE_BAD = -1,       /* unreadable or malformed: counted; a gap, never a zero */
+    FILE_UNKNOWN = -2,   /* ENODEV: what drivers/acpi/battery.c answers when the
+                          * firmware reports the value as unknown */
+};
+
+/* One sample's files, each read at most once and only when needed: ACPI
+ * answers every read from the embedded controller. */
 struct reading {
-    int     power_ok, current_ok, voltage_ok, energy_ok, charge_ok;
-    int     capacity_ok, energy_full_ok, charge_full_ok;
-    int64_t power, current, voltage, energy, charge, capacity, energy_full, charge_full;
-    char    status[32];
-    char    bad[160];        /* the files that failed, for the note */
+    const char     *dir;
+    unsigned        read;            /* 1 << enum file_id */
+    unsigned        unknown;         /* the files that answered ENODEV */
+    enum file_state state[F_COUNT];
+    int64_t         value[F_COUNT];
+    char            status[32];
+    char            bad[160];        /* the files that failed, for the note */
 };
 
 int
@@ -178,49 +227,49 @@ note_bad(struct reading *r, const char *file)
     snprintf(r->bad + len, sizeof(r->bad) - len, "%s%s", len ? ", " : "", file);
 }
 
-static int
-read_number(struct battery_state *st, struct reading *r, const char *dir, const char *file,
-            bool may_be_negative, int64_t *value)
+static enum file_state
+read_number(struct battery_state *st, struct reading *r, enum file_id id, int64_t *value)
 {
     char path[PATH_MAX], text[64];
     int sts;
 
-    if (path_join(path, sizeof(path), "%s/%s", dir, file) < 0)
-        return 0;
+    if (path_join(path, sizeof(path), "%s/%s", r->dir, file_table[id].name) < 0)
+        return FILE_ABSENT;
     if ((sts = sysfs_read_text(path, text, sizeof(text))) == -ENOENT)
-        return 0;
-    if (sts < 0 || !parse_i64_text(text, value) || (*value < 0 && !may_be_negative)) {
-        st->errors++;
-        note_bad(r, file);
-        return -1;
+        return FILE_ABSENT;
+    if (sts == -ENODEV) {
+        /* not a data error: counted once per file by the caller */
+        r->unknown |= 1u << id;
+        return FILE_UNKNOWN;
     }
-    return 1;
+    if (sts < 0 || !parse_i64_text(text, value) || (*value < 0 && !file_table[id].signed_value)) {
+        st->errors++;
+        note_bad(r, file_table[id].name);
+        return FILE_BAD;
+    }
+    return FILE_OK;
+}
+
+/* The file's state this sample, read on first use. */
+static enum file_state
+get(struct battery_state *st, struct reading *r, enum file_id id, int64_t *value)
+{
+    if (!(r->read & (1u << id))) {
+        r->read |= 1u << id;
+        r->state[id] = read_number(st, r, id, &r->value[id]);
+    }
+    if (value)
+        *value = r->state[id] == FILE_OK ? r->value[id] : 0;
+    return r->state[id];
 }
 
 static void
-read_battery(struct battery_state *st, const char *dir, struct reading *r)
+read_status(struct battery_state *st, struct reading *r)
 {
     char path[PATH_MAX];
     int sts;
 
-    memset(r, 0, sizeof(*r));
-    /* Only what this battery's method and metrics need: ACPI answers each
-     * read from the embedded controller. Power and current are signed: the
-     * ABI lets them go negative on discharge. */
-    r->power_ok = read_number(st, r, dir, "power_now", true, &r->power);
-    if (!r->power_ok)
-        r->current_ok = read_number(st, r, dir, "current_now", true, &r->current);
-    r->energy_ok = read_number(st, r, dir, "energy_now", false, &r->energy);
-    if (!r->energy_ok)
-        r->charge_ok = read_number(st, r, dir, "charge_now", false, &r->charge);
-    if (r->current_ok || r->charge_ok)
-        r->voltage_ok = read_number(st, r, dir, "voltage_now", false, &r->voltage);
-    r->capacity_ok = read_number(st, r, dir, "capacity", false, &r->capacity);
-    if (!r->capacity_ok && r->energy_ok)
-        r->energy_full_ok = read_number(st, r, dir, "energy_full", false, &r->energy_full);
-    if (!r->capacity_ok && r->charge_ok)
-        r->charge_full_ok = read_number(st, r, dir, "charge_full", false, &r->charge_full);
-    if (path_join(path, sizeof(path), "%s/status", dir) < 0)
+    if (path_join(path, sizeof(path), "%s/status", r->dir) < 0)
         sts = -ENAMETOOLONG;
     else
         sts = sysfs_read_text(path, r->status, sizeof(r->status));
@@ -231,22 +280,6 @@ read_battery(struct battery_state *st, const char *dir, struct reading *r)
     /* PCP's QA snapshots, and some firmware, have no status at all */
     if (sts < 0 || r->status[0] == '\0')
         snprintf(r->status, sizeof(r->status), "Unknown");
-}
-
-/* What the power comes from is decided by which files exist, not by which
- * read well this time: a bad read leaves a gap, never a different method. */
-static enum method
-choose_method(const struct reading *r)
-{
-    if (r->power_ok)
-        return METHOD_POWER_NOW;
-    if (r->current_ok && r->voltage_ok)
-        return METHOD_CURRENT_VOLTAGE;
-    if (r->energy_ok)
-        return METHOD_ENERGY_RATE;
-    if (r->charge_ok && r->voltage_ok)
-        return METHOD_CHARGE_RATE;
-    return METHOD_NONE;
 }
 
 static void
@@ -338,9 +371,9 @@ set_note(struct battery *b, const char *fmt, ...)
 }
 
 static void
-tell_no_method(struct battery_state *st, struct battery *b, const struct reading *r)
+tell_no_method(struct battery_state *st, struct battery *b, struct reading *r)
 {
-    if (r->charge_ok && !r->voltage_ok)
+    if (get(st, r, F_CHARGE, NULL) == FILE_OK && get(st, r, F_VOLTAGE, NULL) == FILE_ABSENT)
         set_note(b, "%s: charge_now without voltage_now gives no power (a voltage is never assumed)",
                  b->name);
     else
@@ -352,94 +385,259 @@ tell_no_method(struct battery_state *st, struct battery *b, const struct reading
     }
 }
 
+/* The power of one sample and where it came from. */
+struct pick {
+    enum method method;
+    bool        measured;
+    double      watts;
+    int         hint;            /* 1: the reading says discharging, -1: charging, 0: cannot say */
+    bool        zero;            /* a 0 W reading while Discharging was passed over */
+    char        passed[192];     /* the readings passed over for the next method */
+};
+
+static void
+pass_over(struct pick *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+pass_over(struct pick *p, const char *fmt, ...)
+{
+    char what[96];
+    size_t len = strlen(p->passed);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    if (!strstr(p->passed, what))
+        snprintf(p->passed + len, sizeof(p->passed) - len, "%s%s", len ? "; " : "", what);
+}
+
+/* power_now, or current_now * voltage_now. A reading under MIN_READING_W
+ * while the kernel says Discharging is firmware that does not measure the
+ * rate: like upower, take it as failed and try the next method. */
+static bool
+take_instant(struct pick *p, const struct reading *r, enum method m, double watts, bool negative)
+{
+    if (watts < MIN_READING_W && status_is(r->status, "Discharging")) {
+        p->zero = true;
+        pass_over(p, "%s reads %g W while Discharging", method_names[m], watts);
+        return false;
+    }
+    p->method = m;
+    p->measured = true;
+    p->watts = watts;
+    p->hint = negative;
+    return true;
+}
+
+static void
+take_rate(struct pick *p, const struct battery *b, enum method m, double joules_per_unit)
+{
+    double per_s = b->rate.per_s;
+
+    p->method = m;
+    if ((p->measured = b->rate.valid)) {
+        p->watts = (per_s < 0 ? -per_s : per_s) * joules_per_unit;
+        p->hint = per_s > 0 ? 1 : -1;
+    }
+}
+
+/* Each method whose files give a value, in order. An unreadable or malformed
+ * file leaves a gap in its method (the counter bridges it), never another
+ * method; a file the firmware calls unknown (ENODEV, drivers/acpi/battery.c)
+ * or a 0 W reading while Discharging passes to the next method. */
+static void
+pick_power(struct battery_state *st, const struct battery *b, struct reading *r, struct pick *p)
+{
+    int64_t power, current, volts;
+    enum file_state s, sv = FILE_ABSENT;
+
+    memset(p, 0, sizeof(*p));
+    p->method = METHOD_NONE;
+    if ((s = get(st, r, F_POWER, &power)) == FILE_BAD) {
+        p->method = METHOD_POWER_NOW;
+        return;
+    }
+    if (s == FILE_OK && take_instant(p, r, METHOD_POWER_NOW, (double)llabs(power) * 1e-6, power < 0))
+        return;
+    if (s == FILE_UNKNOWN)
+        pass_over(p, "power_now is unknown to the firmware (ENODEV)");
+
+    if ((s = get(st, r, F_CURRENT, &current)) == FILE_OK) {
+        if ((sv = get(st, r, F_VOLTAGE, &volts)) == FILE_OK &&
+            take_instant(p, r, METHOD_CURRENT_VOLTAGE,
+                         (double)llabs(current) * 1e-6 * (double)volts * 1e-6, current < 0))
+            return;
+        if (sv == FILE_UNKNOWN)
+            pass_over(p, "voltage_now is unknown to the firmware (ENODEV)");
+    }
+    if (s == FILE_BAD || (s == FILE_OK && sv == FILE_BAD)) {
+        p->method = METHOD_CURRENT_VOLTAGE;
+        return;
+    }
+    if (s == FILE_UNKNOWN)
+        pass_over(p, "current_now is unknown to the firmware (ENODEV)");
+
+    switch (b->rate_basis) {
+    case LEVEL_ENERGY:
+        if ((s = get(st, r, F_ENERGY, NULL)) == FILE_OK)
+            take_rate(p, b, METHOD_ENERGY_RATE, J_PER_UWH);
+        else if (s == FILE_BAD)
+            p->method = METHOD_ENERGY_RATE;
+        else
+            pass_over(p, "energy_now is unknown to the firmware (ENODEV)");
+        break;
+    case LEVEL_CHARGE:
+        if ((s = get(st, r, F_CHARGE, NULL)) == FILE_BAD ||
+            (s == FILE_OK && (sv = get(st, r, F_VOLTAGE, &volts)) == FILE_BAD))
+            p->method = METHOD_CHARGE_RATE;
+        else if (s == FILE_OK && sv == FILE_OK)
+            take_rate(p, b, METHOD_CHARGE_RATE, J_PER_UAH_UV * (double)volts);
+        else if (s == FILE_UNKNOWN)
+            pass_over(p, "charge_now is unknown to the firmware (ENODEV)");
+        else if (sv == FILE_UNKNOWN)
+            pass_over(p, "voltage_now is unknown to the firmware (ENODEV)");
+        break;
+    case LEVEL_NONE:
+        break;
+    }
+}
+
+/* Follow the level (energy_now, or else charge_now) every sample, whatever
+ * the method, so that falling back to its rate has one at once. */
+static void
+track_level(struct battery_state *st, struct battery *b, struct reading *r, double now_s)
+{
+    enum file_state es = get(st, r, F_ENERGY, NULL), cs = FILE_ABSENT;
+    enum level_basis basis;
+    int64_t level;
+
+    if (es == FILE_ABSENT || es == FILE_UNKNOWN)
+        cs = get(st, r, F_CHARGE, NULL);
+    basis = es != FILE_ABSENT ? LEVEL_ENERGY : cs != FILE_ABSENT ? LEVEL_CHARGE : LEVEL_NONE;
+    if (basis != b->rate_basis || strcmp(r->status, b->rate_status) != 0 || st->ac_online != b->rate_ac) {
+        /* a window across a plug or unplug would mix charge and discharge */
+        memset(&b->rate, 0, sizeof(b->rate));
+        b->rate_basis = basis;
+        snprintf(b->rate_status, sizeof(b->rate_status), "%s", r->status);
+        b->rate_ac = st->ac_online;
+    }
+    if ((basis == LEVEL_ENERGY && get(st, r, F_ENERGY, &level) == FILE_OK) ||
+        (basis == LEVEL_CHARGE && get(st, r, F_CHARGE, &level) == FILE_OK))
+        level_rate_update(&b->rate, level, now_s, st->rate_window_s, st->rate_timeout_s);
+}
+
+/* ENODEV is the firmware saying "unknown", not bad data: logged and counted
+ * once per file, not on every sample. */
+static void
+tell_unknown(struct battery_state *st, struct battery *b, const struct reading *r, const struct pick *p)
+{
+    for (unsigned id = 0; id < F_COUNT; id++) {
+        unsigned bit = 1u << id;
+        if (!(r->unknown & bit) || (b->told_unknown & bit))
+            continue;
+        b->told_unknown |= bit;
+        st->errors++;
+        st->env.log(LOG_WARNING, "battery: %s/%s answers ENODEV, the firmware's \"unknown\" "
+                    "(drivers/acpi/battery.c): no value from it while it does, and %s%s; "
+                    "counted once in power.source.errors, not on every sample",
+                    r->dir, file_table[id].name,
+                    p->method == METHOD_NONE ? "no power" : "the power comes from ",
+                    p->method == METHOD_NONE ? "" : method_names[p->method]);
+    }
+}
+
 static void
 sample_battery(struct battery_state *st, struct battery *b, const char *dir, double now_s)
 {
-    struct reading r;
-    enum method m;
-    bool measured = false;
-    double watts = 0.0;
-    int hint = 0;
+    struct reading r = { .dir = dir };
+    struct pick p;
+    bool implausible = false, charges;
+    int64_t energy = 0, charge = 0, volts = 0, capacity = 0, full = 0;
+    enum file_state s;
 
-    read_battery(st, dir, &r);
+    read_status(st, &r);
     snprintf(b->status, sizeof(b->status), "%s", r.status);
-    m = choose_method(&r);
-    b->method = m;
+    track_level(st, b, &r, now_s);
+    pick_power(st, b, &r, &p);
+    b->method = p.method;
     b->note[0] = '\0';
-    if (m != b->rate_method || strcmp(r.status, b->rate_status) != 0 || st->ac_online != b->rate_ac) {
-        /* a window across a plug or unplug would mix charge and discharge */
-        memset(&b->rate, 0, sizeof(b->rate));
-        b->rate_method = m;
-        snprintf(b->rate_status, sizeof(b->rate_status), "%s", r.status);
-        b->rate_ac = st->ac_online;
-    }
-    if (m != METHOD_NONE)
+    if (p.method != METHOD_NONE)
         b->told &= ~(unsigned)TOLD_NO_METHOD;
 
-    switch (m) {
-    case METHOD_POWER_NOW:
-        if ((measured = r.power_ok == 1)) {
-            watts = (double)llabs(r.power) * 1e-6;
-            hint = r.power < 0;
+    if (p.measured && p.watts > MAX_PLAUSIBLE_W) {
+        /* a recalibrating gauge's jump, or garbage: no battery gives that */
+        implausible = true;
+        p.measured = false;
+        st->errors++;
+        set_note(b, "%s: %s gives %.1f W, more than a battery can (over %.0f W): no value",
+                 b->name, method_names[p.method], p.watts, MAX_PLAUSIBLE_W);
+        if (!(b->told & TOLD_IMPLAUSIBLE)) {
+            b->told |= TOLD_IMPLAUSIBLE;
+            st->env.log(LOG_WARNING, "battery: %s: %s gives %.1f W, more than a battery can "
+                        "deliver (upower discards rates over %.0f W): no value while it does "
+                        "(counted in power.source.errors)",
+                        b->name, method_names[p.method], p.watts, MAX_PLAUSIBLE_W);
         }
-        break;
-    case METHOD_CURRENT_VOLTAGE:
-        if ((measured = r.current_ok == 1 && r.voltage_ok == 1)) {
-            watts = (double)llabs(r.current) * 1e-6 * (double)r.voltage * 1e-6;
-            hint = r.current < 0;
-        }
-        break;
-    case METHOD_ENERGY_RATE:
-    case METHOD_CHARGE_RATE:
-        if (m == METHOD_ENERGY_RATE ? r.energy_ok != 1 : (r.charge_ok != 1 || r.voltage_ok != 1))
-            break;
-        level_rate_update(&b->rate, m == METHOD_ENERGY_RATE ? r.energy : r.charge, now_s,
-                          st->rate_window_s, st->rate_timeout_s);
-        if ((measured = b->rate.valid)) {
-            double per_s = b->rate.per_s;
-            watts = (per_s < 0 ? -per_s : per_s) *
-                    (m == METHOD_ENERGY_RATE ? J_PER_UWH : J_PER_UAH_UV * (double)r.voltage);
-            hint = per_s > 0 ? 1 : -1;
-        } else
-            set_note(b, "%s: power comes from the rate of %s, known once it has changed twice%s",
-                     b->name, m == METHOD_ENERGY_RATE ? "energy_now" : "charge_now",
+    } else if (p.measured)
+        b->told &= ~(unsigned)TOLD_IMPLAUSIBLE;
+    if (p.zero && !(b->told & TOLD_ZERO)) {
+        b->told |= TOLD_ZERO;
+        st->env.log(LOG_WARNING, "battery: %s: %s, which is firmware that does not measure the "
+                    "rate (upower takes a reading under %g W as failed): %s%s", b->name, p.passed,
+                    MIN_READING_W, p.method == METHOD_NONE ? "no power, since there is no "
+                    "energy_now or charge_now to take a rate from" : "the power comes from the ",
+                    p.method == METHOD_NONE ? "" : method_names[p.method]);
+    }
+    if (!p.measured && !implausible) {
+        if (p.method == METHOD_ENERGY_RATE || p.method == METHOD_CHARGE_RATE)
+            set_note(b, "%s: %s%spower comes from the rate of %s, known once it has changed twice%s",
+                     b->name, p.passed, p.passed[0] ? "; " : "",
+                     p.method == METHOD_ENERGY_RATE ? "energy_now" : "charge_now",
                      b->rate.npoints ? " (or again after a long pause)" : "");
-        break;
-    case METHOD_NONE:
-        tell_no_method(st, b, &r);
-        break;
+        else if (p.method == METHOD_NONE && p.passed[0])
+            set_note(b, "%s: no power: %s", b->name, p.passed);
+        else if (p.method == METHOD_NONE)
+            tell_no_method(st, b, &r);
     }
 
-    judge_direction(st, b, measured, watts, hint);
-    b->has_power = measured;
-    b->power_w = measured && b->discharging && hint >= 0 ? watts : 0.0;
+    judge_direction(st, b, p.measured, p.watts, p.hint);
+    b->has_power = p.measured;
+    b->power_w = p.measured && b->discharging && p.hint >= 0 ? p.watts : 0.0;
     /* A failed read is a blip: the trapezoid of its two ends bridges it. No
      * power for any other reason (a rate gone stale, a method lost) may last
      * long, and bridging it would invent energy. */
     if (b->has_power) {
         energy_integrator_add(&b->drawn, now_s, b->power_w);
         b->counting = true;
-    } else if (!r.bad[0])
+    } else if (!r.bad[0] && !implausible)
         b->drawn.primed = false;
 
+    /* charge_now only where energy_now is not offered (ACPI gives one of them) */
+    charges = r.state[F_ENERGY] == FILE_ABSENT || r.state[F_ENERGY] == FILE_UNKNOWN;
     b->has_energy_now = true;
-    if (r.energy_ok == 1)
-        b->energy_now_j = (double)r.energy * J_PER_UWH;
-    else if (r.charge_ok == 1 && r.voltage_ok == 1)
-        b->energy_now_j = (double)r.charge * (double)r.voltage * J_PER_UAH_UV;
+    if (get(st, &r, F_ENERGY, &energy) == FILE_OK)
+        b->energy_now_j = (double)energy * J_PER_UWH;
+    else if (charges && get(st, &r, F_CHARGE, &charge) == FILE_OK &&
+             get(st, &r, F_VOLTAGE, &volts) == FILE_OK)
+        b->energy_now_j = (double)charge * (double)volts * J_PER_UAH_UV;
     else
         b->has_energy_now = false;
 
     b->has_capacity = true;
-    if (r.capacity_ok == 1)
-        b->capacity_pct = (double)r.capacity;
-    else if (r.capacity_ok == 0 && r.energy_ok == 1 && r.energy_full_ok == 1 && r.energy_full > 0)
-        b->capacity_pct = 100.0 * (double)r.energy / (double)r.energy_full;
-    else if (r.capacity_ok == 0 && r.charge_ok == 1 && r.charge_full_ok == 1 && r.charge_full > 0)
-        b->capacity_pct = 100.0 * (double)r.charge / (double)r.charge_full;
+    if ((s = get(st, &r, F_CAPACITY, &capacity)) == FILE_OK)
+        b->capacity_pct = (double)capacity;
+    else if (s == FILE_BAD)
+        b->has_capacity = false;
+    else if (r.state[F_ENERGY] == FILE_OK && get(st, &r, F_ENERGY_FULL, &full) == FILE_OK && full > 0)
+        b->capacity_pct = 100.0 * (double)energy / (double)full;
+    else if (charges && get(st, &r, F_CHARGE, &charge) == FILE_OK &&
+             get(st, &r, F_CHARGE_FULL, &full) == FILE_OK && full > 0)
+        b->capacity_pct = 100.0 * (double)charge / (double)full;
     else
         b->has_capacity = false;
 
+    tell_unknown(st, b, &r, &p);
     if (r.bad[0]) {
         set_note(b, "%s: unreadable or malformed %s", b->name, r.bad);
         if (!(b->told & TOLD_BAD)) {
@@ -496,7 +694,7 @@ find_or_add(struct battery_state *st, const char *name)
     memset(b, 0, sizeof(*b));
     snprintf(b->name, sizeof(b->name), "%s", name);
     b->inst = unique_instance_id(st, name);
-    b->rate_method = METHOD_NONE;
+    b->rate_basis = LEVEL_NONE;
     st->nbats++;
     return b;
 }
@@ -510,28 +708,43 @@ ignored(const struct battery_state *st, const char *name)
     return false;
 }
 
-enum supply_kind { SUPPLY_OTHER, SUPPLY_BATTERY, SUPPLY_AC_ONLINE };
+enum supply_kind { SUPPLY_OTHER, SUPPLY_BATTERY, SUPPLY_EXTERNAL_ONLINE };
 
-static enum supply_kind
-classify(struct battery_state *st, const char *dir, const char *name)
+static bool
+has_file(const char *dir, const char *file)
 {
-    char path[PATH_MAX], text[32];
-    int64_t v;
-    struct reading scratch = { .power_ok = 0 };
+    char path[PATH_MAX];
 
-    if (path_join(path, sizeof(path), "%s/type", dir) < 0 ||
-        sysfs_read_text(path, text, sizeof(text)) < 0)
+    return path_join(path, sizeof(path), "%s/%s", dir, file) == 0 && access(path, F_OK) == 0;
+}
+
+/* Sorted as upower's linux backend does (src/linux/up-device-supply.c:
+ * up_device_supply_coldplug, up_device_supply_guess_type): a supply of scope
+ * Device belongs to a peripheral; type Battery is a battery; Mains, a USB
+ * supply (a USB-C or USB-PD charger through ucsi or tcpm: usb_type and
+ * online), and any other supply with an online file are line power, which
+ * powers the host while online is above 0 (1 fixed, 2 programmable voltage:
+ * Documentation/ABI/testing/sysfs-class-power). */
+static enum supply_kind
+classify(struct battery_state *st, const char *dir, const char *name, char *type, size_t size)
+{
+    char path[PATH_MAX], scope[32];
+    struct reading scratch = { .dir = dir };
+    int64_t online;
+
+    if (path_join(path, sizeof(path), "%s/type", dir) < 0 || sysfs_read_text(path, type, size) < 0)
         return SUPPLY_OTHER;
-    if (strcmp(text, "Mains") == 0)
-        return read_number(st, &scratch, dir, "online", false, &v) == 1 && v > 0 ?
-               SUPPLY_AC_ONLINE : SUPPLY_OTHER;
-    if (strcmp(text, "Battery") != 0 || ignored(st, name))
-        return SUPPLY_OTHER;
-    /* mice, keyboards and headsets report batteries too; they do not power the host */
+    /* mice, keyboards, headsets, a phone on USB: they do not power the host */
     if (path_join(path, sizeof(path), "%s/scope", dir) == 0 &&
-        sysfs_read_text(path, text, sizeof(text)) == 0 && strcmp(text, "Device") == 0)
+        sysfs_read_text(path, scope, sizeof(scope)) == 0 && strcmp(scope, "Device") == 0)
         return SUPPLY_OTHER;
-    return SUPPLY_BATTERY;
+    if (strcmp(type, "Battery") == 0)
+        return ignored(st, name) ? SUPPLY_OTHER : SUPPLY_BATTERY;
+    /* upower: a USB supply without usb_type named wacom_ is a tablet's */
+    if (strcmp(type, "USB") == 0 && !has_file(dir, "usb_type") && strstr(name, "wacom_"))
+        return SUPPLY_OTHER;
+    return get(st, &scratch, F_ONLINE, &online) == FILE_OK && online > 0 ?
+           SUPPLY_EXTERNAL_ONLINE : SUPPLY_OTHER;
 }
 
 static void
@@ -563,25 +776,30 @@ scan_and_sample(struct battery_state *st, double now_s)
     for (size_t i = 0; i < st->nbats; i++)
         st->bats[i].seen = false;
     st->ac_online = false;
-    /* AC first: every battery's judgement depends on it */
+    st->ac_name[0] = '\0';
+    /* external power first: every battery's judgement depends on it */
     for (int i = 0; i < n; i++) {
+        char type[32] = "";
+
         if (list[i]->d_name[0] == '.' ||
             path_join(dir, sizeof(dir), "%s/%s", top, list[i]->d_name) < 0)
             continue;
-        kind[i] = classify(st, dir, list[i]->d_name);
-        if (kind[i] == SUPPLY_AC_ONLINE)
+        kind[i] = classify(st, dir, list[i]->d_name, type, sizeof(type));
+        if (kind[i] == SUPPLY_EXTERNAL_ONLINE && !st->ac_online) {
             st->ac_online = true;
+            snprintf(st->ac_name, sizeof(st->ac_name), "%.24s supply %.60s", type, list[i]->d_name);
+        }
     }
     for (int i = 0; i < n; i++) {
         struct battery *b;
         int64_t present = 1;
-        struct reading scratch = { .power_ok = 0 };
+        struct reading scratch = { .dir = dir };
 
         if (kind[i] != SUPPLY_BATTERY ||
             path_join(dir, sizeof(dir), "%s/%s", top, list[i]->d_name) < 0)
             continue;
         /* some drivers keep the directory of an empty bay and say present = 0 */
-        if (read_number(st, &scratch, dir, "present", false, &present) == 1 && present == 0)
+        if (get(st, &scratch, F_PRESENT, &present) == FILE_OK && present == 0)
             continue;
         if ((b = find_or_add(st, list[i]->d_name)) == NULL)
             continue;
@@ -622,7 +840,7 @@ judge_candidate(struct battery_state *st, char *why_not, size_t size)
     st->candidate_valid = false;
     if (st->ac_online) {
         /* even a battery discharging beside a weak adapter is only part of the draw */
-        snprintf(why_not, size, "on AC power");
+        snprintf(why_not, size, "on AC power (%s online)", st->ac_name);
         return;
     }
     for (size_t i = 0; i < st->nbats; i++) {
@@ -632,6 +850,11 @@ judge_candidate(struct battery_state *st, char *why_not, size_t size)
         npresent++;
         if (!b->has_power) {
             snprintf(why_not, size, "%s has no power reading", b->name);
+            return;
+        }
+        if (b->discharging && b->power_w < MIN_READING_W) {
+            /* never offer a host drawing nothing: that is a failed reading */
+            snprintf(why_not, size, "%s discharges at %g W", b->name, b->power_w);
             return;
         }
         if (b->discharging)

@@ -3,12 +3,17 @@
  *
  * Every supply of type Battery (but peripherals, scope Device) is one
  * instance, named as the kernel names it. Its discharge power comes from
- * the first of these the battery offers:
+ * the first of these the battery offers
  *
  *   power_now                        (µW)
  *   current_now * voltage_now        (µA * µV)
  *   the rate of change of energy_now (µWh)
  *   the rate of change of charge_now (µAh) times voltage_now (µV)
+ *
+ * that gives a reading: as upower does, power_now or current_now under
+ * 0.01 W while Discharging (firmware that does not measure the rate) and a
+ * file answering ENODEV (ACPI's "unknown", counted once) pass to the next.
+ * A power over 300 W is rejected and counted: no battery gives it.
  *
  * A voltage is never assumed: a charge-only battery without voltage_now has
  * no power and the source's reason says so. Rates are taken between two
@@ -16,7 +21,8 @@
  * minute and a rate over one sampling interval would be mostly zeros and
  * spikes.
  *
- * Power is the discharge power: 0 while charging, full or on AC. The energy
+ * Power is the discharge power: 0 while charging, full or on external power
+ * (Mains, a USB-C charger: what upower counts as line power). The energy
  * drawn while discharging is integrated into a counter (trapezoid), and the
  * sum of those counters is offered as the power.system candidate "battery"
  * only while the host runs on its batteries alone.

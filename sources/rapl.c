@@ -45,6 +45,7 @@ struct rapl_candidate {
 struct rapl_state {
     struct source_env env;
     bool              enabled;
+    bool              told_two_platforms;
     double            rescan_s;
     double            last_scan_s;
     bool              rescan_now;
@@ -215,8 +216,11 @@ scan_dir(struct rapl_state *st, const char *dir, int depth, char seen[][PATH_MAX
         if (dup || *nseen >= RAPL_MAX_ZONES)
             continue;
         snprintf(seen[(*nseen)++], PATH_MAX, "%s", real);
-        if (path_join(probe, sizeof(probe), "%s/energy_uj", path) == 0 && access(probe, F_OK) == 0)
-            add_zone(st, path, de->d_name);
+        /* by its real directory: /sys/class/powercap holds a symlink to every
+         * subzone, whose parent there is not its package (kernfs lists them
+         * in hash order, so a subzone can come before its package) */
+        if (path_join(probe, sizeof(probe), "%s/energy_uj", real) == 0 && access(probe, F_OK) == 0)
+            add_zone(st, real, de->d_name);
         scan_dir(st, path, depth + 1, seen, nseen);
     }
     closedir(d);
@@ -368,41 +372,79 @@ sample_zone(struct rapl_state *st, struct rapl_zone *z, double now_s)
     z->present = true;
 }
 
+/* "package-0", "package-1-die-0": a package zone of the MSR or TPMI
+ * interface. MMIO zones ("mmio:package-0") measure the same package again
+ * and are never added to it. */
 static bool
 is_package(const char *name)
 {
     return strncmp(name, "package-", 8) == 0 && strchr(name, '/') == NULL;
 }
 
+/* "package-0/dram"; not "mmio:package-0/dram", the same DRAM through MMIO */
 static bool
 is_dram(const char *name)
 {
-    const char *slash = strrchr(name, '/');
-    return strcmp(slash ? slash + 1 : name, "dram") == 0;
+    const char *slash = strchr(name, '/');
+
+    return slash && strncmp(name, "package-", 8) == 0 && strcmp(slash + 1, "dram") == 0;
+}
+
+/* The platform (psys) zone and the package it hangs off: intel_rapl_common.c
+ * (rapl_init_domains) names it "psys" on package 0 and "psys-N" when the
+ * package that can read it has an id N above 0, as on Sapphire Rapids and
+ * TPMI servers, where that need not be package 0. Returns N, or -1. */
+static int
+platform_package(const char *name)
+{
+    const char *digits = name + 5;
+    char *end;
+    long n;
+
+    if (strcmp(name, "psys") == 0)
+        return 0;
+    if (strncmp(name, "psys-", 5) != 0 || !isdigit((unsigned char)*digits))
+        return -1;
+    n = strtol(digits, &end, 10);
+    return *end == '\0' && n < 1000000 ? (int)n : -1;
 }
 
 static void
 update_candidates(struct rapl_state *st, const double *before, const bool *before_ok)
 {
-    double psys = 0, pkg = 0;
-    bool have_psys = false, have_pkg = false;
+    double pkg = 0;
+    bool have_pkg = false;
+    struct rapl_zone *platform = NULL;
+    size_t nplatforms = 0, platform_index = 0;
+    int platform_pkg = -1;
 
     for (size_t i = 0; i < st->nzones; i++) {
         struct rapl_zone *z = &st->zones[i];
-        double d;
+        int n;
         if (!z->present)
             continue;
-        d = before_ok[i] ? (double)z->counter.extended / 1e6 - before[i] : 0.0;
-        if (strcmp(z->name, "psys") == 0) {
-            have_psys = true;
-            psys += d;
+        if ((n = platform_package(z->name)) >= 0) {
+            /* each platform zone covers the whole platform: one of them, never a sum */
+            nplatforms++;
+            if (!platform || n < platform_pkg) {
+                platform = z;
+                platform_pkg = n;
+                platform_index = i;
+            }
         } else if (is_package(z->name) || is_dram(z->name)) {
             have_pkg = true;
-            pkg += d;
+            pkg += before_ok[i] ? (double)z->counter.extended / 1e6 - before[i] : 0.0;
         }
     }
-    st->psys.valid = have_psys;
-    st->psys.energy_j += psys;
+    if (nplatforms > 1 && !st->told_two_platforms) {
+        st->told_two_platforms = true;
+        st->env.log(LOG_INFO, "rapl: %zu platform (psys) zones: power.system's rapl:psys uses %s, "
+                    "the one of the lowest package, since each covers the whole platform",
+                    nplatforms, platform->name);
+    }
+    st->psys.valid = platform != NULL;
+    if (platform && before_ok[platform_index])
+        st->psys.energy_j += (double)platform->counter.extended / 1e6 - before[platform_index];
     st->package_dram.valid = have_pkg;
     st->package_dram.energy_j += pkg;
 }

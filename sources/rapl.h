@@ -3,8 +3,12 @@
  *
  * Every zone and subzone under ROOT/sys/class/powercap (intel-rapl:N,
  * intel-rapl:N:M, psys, intel-rapl-mmio:N) becomes one instance, named by
- * its package: "package-0", "package-0/core", "package-0/dram", "psys";
- * MMIO zones get an "mmio:" prefix. Counters are extended across wraps with
+ * its package: "package-0", "package-0/core", "package-0/dram", "psys"
+ * (or "psys-N" when package N reads the platform counter); MMIO zones get an
+ * "mmio:" prefix. The power.system candidates are "rapl:psys" (one platform
+ * zone, the lowest package's) and "rapl:package+dram" (package-N and
+ * package-N/dram only: never core, which on AMD is one core's counter, nor
+ * MMIO zones, which repeat the package). Counters are extended across wraps with
  * max_energy_range_uj. An unreadable energy_uj (root only since the
  * CVE-2020-8694 fix) is logged once with the fix and the zone is absent,
  * never zero. Zones are rescanned every rescan_s seconds and after a read

@@ -15,6 +15,12 @@ put() {
     mkdir -p "$(dirname "$1")"
     printf '%s\n' "$2" > "$1.tmp" && mv "$1.tmp" "$1"
 }
+# put_if_there FILE TEXT: the same, but never creating the directory: a
+# writer that raced a battery's removal with mkdir -p made an empty BAT1,
+# and the real one, moved back, landed inside it (seen once under load)
+put_if_there() {
+    { printf '%s\n' "$2" > "$1.tmp" && mv "$1.tmp" "$1"; } 2>/dev/null
+}
 
 put "$PS/AC/type" Mains
 put "$PS/AC/online" 0
@@ -30,16 +36,37 @@ put "$PS/BAT1/type" Battery
 put "$PS/BAT1/status" Discharging
 put "$PS/BAT1/energy_now" 20000000
 put "$PS/BAT1/capacity" 50
-( t0=$(date +%s.%N)
-  while :; do
-      e=$(awk -v t0="$t0" -v t="$(date +%s.%N)" 'BEGIN { printf "%d", 20000000 - (t - t0) * 10 / 3.6e-3 }')
-      [ -d "$PS/BAT1" ] && put "$PS/BAT1/energy_now" "$e"
-      sleep 0.5
-  done ) &
+# drain FILE START_UWH WATTS [FILE START_UWH WATTS ...]: each energy_now
+# falls at WATTS, rewritten every 0.5 s from the clock ($EPOCHREALTIME: no
+# date or awk started per write, which a loaded machine delays by a good
+# part of a second and skewed a rate by 40 % once)
+drain() {
+    local args=("$@") t0=${EPOCHREALTIME//[.,]/} elapsed_us i
+    while :; do
+        elapsed_us=$(( ${EPOCHREALTIME//[.,]/} - t0 ))
+        for ((i = 0; i < ${#args[@]}; i += 3)); do
+            put_if_there "${args[i]}" $(( args[i + 1] - elapsed_us * args[i + 2] / 3600 ))
+        done
+        sleep 0.5
+    done
+}
+drain "$PS/BAT1/energy_now" 20000000 10 &
 DRAIN=$!
 trap 'kill $DRAIN 2>/dev/null; advance_stop; pmcd_stop' EXIT
 
-pmcd_start -r "$ROOT" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
+# "E T": BAT0's energy counter and the agent's clock (power.model.energy, see
+# the config below), from ONE fetch (pminfo batches its metrics)
+bat0_energy_and_clock() {
+    pminfo $PMH -f power.battery.energy power.model.energy |
+    awk '/^power\./ { m = $1 } m == "power.battery.energy" && /"BAT0"/ { e = $NF }
+         m == "power.model.energy" && $1 == "value" { t = $2 } END { print e, t }'
+}
+
+# A flat model curve (1 W busy or idle) makes power.model.energy the agent's
+# own clock: it adds 1 J per second between the agent's samples, the same
+# sample times the batteries are integrated over.
+printf '[model]\nidle_watts = 1\nmax_watts = 1\n' > "$WORK/power.conf"
+pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
 wait_samples 3
 
 out=$(pminfo $PMH -f power.battery.status)
@@ -55,16 +82,25 @@ check '[ "$(value power.battery.method BAT1)" = "energy_now rate" ]' "BAT1 witho
 
 # the rate needs two refreshes of energy_now
 for _ in $(seq 40); do [ -n "$(value power.battery.power BAT1)" ] && break; sleep 0.1; done
-wait_samples 10
+wait_samples 20
 near "$(value power.battery.power BAT1)" 10 0.35 "BAT1 power from its energy_now rate: about 10 W"
 check '[ "$(value power.system.source)" = battery ]' "on batteries alone power.system comes from them" \
     "$(value power.system.source)"
-e1=$(value power.battery.energy BAT0); s1=$(value power.control.samples)
+# The counter's rate over the agent's own time between two of its samples:
+# both values of each pair come from one fetch, so from one agent sample
+# (reading them in two fetches let a sample fall between them: 15 W * 11/10
+# = 16.5 W once on a loaded machine).
+read -r e1 t1 <<<"$(bat0_energy_and_clock)"
 wait_samples 10
-e2=$(value power.battery.energy BAT0); s2=$(value power.control.samples)
-near "$(awk -v a="$e1" -v b="$e2" -v n=$((s2 - s1)) 'BEGIN { print (b - a) / (n * 0.2) }')" 15 0.1 \
-    "BAT0 energy counter rises at 15 W"
-rates=$(pmval $PMH -f 3 -t 1 -s 4 power.system.energy 2>&1 | awk '/^[ 0-9.]+$/ { print $1 }' | tail -3)
+read -r e2 t2 <<<"$(bat0_energy_and_clock)"
+echo "# BAT0 counter $e1 J at agent time $t1 s, $e2 J at $t2 s"
+near "$(awk -v a="$e1" -v b="$e2" -v s="$t1" -v t="$t2" 'BEGIN { if (t > s) print (b - a) / (t - s) }')" 15 1e-6 \
+    "BAT0 energy counter rises at 15 W of the agent's own time"
+# pmval's rate over a 5 s window: each end is as old as the agent's latest
+# sample, one interval (0.2 s) or, on a loaded machine, a late sample more
+# (2 s windows read 19.3 and 29.5 W once: one end 0.45 s stale); 5 s keep
+# a second of staleness inside the band
+rates=$(pmval $PMH -f 3 -t 5 -s 2 power.system.energy 2>&1 | awk '/^[ 0-9.]+$/ { print $1 }' | tail -1)
 bad=$(echo "$rates" | awk '$1 < 20 || $1 > 30' | wc -l)
 check '[ -n "$rates" ] && [ "$bad" -eq 0 ]' "pmval rate of power.system.energy is the batteries' 15 + 10 W" \
     "rates: $(echo $rates)"
@@ -132,6 +168,95 @@ check 'pminfo $PMH -l power.battery.energy_now | grep -q "\"units\":\"joules\""'
 check 'pminfo $PMH -l power.battery.power | grep -q "\"units\":\"watts\""' "power carries units=watts"
 check 'pminfo $PMH -d power.battery.energy | grep -q "Semantics: counter"' "energy is a counter"
 pminfo $PMH -f power.battery | sed 's/^/# /'
+kill $DRAIN 2>/dev/null; wait $DRAIN 2>/dev/null
+pmcd_stop
+sanitizer_check
+
+# Field firmware, each as upower's linux backend (freedesktop upower,
+# src/up-device-battery.c, src/linux/up-device-supply.c) and the kernel
+# (drivers/acpi/battery.c, Documentation/ABI/testing/sysfs-class-power)
+# have it: BAT0 leaves power_now at 0 while Discharging; BAT1's power_now
+# answers ENODEV (the firmware's "unknown"); a USB-C charger (ucsi: type USB,
+# usb_type, online); then a power_now no battery can give. The agent runs
+# with tests/helpers/enodev_shim.c preloaded, libasan first: a file reading
+# "#ENODEV" answers ENODEV.
+FW=$WORK/fw
+FPS=$FW/sys/class/power_supply
+UCSI=ucsi-source-psy-USBC000:001
+mkdir -p "$FW/proc"
+cp /proc/stat "$FW/proc/stat"
+put "$FPS/AC/type" Mains
+put "$FPS/AC/online" 0
+put "$FPS/BAT0/type" Battery
+put "$FPS/BAT0/status" Discharging
+put "$FPS/BAT0/power_now" 0
+put "$FPS/BAT0/energy_now" 40000000
+put "$FPS/BAT1/type" Battery
+put "$FPS/BAT1/status" Discharging
+put "$FPS/BAT1/power_now" "#ENODEV"
+put "$FPS/BAT1/energy_now" 30000000
+put "$FPS/$UCSI/type" USB
+put "$FPS/$UCSI/usb_type" "C [PD] PD_PPS"
+put "$FPS/$UCSI/scope" System
+put "$FPS/$UCSI/online" 0
+# the levels fall with the clock: BAT0 at 12 W, BAT1 at 6 W
+drain "$FPS/BAT0/energy_now" 40000000 12 "$FPS/BAT1/energy_now" 30000000 6 &
+DRAIN=$!
+cc -shared -fPIC -DENODEV_SHIM_LIB -o "$WORK/enodev_shim.so" "$TOP/tests/helpers/enodev_shim.c" -ldl ||
+    not_ok "ENODEV shim built"
+ASAN_LIB=$(ldd "$BUILD/san/pmdapower" | awk '/libasan/ { print $3; exit }')
+printf '#!/bin/sh\nLD_PRELOAD="%s %s" exec "%s" "$@"\n' "$ASAN_LIB" "$WORK/enodev_shim.so" \
+    "$BUILD/san/pmdapower" > "$WORK/agent.sh"
+chmod +x "$WORK/agent.sh"
+PLAIN_AGENT=$AGENT
+AGENT=$WORK/agent.sh
+pmcd_start -r "$FW" -t 0.2 || not_ok "agent over the field-firmware tree"
+AGENT=$PLAIN_AGENT
+for _ in $(seq 80); do
+    [ -n "$(value power.battery.power BAT0)" ] && [ -n "$(value power.battery.power BAT1)" ] && break
+    sleep 0.1
+done
+# 5 s: each rate then spans several refreshes, so a refresh seen one agent
+# interval (0.2 s) late is a small part of its window
+wait_samples 25
+check '[ "$(value power.battery.method BAT0)" = "energy_now rate" ]' \
+    "BAT0 with power_now 0 W while Discharging: power from the energy_now rate" "$(value power.battery.method BAT0)"
+near "$(value power.battery.power BAT0)" 12 0.35 "BAT0 draws about 12 W, not 0 W"
+check '[ "$(value power.battery.method BAT1)" = "energy_now rate" ]' \
+    "BAT1 whose power_now answers ENODEV: power from the energy_now rate" "$(value power.battery.method BAT1)"
+near "$(value power.battery.power BAT1)" 6 0.35 "BAT1 draws about 6 W"
+check '[ "$(value power.system.source)" = battery ]' "on batteries alone power.system comes from them" \
+    "$(value power.system.source): $(value power.source.reason battery)"
+near "$(value power.system.power)" 18 0.35 "power.system is about 12 + 6 W, never 0 W"
+check '[ "$(value power.source.errors battery)" = 1 ]' "ENODEV counted once, not on every sample" \
+    "$(value power.source.errors battery) after $(value power.control.samples) samples"
+check '[ "$(grep -c "BAT1/power_now answers ENODEV" "$WORK/log/power.log")" = 1 ]' "and logged once"
+check '[ "$(grep -c "BAT0: power_now reads 0 W while Discharging" "$WORK/log/power.log")" = 1 ]' \
+    "the 0 W firmware is logged once"
+pminfo $PMH -f power.battery.power power.battery.method power.system.source | sed 's/^/# /'
+grep -E "answers ENODEV|reads 0 W while" "$WORK/log/power.log" | sed 's/^/# /'
+
+# a USB-PD charger plugged in: external power, as upower counts it
+put "$FPS/$UCSI/online" 1
+wait_samples 3
+check '[ "$(value power.system.source)" != battery ]' "behind a USB-C charger power.system is not the battery" \
+    "$(value power.system.source)"
+check 'value power.source.reason battery | grep -q "on AC power (USB supply $UCSI online)"' \
+    "the reason names the USB-C charger" "$(value power.source.reason battery)"
+put "$FPS/$UCSI/online" 0
+for _ in $(seq 80); do [ "$(value power.system.source)" = battery ] && break; sleep 0.1; done
+check '[ "$(value power.system.source)" = battery ]' "unplugged: the batteries again"
+
+# a rate no battery can give
+errors0=$(value power.source.errors battery)
+put "$FPS/BAT0/power_now" 400000000
+wait_samples 3
+check '[ -z "$(value power.battery.power BAT0)" ]' "400 W from power_now: no value"
+check '[ "$(value power.source.errors battery)" -gt "$errors0" ]' "counted" \
+    "$errors0 -> $(value power.source.errors battery)"
+check 'grep -q "BAT0: power_now gives 400.0 W, more than a battery can deliver" "$WORK/log/power.log"' "and logged"
+check '[ "$(value power.system.source)" != battery ]' "not used for power.system"
+pminfo $PMH -f power.battery.power power.battery.method power.source.reason | sed 's/^/# /'
 kill $DRAIN 2>/dev/null; wait $DRAIN 2>/dev/null
 pmcd_stop
 sanitizer_check

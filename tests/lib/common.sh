@@ -1,7 +1,8 @@
 # common.sh: shared by every integration test. Source it, then use:
 #   pmcd_start [AGENT_ARGS...]  a private pmcd (own port, socket, config, PMNS,
 #                               logs) running build/san/pmdapower; sets PMH (TCP)
-#                               and PMH_LOCAL (its unix socket: stores as root)
+#                               and PMH_LOCAL (its unix socket: stores as root);
+#                               ASAN_EXTRA=OPTS adds ASan options for the agent
 #   pmcd_stop                   (also on exit)
 #   ok MSG / not_ok MSG / check COND MSG / near GOT WANT TOL MSG
 #   value METRIC [INST] / instances METRIC  what the private pmcd serves
@@ -54,7 +55,7 @@ pmcd_start() {
         echo "pmcd 2 dso pmcd_init $PCP_PMDAS_DIR/pmcd/pmda_pmcd.so" >> "$WORK/pmcd.conf"
     fi
     echo "power $DOMAIN pipe binary $AGENT -U root -d $DOMAIN -h $BUILD/help -l $WORK/log/power.log $args" >> "$WORK/pmcd.conf"
-    export ASAN_OPTIONS="log_path=$WORK/log/asan:detect_leaks=1:abort_on_error=0"
+    export ASAN_OPTIONS="log_path=$WORK/log/asan:detect_leaks=1:abort_on_error=0${ASAN_EXTRA:+:$ASAN_EXTRA}"
     export LSAN_OPTIONS="suppressions=$TOP/tests/lib/lsan.supp:print_suppressions=0"
     export UBSAN_OPTIONS="log_path=$WORK/log/ubsan:print_stacktrace=1"
     # own run, tmp and var dirs: no pid file clash, and no use of the system

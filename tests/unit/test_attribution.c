@@ -7,7 +7,6 @@
 #endif
 #include "attribution.h"
 #include "check.h"
-#include "source.h"     /* monotonic_seconds */
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -16,6 +15,17 @@
 
 #define TOL 1e-12
 #define NS  1000000000ULL
+
+/* The CPU this thread used: what ledger_update costs, whatever else the
+ * machine is doing (wall time on a loaded CI machine counts the waits too). */
+static double
+thread_cpu_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static struct proc_sample
 sample(int32_t pid, uint64_t start, uint64_t cpu_ns, const char *name, const char *cgroup)
@@ -413,9 +423,9 @@ test_churn_10000_processes(void)
         double dE = (double)(rng() % 100000) / 1000.0;
         uint64_t T = 2 * NS, B = rng() % T;
 
-        double t0 = monotonic_seconds();
+        double t0 = thread_cpu_seconds();
         int sts = ledger_update(l, round, 1, dE, B, T, snap, NPROC);
-        cost_ms[round] = (monotonic_seconds() - t0) * 1e3;
+        cost_ms[round] = (thread_cpu_seconds() - t0) * 1e3;
         if (sts != 0)
             conserved = false;
 
@@ -464,7 +474,7 @@ test_churn_10000_processes(void)
     qsort(cost_ms, ROUNDS, sizeof(cost_ms[0]), compare_double);
     /* The bound is loose because this test also runs under ASan/UBSan;
      * bench/ measures the optimised cost. */
-    CHECK(cost_ms[ROUNDS / 2] < 10, "churn: median ledger_update of 10,000 processes %.3f ms", cost_ms[ROUNDS / 2]);
+    CHECK(cost_ms[ROUNDS / 2] < 10, "churn: median ledger_update of 10,000 processes %.3f ms of CPU", cost_ms[ROUNDS / 2]);
     printf("# ledger_update, 10,000 processes: median %.3f ms, max %.3f ms, %zu bytes\n",
            cost_ms[ROUNDS / 2], cost_ms[ROUNDS - 1], ledger_memory(l));
     ledger_free(l);

@@ -1,4 +1,11 @@
 /* Batteries over fake and real power_supply trees (sources/battery.c). */
+
+/* A fake file whose text starts with "#ENODEV" answers reads with ENODEV, as
+ * drivers/acpi/battery.c does for a value the firmware reports as unknown:
+ * this binary's own open and read take the calls (tests/helpers/enodev_shim.c). */
+#define ENODEV_SHIM_LIB
+#include "../helpers/enodev_shim.c"
+
 #include "battery.h"
 #include "check.h"
 #include "config.h"
@@ -358,6 +365,17 @@ rate_window(void)
     fake_remove(root);
 }
 
+/* charge_now falls 1000 uAh between t = 0 (already sampled) and t = 3:
+ * at 12 V that is 21.6 W */
+static void
+charge_falls(const char *root, struct bat_run *r)
+{
+    supply(root, "BAT0", "charge_now", "2999000");
+    sample_at(r, 1.0);
+    supply(root, "BAT0", "charge_now", "2998000");
+    sample_at(r, 3.0);
+}
+
 static void
 charge_times_voltage(void)
 {
@@ -371,10 +389,7 @@ charge_times_voltage(void)
     supply(root, "BAT0", "charge_full", "4000000");
     run_open(&r, root, NULL);
     sample_at(&r, 0.0);
-    supply(root, "BAT0", "charge_now", "2999000");
-    sample_at(&r, 1.0);
-    supply(root, "BAT0", "charge_now", "2998000");
-    sample_at(&r, 3.0);
+    charge_falls(root, &r);
     bat(&r, "BAT0", &b);
     CHECK_STR(b.method, "charge_now rate*voltage_now", "power from the charge_now rate times voltage_now");
     CHECK_NEAR(b.power_w, 21.6, 1e-9, "1000 uAh in 2 s at 12 V is 21.6 W");
@@ -530,13 +545,18 @@ what_counts_as_a_battery(void)
     supply(root, "BAT1", "present", "0");
     battery_dir(root, "CMB0", "Discharging");
     supply(root, "CMB0", "power_now", "1000000");
-    supply(root, "ucsi-source-psy-USBC000:001", "type", "USB");
-    supply(root, "ucsi-source-psy-USBC000:001", "online", "1");
+    /* a USB-C port of a discrete GPU (ucsi_ccg: "USB-C doesn't power the
+     * system", drivers/usb/typec/ucsi/psy.c ucsi_psy_get_scope) */
+    supply(root, "ucsi-source-psy-0-00081", "type", "USB");
+    supply(root, "ucsi-source-psy-0-00081", "usb_type", "[C] PD PD_PPS");
+    supply(root, "ucsi-source-psy-0-00081", "scope", "Device");
+    supply(root, "ucsi-source-psy-0-00081", "online", "1");
     run_open(&r, root, "[battery]\nignore = CMB0\n");
     sample_at(&r, 0.0);
     CHECK(battery_count(r.state) == 1, "only BAT0: not a Device-scope battery, an empty bay or an "
           "ignored one (%zu)", battery_count(r.state));
-    CHECK(bat(&r, "BAT0", &b) && candidate(&r, NULL), "a USB supply is not AC: BAT0 is offered");
+    CHECK(bat(&r, "BAT0", &b) && candidate(&r, NULL), "a Device-scope USB supply does not power "
+          "the host: BAT0 is offered");
     run_close(&r);
 
     run_open(&r, root, "[battery]\nenabled = no\n");
@@ -551,6 +571,252 @@ what_counts_as_a_battery(void)
     sample_at(&r, 0.0);
     CHECK(strstr(reason(&r, &state), "no battery under") != NULL && state == SOURCE_ABSENT,
           "a desktop: absent, with a reason (\"%s\")", reason(&r, NULL));
+    run_close(&r);
+    fake_remove(root);
+}
+
+/* ACPI batteries (drivers/acpi/battery.c) come in two layouts: energy units
+ * (power_now, energy_now, voltage_now) and charge units (current_now,
+ * charge_now, voltage_now). acpi_battery_get_property() answers -ENODEV for
+ * voltage_now, current_now/power_now and energy_now/charge_now while the
+ * firmware reports the value as unknown (ACPI_BATTERY_VALUE_UNKNOWN). */
+static void
+enodev_is_unknown_not_bad(void)
+{
+    char *root = fake_root("bat-enodev");
+    struct bat_run r;
+    struct battery_info b;
+    long long level = 50000000;
+
+    /* energy units, rate unknown: the energy_now rate instead */
+    battery_dir(root, "BAT0", "Discharging");
+    supply(root, "BAT0", "power_now", "#ENODEV");
+    supply(root, "BAT0", "voltage_now", "11400000");
+    supply(root, "BAT0", "energy_now", "%lld", level);
+    supply(root, "BAT0", "capacity", "80");
+    run_open(&r, root, NULL);
+    for (int t = 0; t <= 5; t++) {
+        supply(root, "BAT0", "energy_now", "%lld", level - 5000LL * t);   /* 18 W */
+        sample_at(&r, t);
+        if (t == 0)
+            CHECK(strstr(reason(&r, NULL), "power_now is unknown to the firmware (ENODEV); power comes "
+                         "from the rate of energy_now") != NULL, "the reason says why (\"%s\")",
+                  reason(&r, NULL));
+    }
+    bat(&r, "BAT0", &b);
+    CHECK_STR(b.method, "energy_now rate", "power_now answering ENODEV: the energy_now rate instead");
+    CHECK(b.has_power, "with a power");
+    CHECK_NEAR(b.power_w, 18.0, 1e-9, "5000 uWh a second is 18 W");
+    CHECK(battery_source.errors(r.state) == 1, "counted once in six samples, not on every one (%llu)",
+          (unsigned long long)battery_source.errors(r.state));
+    CHECK(fake_log_count("/BAT0/power_now answers ENODEV, the firmware's \"unknown\"") == 1,
+          "logged once, with the file");
+    CHECK(candidate(&r, NULL), "offered for power.system");
+    run_close(&r);
+    fake_remove(root);
+
+    /* charge units, current unknown: the charge_now rate times voltage_now */
+    root = fake_root("bat-enodev-charge");
+    battery_dir(root, "BAT0", "Discharging");
+    supply(root, "BAT0", "current_now", "#ENODEV");
+    supply(root, "BAT0", "voltage_now", "12000000");
+    supply(root, "BAT0", "charge_now", "3000000");
+    run_open(&r, root, NULL);
+    sample_at(&r, 0.0);
+    charge_falls(root, &r);
+    bat(&r, "BAT0", &b);
+    CHECK_STR(b.method, "charge_now rate*voltage_now", "current_now answering ENODEV: the charge_now rate");
+    CHECK_NEAR(b.power_w, 21.6, 1e-9, "1000 uAh in 2 s at 12 V is 21.6 W");
+    CHECK(battery_source.errors(r.state) == 1, "counted once (%llu)",
+          (unsigned long long)battery_source.errors(r.state));
+    run_close(&r);
+    fake_remove(root);
+
+    /* everything unknown (as after a resume): no power, each file counted once */
+    root = fake_root("bat-enodev-all");
+    battery_dir(root, "BAT0", "Discharging");
+    supply(root, "BAT0", "power_now", "#ENODEV");
+    supply(root, "BAT0", "voltage_now", "#ENODEV");
+    supply(root, "BAT0", "energy_now", "#ENODEV");
+    supply(root, "BAT0", "capacity", "80");
+    run_open(&r, root, NULL);
+    for (int t = 0; t < 5; t++)
+        sample_at(&r, t);
+    bat(&r, "BAT0", &b);
+    CHECK_STR(b.method, "none", "no method gives a value");
+    CHECK(!b.has_power && !b.has_energy_now, "no power and no energy left, never a zero");
+    CHECK(b.has_capacity && b.capacity_pct == 80.0, "the capacity still reads");
+    CHECK(battery_source.errors(r.state) == 2, "power_now and energy_now counted once each in five "
+          "samples (%llu)", (unsigned long long)battery_source.errors(r.state));
+    CHECK(strstr(reason(&r, NULL), "no power: power_now is unknown to the firmware (ENODEV); "
+                 "energy_now is unknown to the firmware (ENODEV)") != NULL, "the reason says so (\"%s\")",
+          reason(&r, NULL));
+    CHECK(!candidate(&r, NULL), "not offered");
+    supply(root, "BAT0", "power_now", "15000000");
+    sample_at(&r, 5.0);
+    bat(&r, "BAT0", &b);
+    CHECK(b.has_power && b.power_w == 15.0 && strcmp(b.method, "power_now") == 0,
+          "the firmware knows the rate again: 15 W from power_now");
+    CHECK(battery_source.errors(r.state) == 2, "nothing more counted");
+    run_close(&r);
+    fake_remove(root);
+}
+
+/* upower (src/up-device-battery.c, up_device_battery_report) takes a rate
+ * under 0.01 W as a failed reading and uses the energy (or charge) rate. */
+static void
+zero_while_discharging_is_no_reading(void)
+{
+    char *root = fake_root("bat-zero");
+    struct bat_run r;
+    struct battery_info b;
+    double e;
+
+    battery_dir(root, "BAT0", "Discharging");
+    supply(root, "BAT0", "power_now", "15000000");
+    run_open(&r, root, NULL);
+    for (int t = 0; t <= 3; t++) {
+        supply(root, "BAT0", "energy_now", "%lld", 50000000LL - 5000LL * t);   /* 18 W */
+        sample_at(&r, t);
+    }
+    bat(&r, "BAT0", &b);
+    CHECK(b.power_w == 15.0 && strcmp(b.method, "power_now") == 0, "15 W from power_now");
+    supply(root, "BAT0", "power_now", "0");
+    supply(root, "BAT0", "energy_now", "%lld", 50000000LL - 5000LL * 4);
+    sample_at(&r, 4.0);
+    bat(&r, "BAT0", &b);
+    CHECK_STR(b.method, "energy_now rate", "power_now 0 W while Discharging: the energy_now rate");
+    CHECK(b.has_power, "at once: the rate was followed all along");
+    CHECK_NEAR(b.power_w, 18.0, 1e-9, "18 W, not 0 W");
+    CHECK(candidate(&r, &e), "offered");
+    CHECK_NEAR(e, 3 * 15.0 + (15.0 + 18.0) / 2, 1e-9, "the counter: 3 s at 15 W, then (15 + 18) / 2");
+    sample_at(&r, 5.0);
+    CHECK(fake_log_count("BAT0: power_now reads 0 W while Discharging, which is firmware that does "
+                         "not measure the rate") == 1, "logged once");
+
+    /* nothing to take a rate from: no power, and no 0 W host */
+    unsupply(root, "BAT0", "energy_now");
+    sample_at(&r, 6.0);
+    bat(&r, "BAT0", &b);
+    CHECK(!b.has_power, "without energy_now: no power rather than 0 W");
+    CHECK_STR(b.method, "none", "method none");
+    CHECK(strstr(reason(&r, NULL), "BAT0: no power: power_now reads 0 W while Discharging") != NULL,
+          "the reason says why (\"%s\")", reason(&r, NULL));
+    CHECK(!candidate(&r, NULL), "a 0 W battery is never offered as power.system");
+    CHECK(battery_source.errors(r.state) == 0, "no data error: the file reads cleanly");
+    run_close(&r);
+    fake_remove(root);
+
+    /* current_now * voltage_now at 0 A while Discharging: the charge_now rate */
+    root = fake_root("bat-zero-charge");
+    battery_dir(root, "BAT0", "Discharging");
+    supply(root, "BAT0", "current_now", "0");
+    supply(root, "BAT0", "voltage_now", "12000000");
+    supply(root, "BAT0", "charge_now", "3000000");
+    run_open(&r, root, NULL);
+    sample_at(&r, 0.0);
+    bat(&r, "BAT0", &b);
+    CHECK(!b.has_power && !candidate(&r, NULL), "0 A while Discharging: no power, not offered");
+    charge_falls(root, &r);
+    bat(&r, "BAT0", &b);
+    CHECK_STR(b.method, "charge_now rate*voltage_now", "then the charge_now rate");
+    CHECK_NEAR(b.power_w, 21.6, 1e-9, "21.6 W");
+    run_close(&r);
+    fake_remove(root);
+}
+
+/* upower counts a USB supply as line power (src/linux/up-device-supply.c,
+ * up_device_supply_guess_type): a USB-C charger shows as type USB with
+ * usb_type and online (drivers/usb/typec/ucsi/psy.c), and online is 1 or 2
+ * (fixed or programmable voltage, sysfs-class-power) while it feeds the host. */
+static void
+usb_c_charger_is_external_power(void)
+{
+    char *root = fake_root("bat-usbc");
+    struct bat_run r;
+    struct battery_info b;
+    const char *ucsi = "ucsi-source-psy-USBC000:001";
+
+    battery_dir(root, "BAT0", "Discharging");
+    supply(root, "BAT0", "power_now", "12000000");
+    supply(root, ucsi, "type", "USB");
+    supply(root, ucsi, "usb_type", "C [PD] PD_PPS");
+    supply(root, ucsi, "scope", "System");
+    supply(root, ucsi, "online", "0");
+    run_open(&r, root, NULL);
+    sample_at(&r, 0.0);
+    CHECK(bat(&r, "BAT0", &b) && b.discharging && candidate(&r, NULL), "charger offline: on battery, offered");
+    supply(root, ucsi, "online", "1");
+    sample_at(&r, 1.0);
+    CHECK(!candidate(&r, NULL), "a USB-PD charger online: not on battery alone");
+    CHECK(strstr(reason(&r, NULL), "on AC power (USB supply ucsi-source-psy-USBC000:001 online)") != NULL,
+          "the reason names the charger (\"%s\")", reason(&r, NULL));
+    /* no status from the firmware: the charger decides the direction */
+    supply(root, "BAT0", "status", "Unknown");
+    sample_at(&r, 2.0);
+    bat(&r, "BAT0", &b);
+    CHECK(!b.discharging && b.power_w == 0.0, "Unknown status behind a USB-C charger: not discharging");
+    supply(root, ucsi, "online", "2");
+    sample_at(&r, 3.0);
+    CHECK(!candidate(&r, NULL), "online 2 (programmable, PPS) is online too");
+    supply(root, ucsi, "online", "0");
+    supply(root, "BAT0", "status", "Discharging");
+    supply(root, "wacom_battery_ac", "type", "USB");
+    supply(root, "wacom_battery_ac", "online", "1");
+    sample_at(&r, 4.0);
+    CHECK(candidate(&r, NULL), "a wacom_ USB supply without usb_type is a tablet's (upower): offered");
+    run_close(&r);
+    fake_remove(root);
+}
+
+/* upower discards rates over 300 W (up_device_battery_report: "Discard
+ * weird measurements (like a 300W power usage)"). */
+static void
+implausible_rates_are_rejected(void)
+{
+    char *root = fake_root("bat-300");
+    struct bat_run r;
+    struct battery_info b;
+
+    battery_dir(root, "BAT0", "Discharging");
+    supply(root, "BAT0", "power_now", "15000000");
+    run_open(&r, root, NULL);
+    sample_at(&r, 0.0);
+    supply(root, "BAT0", "power_now", "350000000");
+    sample_at(&r, 1.0);
+    bat(&r, "BAT0", &b);
+    CHECK(!b.has_power, "350 W: no value");
+    CHECK(battery_source.errors(r.state) == 1, "counted (%llu)", (unsigned long long)battery_source.errors(r.state));
+    CHECK(strstr(reason(&r, NULL), "BAT0: power_now gives 350.0 W, more than a battery can (over 300 W)") != NULL,
+          "the reason says why (\"%s\")", reason(&r, NULL));
+    CHECK(!candidate(&r, NULL), "not offered");
+    sample_at(&r, 2.0);
+    CHECK(battery_source.errors(r.state) == 2, "each rejected reading counts");
+    CHECK(fake_log_count("BAT0: power_now gives 350.0 W, more than a battery can deliver") == 1,
+          "logged once");
+    supply(root, "BAT0", "power_now", "15000000");
+    sample_at(&r, 3.0);
+    bat(&r, "BAT0", &b);
+    CHECK(b.has_power && b.power_w == 15.0, "15 W again");
+    CHECK_NEAR(b.energy_j, 45.0, 1e-9, "the rejected readings are bridged like a failed read: 3 s at 15 W");
+    run_close(&r);
+    fake_remove(root);
+
+    /* a gauge recalibrating: energy_now drops 2 Wh at once */
+    root = fake_root("bat-300-rate");
+    battery_dir(root, "BAT0", "Discharging");
+    run_open(&r, root, NULL);
+    for (int t = 0; t <= 3; t++) {
+        supply(root, "BAT0", "energy_now", "%lld", 50000000LL - 5000LL * t);
+        sample_at(&r, t);
+    }
+    bat(&r, "BAT0", &b);
+    CHECK_NEAR(b.power_w, 18.0, 1e-9, "18 W from the energy_now rate");
+    supply(root, "BAT0", "energy_now", "%lld", 50000000LL - 5000LL * 4 - 2000000LL);
+    sample_at(&r, 4.0);
+    bat(&r, "BAT0", &b);
+    CHECK(!b.has_power, "a 2 Wh step is no discharge rate (about 1.8 kW): no value");
+    CHECK(battery_source.errors(r.state) == 1, "counted");
     run_close(&r);
     fake_remove(root);
 }
@@ -660,6 +926,10 @@ main(void)
     current_times_voltage_and_signs();
     bad_input_is_counted();
     what_counts_as_a_battery();
+    enodev_is_unknown_not_bad();
+    zero_while_discharging_is_no_reading();
+    usb_c_charger_is_external_power();
+    implausible_rates_are_rejected();
     instance_ids();
     fixtures();
     return CHECK_DONE();

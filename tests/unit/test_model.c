@@ -41,6 +41,57 @@ proc_stat(void)
     CHECK(cpu_totals_parse("intr 1\n", 100, &t) < 0, "no cpu line is an error");
 }
 
+/* The sanitizer runtime's allocation hook (sanitizer/allocator_interface.h,
+ * which gcc 12 does not ship): weak, so the test says so where it is absent. */
+int __sanitizer_install_malloc_and_free_hooks(void (*on_malloc)(const volatile void *, size_t),
+                                              void (*on_free)(const volatile void *))
+    __attribute__((weak));
+static size_t allocations;
+static void count_malloc(const volatile void *p, size_t size) { (void)p; (void)size; allocations++; }
+static void count_free(const volatile void *p) { (void)p; }
+
+/* What a 300-CPU host's kernel writes (fs/proc/stat.c show_stat): the cpu
+ * lines, 12 KB of them, then an intr line of 100 KB; and a file whose last
+ * line has no newline. */
+static void
+proc_stat_read(void)
+{
+    char *root = fake_root("cpustat");
+    size_t cap = 200000, len = 0;
+    char *text = malloc(cap);
+    struct cpu_totals t;
+
+    len += (size_t)snprintf(text + len, cap - len, "cpu  3000 0 1500 90000 0 0 0 0 0 0\n");
+    for (int i = 0; i < 300; i++)
+        len += (size_t)snprintf(text + len, cap - len, "cpu%d 10 0 5 300 0 0 0 0 0 0\n", i);
+    len += (size_t)snprintf(text + len, cap - len, "intr 4000000");
+    for (int i = 0; i < 20000; i++)
+        len += (size_t)snprintf(text + len, cap - len, " %d", i % 10);
+    snprintf(text + len, cap - len, "\nctxt 1\nprocesses 77\n");
+    fake_write(root, "proc/stat", "%s", text);
+    CHECK(cpu_totals_read(root, &t) == 0, "reads a big host's /proc/stat");
+    CHECK(t.ncpu == 300, "counts its 300 cpuN lines (got %u)", t.ncpu);
+    CHECK(cpu_totals_busy(&t) == 4500ULL * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK)), "its totals");
+
+    if (__sanitizer_install_malloc_and_free_hooks) {
+        __sanitizer_install_malloc_and_free_hooks(count_malloc, count_free);
+        allocations = 0;
+        cpu_totals_read(root, &t);
+        CHECK(allocations == 0, "a read allocates nothing (got %zu allocations)", allocations);
+        __sanitizer_install_malloc_and_free_hooks(NULL, NULL);
+    } else {
+        CHECK(1, "(no sanitizer runtime: allocations not counted)");
+    }
+
+    fake_write(root, "proc/stat", "cpu  1 2 3 4 5 6 7 8\ncpu0 1 2 3 4 5 6 7 8");
+    CHECK(cpu_totals_read(root, &t) == 0 && t.ncpu == 1 && t.steal == 8ULL * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK)),
+          "a last line without a newline is read");
+    fake_write(root, "proc/stat", "intr 1\nctxt 2\n");
+    CHECK(cpu_totals_read(root, &t) == -EINVAL, "a read without a cpu line is an error");
+    free(text);
+    fake_remove(root);
+}
+
 static void
 model_over_a_fake_proc(void)
 {
@@ -90,6 +141,7 @@ main(void)
 {
     curves();
     proc_stat();
+    proc_stat_read();
     model_over_a_fake_proc();
     return CHECK_DONE();
 }

@@ -316,6 +316,187 @@ fixture(const char *name, const char *zone, double energy, size_t nzones)
     }
 }
 
+/* One zone as a live kernel lays it out: the directory under
+ * devices/virtual/powercap/CTL/PATH, a symlink to it in class/powercap. */
+static void
+zone(const char *root, const char *ctl, const char *path, const char *name, unsigned long long uj)
+{
+    char rel[512], link[1024], target[1024];
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+    snprintf(rel, sizeof(rel), "sys/devices/virtual/powercap/%s/%s/name", ctl, path);
+    fake_write(root, rel, "%s\n", name);
+    snprintf(rel, sizeof(rel), "sys/devices/virtual/powercap/%s/%s/max_energy_range_uj", ctl, path);
+    fake_write(root, rel, "262143328850\n");
+    snprintf(rel, sizeof(rel), "sys/devices/virtual/powercap/%s/%s/energy_uj", ctl, path);
+    fake_write(root, rel, "%llu\n", uj);
+    fake_write(root, "sys/class/powercap/.keep", "%s", "");
+    snprintf(link, sizeof(link), "%s/sys/class/powercap/%s", root, base);
+    snprintf(target, sizeof(target), "../../devices/virtual/powercap/%s/%s", ctl, path);
+    if (symlink(target, link) < 0)
+        perror(link);
+}
+
+static void
+set_uj(const char *root, const char *ctl, const char *path, unsigned long long uj)
+{
+    char rel[512];
+
+    snprintf(rel, sizeof(rel), "sys/devices/virtual/powercap/%s/%s/energy_uj", ctl, path);
+    fake_write(root, rel, "%llu\n", uj);
+}
+
+/* A zone of a fake tree and the joules it gains in one 1 s interval. */
+struct zone_spec {
+    const char *ctl, *path, *name;
+    double      joules;
+};
+
+/* Lay out the zones, each at 1 J; sample at t = 10, add each zone's
+ * joules, sample at t = 11. */
+static void
+one_interval(const char *root, struct rapl_run *r, const char *config,
+             const struct zone_spec *zs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        zone(root, zs[i].ctl, zs[i].path, zs[i].name, 1000000);
+    run_open(r, root, config);
+    sample_at(r, 10.0);
+    for (size_t i = 0; i < n; i++)
+        set_uj(root, zs[i].ctl, zs[i].path, 1000000 + (unsigned long long)(zs[i].joules * 1e6));
+    sample_at(r, 11.0);
+}
+
+/* Two sockets where package 1 reads the platform counter: the kernel
+ * registers package-0 (intel-rapl:0), then package-1 (intel-rapl:1) and its
+ * psys as a top-level zone named "psys-1" (intel-rapl:2); intel_rapl_common.c
+ * rapl_init_domains() and rapl_package_register_powercap(). */
+static void
+platform_zone_of_package_1(void)
+{
+    char *root = fake_root("rapl-psys1");
+    struct rapl_run r;
+    struct rapl_zone_info z;
+    double e;
+
+    static const struct zone_spec zs[] = {
+        { "intel-rapl", "intel-rapl:0", "package-0", 100 },
+        { "intel-rapl", "intel-rapl:0/intel-rapl:0:0", "dram", 10 },
+        { "intel-rapl", "intel-rapl:1", "package-1", 120 },
+        { "intel-rapl", "intel-rapl:1/intel-rapl:1:0", "dram", 12 },
+        { "intel-rapl", "intel-rapl:2", "psys-1", 300 },
+    };
+
+    one_interval(root, &r, NULL, zs, sizeof(zs) / sizeof(zs[0]));
+    CHECK(zone_named(r.state, "package-1/dram", &z) && strcmp(z.sysfs_id, "intel-rapl:1:0") == 0,
+          "package-1/dram named by its package, whichever symlink is listed first");
+    CHECK(zone_named(r.state, "psys-1", &z) && strcmp(z.sysfs_id, "intel-rapl:2") == 0,
+          "the platform zone keeps the kernel's name psys-1 (id %s)", z.sysfs_id);
+    CHECK_NEAR(z.power_w, 300.0, 1e-9, "psys-1 reads 300 W");
+    CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "psys-1 is the rapl:psys candidate");
+    CHECK_NEAR(e, 300.0, 1e-9, "rapl:psys counts psys-1's 300 J");
+    CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram still offered");
+    CHECK_NEAR(e, 100.0 + 10.0 + 120.0 + 12.0, 1e-9, "package+dram sums both sockets, not psys-1");
+    run_close(&r);
+    fake_remove(root);
+}
+
+/* Should two packages both register a platform zone (psys and psys-1), each
+ * covers the whole platform: the lowest package's is used, never the sum. */
+static void
+two_platform_zones_are_not_summed(void)
+{
+    char *root = fake_root("rapl-psys2");
+    struct rapl_run r;
+    double e;
+
+    static const struct zone_spec zs[] = {
+        { "intel-rapl", "intel-rapl:0", "package-0", 0 },
+        { "intel-rapl", "intel-rapl:1", "psys", 300 },
+        { "intel-rapl", "intel-rapl:2", "package-1", 0 },
+        { "intel-rapl", "intel-rapl:3", "psys-1", 290 },
+    };
+
+    fake_log_clear();
+    one_interval(root, &r, "[rapl]\nrescan = 1\n", zs, sizeof(zs) / sizeof(zs[0]));
+    CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "rapl:psys offered");
+    CHECK_NEAR(e, 300.0, 1e-9, "rapl:psys is psys's 300 J, not psys + psys-1 (590 J)");
+    set_uj(root, "intel-rapl", "intel-rapl:1", 601000000);
+    set_uj(root, "intel-rapl", "intel-rapl:3", 581000000);
+    sample_at(&r, 12.0);
+    rapl_source.system_energy(r.state, "rapl:psys", &e);
+    CHECK_NEAR(e, 600.0, 1e-9, "and again the next interval");
+    CHECK(fake_log_count("2 platform (psys) zones: power.system's rapl:psys uses psys,") == 1,
+          "logged once which one is used");
+    /* psys goes (its package offline): psys-1 carries on */
+    {
+        char from[1024], to[1100];
+        snprintf(from, sizeof(from), "%s/sys/devices/virtual/powercap/intel-rapl/intel-rapl:1", root);
+        snprintf(to, sizeof(to), "%s.gone", from);
+        if (rename(from, to) < 0)
+            perror("rename");
+    }
+    set_uj(root, "intel-rapl", "intel-rapl:3", 871000000);
+    sample_at(&r, 13.0);
+    CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "rapl:psys still offered from psys-1");
+    CHECK_NEAR(e, 890.0, 1e-9, "psys-1's 290 J that interval");
+    run_close(&r);
+    fake_remove(root);
+}
+
+/* The MMIO interface (int340x processor_thermal_rapl.c, control type
+ * intel-rapl-mmio) exposes the package and its DRAM again: counting them
+ * too would double the DRAM in package+dram. */
+static void
+mmio_zones_are_not_added(void)
+{
+    char *root = fake_root("rapl-mmio");
+    struct rapl_run r;
+    double e;
+
+    static const struct zone_spec zs[] = {
+        { "intel-rapl", "intel-rapl:0", "package-0", 25 },
+        { "intel-rapl", "intel-rapl:0/intel-rapl:0:0", "dram", 3 },
+        { "intel-rapl-mmio", "intel-rapl-mmio:0", "package-0", 25 },
+        { "intel-rapl-mmio", "intel-rapl-mmio:0/intel-rapl-mmio:0:0", "dram", 3 },
+    };
+
+    one_interval(root, &r, NULL, zs, sizeof(zs) / sizeof(zs[0]));
+    CHECK(rapl_zone_count(r.state) == 4, "four zones (got %zu)", rapl_zone_count(r.state));
+    CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram offered");
+    CHECK_NEAR(e, 28.0, 1e-9, "package+dram is 25 + 3 J; mmio:package-0/dram is not added again");
+    run_close(&r);
+    fake_remove(root);
+}
+
+/* AMD family 17h/19h: intel_rapl_msr.c (rapl_msr_priv_amd) gives package
+ * (MSR_AMD_PKG_ENERGY_STATUS) and core (MSR_AMD_CORE_ENERGY_STATUS), and the
+ * core MSR, per core, is read on the package's lead CPU only: one core. */
+static void
+amd_core_is_never_summed(void)
+{
+    char *root = fake_root("rapl-amd");
+    struct rapl_run r;
+    struct rapl_zone_info z;
+    double e;
+
+    static const struct zone_spec zs[] = {
+        { "intel-rapl", "intel-rapl:0", "package-0", 130 },
+        { "intel-rapl", "intel-rapl:0/intel-rapl:0:0", "core", 6 },
+        { "intel-rapl", "intel-rapl:1", "package-1", 120 },
+        { "intel-rapl", "intel-rapl:1/intel-rapl:1:0", "core", 4 },
+    };
+
+    one_interval(root, &r, NULL, zs, sizeof(zs) / sizeof(zs[0]));
+    CHECK(zone_named(r.state, "package-0/core", &z) && z.has_power, "package-0/core has its own value");
+    CHECK_NEAR(z.power_w, 6.0, 1e-9, "package-0/core reads 6 W (one core)");
+    CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram offered");
+    CHECK_NEAR(e, 130.0 + 120.0, 1e-9, "package+dram is the packages' 250 J; no core is added");
+    CHECK(!rapl_source.system_energy(r.state, "rapl:psys", &e), "no psys on AMD");
+    run_close(&r);
+    fake_remove(root);
+}
+
 static void
 no_powercap_is_absent(void)
 {
@@ -346,6 +527,10 @@ main(void)
     fixture("Thinkpad_T460s_2_batteries", "package-0/dram", 2120.842593, 5);
     fixture("bigsystem", "package-1/core", 3483.880882, 4);
     fixture("bigsystem", "package-0", 13719.626935, 4);
+    platform_zone_of_package_1();
+    two_platform_zones_are_not_summed();
+    mmio_zones_are_not_added();
+    amd_core_is_never_summed();
     no_powercap_is_absent();
     return CHECK_DONE();
 }
