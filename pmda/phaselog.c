@@ -33,11 +33,14 @@ phaselog_store(struct phaselog *log, const char *mark, double now_wall)
     p += n;
     while (isspace((unsigned char)*p))
         p++;
-    /* an optional epoch, as the client saw it */
+    /* an optional epoch, as the client saw it: a date pmpower can print
+     * (up to 9999-12-30, exporter/timeparse.h), so never inf ("1e999") */
     if (isdigit((unsigned char)*p)) {
         char *end;
         double v = strtod(p, &end);
         if (end != p && isspace((unsigned char)*end) && v > 0) {
+            if (!(v <= PHASELOG_MAX_EPOCH))
+                return -1;
             t = v;
             p = end;
             while (isspace((unsigned char)*p))
