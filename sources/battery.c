@@ -151,9 +151,8 @@ unique_instance_id(const struct battery_state *st, const char *name)
     }
 }
 
-/* "-4077000" as macsmc writes a discharge; the kernel ABI makes negative mean discharging */
-static bool
-parse_i64_text(const char *text, int64_t *value)
+bool
+battery_parse_value(const char *text, int64_t *value)
 {
     const char *p = text;
     bool negative = false;
@@ -189,7 +188,7 @@ read_number(struct battery_state *st, struct reading *r, const char *dir, const 
         return 0;
     if ((sts = sysfs_read_text(path, text, sizeof(text))) == -ENOENT)
         return 0;
-    if (sts < 0 || !parse_i64_text(text, value) || (*value < 0 && !may_be_negative)) {
+    if (sts < 0 || !battery_parse_value(text, value) || (*value < 0 && !may_be_negative)) {
         st->errors++;
         note_bad(r, file);
         return -1;
