@@ -414,7 +414,9 @@ procscan_format_name(char name[PROCSCAN_NAME_MAX + 1], int32_t pid, const char *
     } else {
         size_t len = 0;
         name[used++] = '(';
-        while (len < comm_len && comm[len] != ' ' && used + len < NAME_MAX_BYTES - 1)
+        /* a NUL too: the name is a C string, and its length is what copy_string
+         * charges to string_bytes and entry_free_strings takes back */
+        while (len < comm_len && comm[len] != ' ' && comm[len] != '\0' && used + len < NAME_MAX_BYTES - 1)
             len++;
         memcpy(name + used, comm, len);
         used += len;
