@@ -27,6 +27,8 @@ main(void)
     CHECK(phaselog_store(&log, "end a\nb", 1) < 0, "a label of two lines is refused");
     CHECK(phaselog_store(&log, "start 1e999 x", 1) < 0, "an epoch that overflows to inf is refused");
     CHECK(phaselog_store(&log, "start 1e300 x", 1) < 0, "an epoch past the year 9999 is refused");
+    CHECK(phaselog_store(&log, "start 1e-300 x", 1) < 0,
+          "an epoch below 1 is refused: it would be kept as 0.000000 (found by fuzz/fuzz_marks.c)");
     CHECK(phaselog_store(&log, "start 253402214400 x", 1) == 0 &&
           strcmp(phaselog_latest(&log)->text, "253402214400.000000 start x") == 0,
           "9999-12-31T00:00:00Z is the latest epoch kept");
