@@ -1,7 +1,8 @@
 #!/bin/sh
 # fuzz/run.sh SECONDS TARGET...: fuzz each target (build/fuzz/fuzz_TARGET,
-# built by `make fuzz`) for SECONDS, niced, one after the other, starting
-# from its kept corpus fuzz/corpus/TARGET. New inputs go to
+# built by `make fuzz`) for SECONDS, or until FUZZ_RUNS executions when
+# that is set, niced, one after the other, starting from its kept corpus
+# fuzz/corpus/TARGET. New inputs go to
 # build/fuzz/corpus/TARGET, never into the repository; a crash, leak,
 # timeout or broken property is saved in build/fuzz/found/TARGET/ and
 # named at the end. Prints the executions each target ran.
@@ -40,8 +41,15 @@ for t in "$@"; do
     art=build/fuzz/found/$t
     log=build/fuzz/$t.log
     mkdir -p "$work" "$art"
-    nice -n 10 "build/fuzz/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
-        -rss_limit_mb=2048 -artifact_prefix="$art/" "$work" "fuzz/corpus/$t" >"$log" 2>&1
+    extra=""
+    [ -f "fuzz/dict/$t.dict" ] && extra="-dict=fuzz/dict/$t.dict"
+    # whole powermetrics samples (30-65 KB) run ~100 a second: fuzz documents
+    # up to 8 KB, which hold every structure of the real ones
+    [ "$t" = powermetrics ] && extra="$extra -max_len=8192"
+    # a small ASan quarantine and short malloc stacks: twice the executions
+    ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16:malloc_context_size=4} \
+    nice -n 19 "build/fuzz/fuzz_$t" -max_total_time="$seconds" -runs="${FUZZ_RUNS:--1}" -print_final_stats=1 -timeout=10 \
+        -rss_limit_mb=2048 -artifact_prefix="$art/" $extra "$work" "fuzz/corpus/$t" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
