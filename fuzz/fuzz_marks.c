@@ -5,7 +5,7 @@
  * input is one mark per line, stored one after the other.
  *
  * Properties: a kept mark reads back as pmpower report --phases archive
- * reads it (exporter/phases.c: "%lf %15s %255[^\n]"), with an epoch above
+ * reads it (pmpower/phases.c: "%lf %15s %255[^\n]"), with an epoch above
  * 0 and at most PHASELOG_MAX_EPOCH, a verb start or end, and the label
  * stored; sequence numbers only grow.
  */

@@ -1,9 +1,9 @@
 /*
  * fuzz_phases: a phases file for pmpower report --phases, through pmpower's
- * own reader (exporter/phaselist.c): JSON (an array, or an object holding
+ * own reader (pmpower/phaselist.c): JSON (an array, or an object holding
  * "phases"; benchmark records with start_timestamp and duration_us) or CSV
  * (label,start,end). Times given as text go on to the ISO reader
- * (exporter/timeparse.c) as pmpower resolves them.
+ * (pmpower/timeparse.c) as pmpower resolves them.
  *
  * Properties: a parsed list is not empty; every phase has a label, a start
  * (a number in range, or text) and an end (number, text or duration); a

@@ -1,5 +1,5 @@
 /*
- * fuzz_timeparse: pmpower's time strings (exporter/timeparse.c), as -S/-T,
+ * fuzz_timeparse: pmpower's time strings (pmpower/timeparse.c), as -S/-T,
  * phases files and benchmark logs give them: "YYYY-MM-DD[T ]HH:MM[:SS[.f]]"
  * with Z, +HH[:MM] or local time; and any double a file or a mark can
  * hold, written back as a date. Local time is Central European time with

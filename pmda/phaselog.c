@@ -35,7 +35,7 @@ phaselog_store(struct phaselog *log, const char *mark, double now_wall)
         p++;
     /* an optional epoch, as the client saw it: a date pmpower can print,
      * from 1970-01-01T00:00:01 (1e-300 would be kept as "0.000000") to
-     * 9999-12-31 (exporter/timeparse.h), so never inf ("1e999") */
+     * 9999-12-31 (pmpower/timeparse.h), so never inf ("1e999") */
     if (isdigit((unsigned char)*p)) {
         char *end;
         double v = strtod(p, &end);

@@ -433,7 +433,8 @@ static char *
 nested(size_t n, const char *open, const char *close)
 {
     static const char *const start = HEAD "<key>elapsed_ns</key><integer>1000</integer>\n"
-        "<key>processor</key><dict><key>cpu_energy</key><integer>5</integer></dict>\n<key>deep</key>";
+        "<key>processor</key><dict><key>cpu_energy</key><integer>5</integer><key>gpu_energy</key>"
+        "<integer>1</integer><key>ane_energy</key><integer>0</integer></dict>\n<key>deep</key>";
     size_t len = strlen(start) + n * (strlen(open) + strlen(close)) + strlen(TAIL) + 1;
     char *doc = malloc(len), *p = doc;
 
