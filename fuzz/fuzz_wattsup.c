@@ -2,13 +2,15 @@
  * fuzz_wattsup: the bytes of a WattsUp? Pro serial line, through the agent's
  * own reader: the framer (sources/wattsup.c) cuts records as the reader
  * thread's handle_bytes() does (sources/meter.c), each record is parsed,
- * a header sets the layout, a data record under it becomes a reading, and
- * the readings go into the meter's energy counter (meter_accum_*).
+ * a header sets the layout (or, from a meter that sends none, the data
+ * record's field count), a data record becomes a reading, and the
+ * readings go into the meter's energy counter (meter_accum_*).
  *
  * Properties: the line cut into arbitrary reads gives the same events as
  * in one read (a record may span any number of reads); a framed record is
- * NUL-terminated within WATTSUP_MAX_RECORD; readings are finite; the
- * counter read at any instant is finite.
+ * NUL-terminated within WATTSUP_MAX_RECORD; readings are finite and W is
+ * not negative; the counter read back in time is finite, never decreases
+ * and never exceeds what was counted.
  */
 #include "fuzz.h"
 #include "meter.h"
@@ -60,15 +62,22 @@ take_record(const char *text, struct wattsup_layout *layout, bool *have_layout,
         }
         return;
     }
-    if (rec.cmd != 'd' || !*have_layout)
+    if (rec.cmd != 'd')
         return;
+    /* handle_data(): a meter that sent no header has its record's field count name the layout */
+    if (!*have_layout && wattsup_layout_for_record(&rec, layout) != WATTSUP_OK)
+        return;
+    *have_layout = true;
     if (wattsup_reading_parse(&rec, layout, &r) != WATTSUP_OK)
         return;
-    FUZZ_ASSERT(isfinite(r.watts) && isfinite(r.volts) && isfinite(r.amps) && isfinite(r.power_factor),
-                "reading %g W %g V %g A %g", r.watts, r.volts, r.amps, r.power_factor);
+    FUZZ_ASSERT(isfinite(r.watts) && r.watts >= 0 && isfinite(r.volts) && isfinite(r.amps) &&
+                isfinite(r.power_factor), "reading %g W %g V %g A %g", r.watts, r.volts, r.amps,
+                r.power_factor);
     *t += 1.0;
     meter_accum_record(acc, *t, &r);
-    FUZZ_ASSERT(isfinite(meter_accum_energy_at(acc, *t - 0.5)), "counter at %g", *t - 0.5);
+    double before = meter_accum_energy_at(acc, *t - 0.5), now = meter_accum_energy_at(acc, *t);
+    FUZZ_ASSERT(isfinite(before) && isfinite(now) && before <= now && now <= acc->energy_j,
+                "counter %g at %g, %g at %g, %g in all", before, *t - 0.5, now, *t, acc->energy_j);
 }
 
 /* The line in reads of the given sizes (0: all at once), as handle_bytes() loops. */
@@ -83,6 +92,7 @@ frame(const uint8_t *data, size_t size, struct fuzz_cuts *cuts, struct events *e
     size_t off = 0;
 
     memset(&acc, 0, sizeof(acc));
+    acc.interval_s = 1;
     acc.max_gap_s = 3;
     wattsup_framer_reset(&f);
     wattsup_layout_default(&layout, 18);
