@@ -33,11 +33,15 @@ phaselog_store(struct phaselog *log, const char *mark, double now_wall)
     p += n;
     while (isspace((unsigned char)*p))
         p++;
-    /* an optional epoch, as the client saw it */
+    /* an optional epoch, as the client saw it: a date pmpower can print,
+     * from 1970-01-01T00:00:01 (1e-300 would be kept as "0.000000") to
+     * 9999-12-31 (pmpower/timeparse.h), so never inf ("1e999") */
     if (isdigit((unsigned char)*p)) {
         char *end;
         double v = strtod(p, &end);
         if (end != p && isspace((unsigned char)*end) && v > 0) {
+            if (!(v >= 1 && v <= PHASELOG_MAX_EPOCH))
+                return -1;
             t = v;
             p = end;
             while (isspace((unsigned char)*p))

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #define PHASELOG_SIZE 64
+#define PHASELOG_MAX_EPOCH 253402214400.0   /* 9999-12-31T00:00:00Z: epochs beyond, or below 1, are refused */
 
 struct phase_mark {
     int    seq;

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void
-strip_tail(char *buf, size_t len)
+void
+sysfs_text_from_bytes(char *buf, size_t len)
 {
     buf[len] = '\0';
     len = strlen(buf);          /* fixtures from PCP's QA carry trailing NULs */
@@ -52,7 +52,7 @@ read_text(const char *path, char *buf, size_t size, double *mtime_s)
     close(fd);
     if (err)
         return -err;
-    strip_tail(buf, (size_t)n);
+    sysfs_text_from_bytes(buf, (size_t)n);
     return 0;
 }
 
@@ -69,7 +69,7 @@ sysfs_read_text_stamped(const char *path, char *buf, size_t size, double *mtime_
 }
 
 static int
-parse_counter(char *buf, uint64_t *value)
+parse_counter(const char *buf, uint64_t *value)
 {
     if (buf[0] == '\0')
         return -EINVAL;
@@ -93,7 +93,13 @@ sysfs_pread_u64(int fd, uint64_t *value)
 
     if (n < 0)
         return -errno;
-    strip_tail(buf, (size_t)n);
+    return sysfs_u64_from_bytes(buf, (size_t)n, value);
+}
+
+int
+sysfs_u64_from_bytes(char *buf, size_t len, uint64_t *value)
+{
+    sysfs_text_from_bytes(buf, len);
     return parse_counter(buf, value);
 }
 

@@ -23,6 +23,12 @@ int sysfs_read_text_stamped(const char *path, char *buf, size_t size, double *mt
 int sysfs_read_u64(const char *path, uint64_t *value);
 int sysfs_pread_u64(int fd, uint64_t *value);
 
+/* What the readers make of the len bytes read into buf (which has room for
+ * one more): the text, cut at a NUL, without trailing newlines, blanks and
+ * CRs; and a counter parsed from it (0 or -EINVAL). */
+void sysfs_text_from_bytes(char *buf, size_t len);
+int  sysfs_u64_from_bytes(char *buf, size_t len, uint64_t *value);
+
 /* snprintf into buf; returns 0, or -ENAMETOOLONG when it did not fit. */
 int path_join(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -1,4 +1,5 @@
 #include "phaselist.h"
+#include "timeparse.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -239,8 +240,10 @@ jtime(struct json *j, char **text, double *t, bool *have)
         double v = strtod(j->p, &end);
         if (end == j->p)
             return jfail(j, "a time must be a string or a number");
-        j->p = end;
         *t = phaselist_epoch(v);
+        if (!timeparse_in_range(*t))
+            return jfail(j, "a time number must be epoch seconds, ms or us from " TIMEPARSE_RANGE_TEXT);
+        j->p = end;
         *have = true;
         free(*text);
         *text = NULL;
@@ -292,8 +295,8 @@ jphase(struct json *j, struct phase_list *out, size_t index)
             } else if (strcmp(key, "duration_us") == 0 || strcmp(key, "duration_s") == 0) {
                 char *end;
                 double v = strtod(j->p, &end);
-                if (end == j->p)
-                    sts = jfail(j, "a duration must be a number");
+                if (end == j->p || !isfinite(v))
+                    sts = jfail(j, "a duration must be a finite number");
                 else {
                     j->p = end;
                     if (key[9] == 'u')
@@ -512,6 +515,13 @@ parse_csv(const char *text, struct phase_list *out, char *err, size_t errlen)
         }
         struct phase ph;
         double v;
+        for (int i = 1; i < 3; i++)
+            if (is_number(f[i], &v) && !timeparse_in_range(phaselist_epoch(v))) {
+                for (int k = 0; k < 3; k++)
+                    free(f[k]);
+                return fail(err, errlen, "phases CSV, line %d: a time number must be epoch seconds, "
+                            "ms or us from " TIMEPARSE_RANGE_TEXT, line);
+            }
         memset(&ph, 0, sizeof(ph));
         ph.duration = -1;
         ph.label = f[0];

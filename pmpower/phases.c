@@ -8,6 +8,7 @@
 #include "energy.h"
 #include "json.h"
 #include "phaselist.h"
+#include "timeparse.h"
 #include "toplist.h"
 
 #include <errno.h>
@@ -160,6 +161,13 @@ resolve(struct pp_ctx *c, const struct phase *p, double *start, double *end)
             return -1;
     } else
         *end = *start + p->duration;
+    /* marks, durations and resolved texts too: no garbage window from 1e300 */
+    if (!timeparse_in_range(*start) || !timeparse_in_range(*end)) {
+        fprintf(stderr, "%s: phase \"%s\": its %s %g is not a time (" TIMEPARSE_RANGE_TEXT ")\n",
+                pmGetProgname(), p->label, timeparse_in_range(*start) ? "end" : "start",
+                timeparse_in_range(*start) ? *end : *start);
+        return -1;
+    }
     return 0;
 }
 

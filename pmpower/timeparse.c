@@ -7,6 +7,12 @@
 #include <time.h>
 
 bool
+timeparse_in_range(double t)
+{
+    return t >= TIMEPARSE_MIN_EPOCH && t <= TIMEPARSE_MAX_EPOCH;    /* false for NaN */
+}
+
+bool
 timeparse_looks_iso(const char *s)
 {
     while (*s == ' ')
@@ -34,7 +40,7 @@ digits(const char **p, int n, int *out)
 }
 
 static int
-fail(char *err, size_t errlen, const char *text, const char *why)
+bad_time(char *err, size_t errlen, const char *text, const char *why)
 {
     if (err && errlen)
         snprintf(err, errlen, "cannot read \"%s\" as a time: %s "
@@ -66,22 +72,22 @@ timeparse_iso(const char *text, double *t, char *err, size_t errlen)
         p++;
     if (!digits(&p, 4, &year) || *p++ != '-' || !digits(&p, 2, &month) || *p++ != '-' ||
         !digits(&p, 2, &day))
-        return fail(err, errlen, text, "expected a date YYYY-MM-DD");
+        return bad_time(err, errlen, text, "expected a date YYYY-MM-DD");
     if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
-        return fail(err, errlen, text, "no such date");
+        return bad_time(err, errlen, text, "no such date");
     if (*p == 'T' || *p == 't' || (*p == ' ' && isdigit((unsigned char)p[1]))) {
         p++;
         if (!digits(&p, 2, &hour) || *p++ != ':' || !digits(&p, 2, &minute))
-            return fail(err, errlen, text, "expected a time HH:MM[:SS[.fraction]]");
+            return bad_time(err, errlen, text, "expected a time HH:MM[:SS[.fraction]]");
         if (*p == ':') {
             p++;
             if (!digits(&p, 2, &second))
-                return fail(err, errlen, text, "expected seconds after HH:MM:");
+                return bad_time(err, errlen, text, "expected seconds after HH:MM:");
             if (*p == '.' || *p == ',') {
                 double scale = 0.1;
                 p++;
                 if (!isdigit((unsigned char)*p))
-                    return fail(err, errlen, text, "expected digits after the decimal point");
+                    return bad_time(err, errlen, text, "expected digits after the decimal point");
                 while (isdigit((unsigned char)*p)) {
                     fraction += (*p - '0') * scale;
                     scale /= 10;
@@ -90,7 +96,7 @@ timeparse_iso(const char *text, double *t, char *err, size_t errlen)
             }
         }
         if (hour > 23 || minute > 59 || second > 60)
-            return fail(err, errlen, text, "no such time of day");
+            return bad_time(err, errlen, text, "no such time of day");
     }
     while (*p == ' ')
         p++;
@@ -101,20 +107,20 @@ timeparse_iso(const char *text, double *t, char *err, size_t errlen)
         int sign = *p == '-' ? -1 : 1, oh, om = 0;
         p++;
         if (!digits(&p, 2, &oh))
-            return fail(err, errlen, text, "expected a zone offset +HH[:MM]");
+            return bad_time(err, errlen, text, "expected a zone offset +HH[:MM]");
         if (*p == ':')
             p++;
         if (isdigit((unsigned char)*p) && !digits(&p, 2, &om))
-            return fail(err, errlen, text, "expected a zone offset +HH[:MM]");
+            return bad_time(err, errlen, text, "expected a zone offset +HH[:MM]");
         if (oh > 23 || om > 59)
-            return fail(err, errlen, text, "zone offset out of range");
+            return bad_time(err, errlen, text, "zone offset out of range");
         zoned = true;
         offset_s = sign * (oh * 3600 + om * 60);
     }
     while (*p == ' ')
         p++;
     if (*p != '\0')
-        return fail(err, errlen, text, "unexpected text after the time");
+        return bad_time(err, errlen, text, "unexpected text after the time");
 
     memset(&tm, 0, sizeof(tm));
     tm.tm_year = year - 1900;
@@ -123,27 +129,37 @@ timeparse_iso(const char *text, double *t, char *err, size_t errlen)
     tm.tm_hour = hour;
     tm.tm_min = minute;
     tm.tm_sec = second;
-    if (zoned) {
+    /* -1 is both an error and 1969-12-31T23:59:59Z: they set tm_yday only on success */
+    tm.tm_yday = -1;
+    if (zoned)
         secs = timegm(&tm);
-        secs -= offset_s;
-    } else {
+    else {
         tm.tm_isdst = -1;
         secs = mktime(&tm);
     }
-    if (secs == (time_t)-1 && !(year == 1969 && month == 12 && day == 31))
-        return fail(err, errlen, text, "out of range");
-    *t = (double)secs + fraction;
+    if (secs == (time_t)-1 && tm.tm_yday == -1)
+        return bad_time(err, errlen, text, "out of range");
+    *t = (double)(secs - offset_s) + fraction;
+    if (!timeparse_in_range(*t))
+        return bad_time(err, errlen, text, "out of range (" TIMEPARSE_RANGE_TEXT ")");
     return 0;
 }
 
 void
 timeparse_format(double t, bool utc, char *buf, size_t size)
 {
-    time_t secs = (time_t)floor(t);
-    long usec = lround((t - (double)secs) * 1e6);
+    time_t secs;
+    long usec;
     struct tm tm;
     char date[40];
 
+    if (!timeparse_in_range(t)) {
+        /* (time_t) of 1e300 is undefined: say what it is instead of a garbage date */
+        snprintf(buf, size, "(out-of-range time %g)", t);
+        return;
+    }
+    secs = (time_t)floor(t);
+    usec = lround((t - (double)secs) * 1e6);
     if (usec >= 1000000) {
         secs++;
         usec -= 1000000;
@@ -152,7 +168,9 @@ timeparse_format(double t, bool utc, char *buf, size_t size)
         gmtime_r(&secs, &tm);
     else
         localtime_r(&secs, &tm);
-    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    /* strftime's %Y writes year 999 as "999", which does not read back */
+    snprintf(date, sizeof(date), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     if (utc) {
         snprintf(buf, size, "%s.%06ldZ", date, usec);
     } else {

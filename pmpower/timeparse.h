@@ -13,6 +13,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The times read and written here: 0001-01-01T00:00:00Z to
+ * 9999-12-31T00:00:00Z, so that the date in any time zone has four digits
+ * and what is written reads back. */
+#define TIMEPARSE_MIN_EPOCH (-62135596800.0)
+#define TIMEPARSE_MAX_EPOCH 253402214400.0
+#define TIMEPARSE_RANGE_TEXT "0001-01-01 to 9999-12-31"
+
+/* t is a number in that range (not NaN, not infinite). */
+bool timeparse_in_range(double t);
+
 /* True when text starts like "YYYY-MM-DD": the caller then uses timeparse_iso. */
 bool timeparse_looks_iso(const char *text);
 
@@ -23,7 +33,8 @@ bool timeparse_looks_iso(const char *text);
  */
 int timeparse_iso(const char *text, double *t, char *err, size_t errlen);
 
-/* "2026-02-04T10:15:25.123456+01:00" in local time (utc: "...Z"), microseconds. */
+/* "2026-02-04T10:15:25.123456+01:00" in local time (utc: "...Z"), microseconds.
+ * A t out of range is written as "(out-of-range time 1e+300)", never as a date. */
 void timeparse_format(double t, bool utc, char *buf, size_t size);
 
 #endif

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NAME_MAX_BYTES    4095  /* the proc PMDA's PROC_PID_STAT_CMD_MAXLEN, less the NUL */
+#define NAME_MAX_BYTES    PROCSCAN_NAME_MAX
 #define RESERVED_PIDS     300   /* where the kernel's PID cursor restarts after pid_max */
 #define PROBE_MARGIN      64    /* PIDs before the previous cursor probed again: forks in flight then */
 #define FULL_SCAN_EVERY   64    /* probe scans between safety-net listings */
@@ -113,16 +113,9 @@ skip_fields(const char *p, const char *end, int n)
     return p < end ? p : NULL;
 }
 
-struct stat_fields {
-    const char *comm;       /* inside the parentheses, not terminated */
-    size_t      comm_len;
-    uint64_t    utime, stime, start_ticks;     /* ticks */
-};
-
-/* /proc/PID/stat: "pid (comm) state ppid ...". comm may hold spaces and
- * parentheses, so the fields are counted from the LAST ')'. */
-static bool
-parse_stat(const char *text, size_t len, struct stat_fields *f)
+/* comm may hold spaces and parentheses, so the fields are counted from the LAST ')'. */
+bool
+procscan_parse_stat(const char *text, size_t len, struct proc_stat_fields *f)
 {
     const char *end = text + len;
     const char *open = memchr(text, '(', len);
@@ -172,12 +165,12 @@ is_gone_error(ssize_t err)
 /* The stat fields of one process; false when it is gone or unreadable
  * (the latter counted). The comm points into scan->buf. */
 static bool
-read_stat(struct procscan *scan, int32_t pid, struct stat_fields *f)
+read_stat(struct procscan *scan, int32_t pid, struct proc_stat_fields *f)
 {
     char rel[32];
     snprintf(rel, sizeof(rel), "%d/stat", (int)pid);
     ssize_t n = read_transient(scan, rel);
-    if (n >= 0 && parse_stat(scan->buf, (size_t)n, f))
+    if (n >= 0 && procscan_parse_stat(scan->buf, (size_t)n, f))
         return true;
     if (!(n < 0 && is_gone_error(n)))
         scan->stats.errors++;
@@ -185,7 +178,7 @@ read_stat(struct procscan *scan, int32_t pid, struct stat_fields *f)
 }
 
 static uint64_t
-ticks_to_cpu_ns(const struct procscan *scan, const struct stat_fields *f)
+ticks_to_cpu_ns(const struct procscan *scan, const struct proc_stat_fields *f)
 {
     uint64_t ticks = scan->basis == PROCSCAN_UTIME ? f->utime : f->utime + f->stime;
     return ticks * scan->ns_per_tick;
@@ -229,16 +222,19 @@ static bool
 read_last_pid(struct procscan *scan, int32_t *last_pid)
 {
     char text[256];
-    uint64_t v;
     if (scan->loadavg_fd < 0)
         return false;
-    ssize_t n = pread(scan->loadavg_fd, text, sizeof(text) - 1, 0);
-    if (n <= 0)
-        return false;
+    ssize_t n = pread(scan->loadavg_fd, text, sizeof(text), 0);
+    return n > 0 && procscan_parse_last_pid(text, (size_t)n, last_pid);
+}
+
+bool
+procscan_parse_last_pid(const char *text, size_t n, int32_t *last_pid)
+{
+    uint64_t v;
     while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
         n--;
-    text[n] = '\0';
-    const char *p = strrchr(text, ' ');
+    const char *p = n > 0 ? memrchr(text, ' ', n) : NULL;
     if (p == NULL || parse_u64(p + 1, text + n, &v) == NULL || v > INT32_MAX)
         return false;
     *last_pid = (int32_t)v;
@@ -252,10 +248,15 @@ read_marks(struct procscan *scan)
     if (scan->stat_fd < 0 || !read_last_pid(scan, &m.last_pid))
         return m;
     ssize_t n = read_kept_whole(scan->stat_fd, &scan->statbuf, &scan->statcap);
-    const char *p = n > 0 ? strstr(scan->statbuf, "\nprocesses ") : NULL;
-    if (p && parse_u64(p + 11, scan->statbuf + n, &m.forks))
-        m.valid = true;
+    m.valid = n > 0 && procscan_parse_forks(scan->statbuf, (size_t)n, &m.forks);
     return m;
+}
+
+bool
+procscan_parse_forks(const char *text, size_t n, uint64_t *forks)
+{
+    const char *p = strstr(text, "\nprocesses ");
+    return p && parse_u64(p + 11, text + n, forks);
 }
 
 static uint64_t
@@ -395,27 +396,27 @@ entry_free_strings(struct procscan *scan, struct entry *e)
  * the command line with NULs as spaces, or "(comm)" when it is empty, cut
  * at the first space after the PID: "012345 /usr/bin/sleep". Clients match
  * instance names up to the first space, so the PID alone identifies it. */
-static char *
-read_name(struct procscan *scan, int32_t pid, const char *comm, size_t comm_len)
+size_t
+procscan_format_name(char name[PROCSCAN_NAME_MAX + 1], int32_t pid, const char *cmdline, size_t n,
+                     const char *comm, size_t comm_len)
 {
-    char rel[32], name[NAME_MAX_BYTES + 1];
-    size_t used = (size_t)snprintf(name, sizeof(name), "%06d ", (int)pid);
+    size_t used = (size_t)snprintf(name, PROCSCAN_NAME_MAX + 1, "%06d ", (int)pid);
 
-    snprintf(rel, sizeof(rel), "%d/cmdline", (int)pid);
-    ssize_t n = read_transient(scan, rel);
     if (n > 0) {
         /* the first word ends at a NUL (argument separator) or a space
          * (a process that rewrote its argv as one string) */
         size_t len = 0;
-        while (len < (size_t)n && scan->buf[len] != '\0' && scan->buf[len] != ' '
+        while (len < n && cmdline[len] != '\0' && cmdline[len] != ' '
                && used + len < NAME_MAX_BYTES)
             len++;
-        memcpy(name + used, scan->buf, len);
+        memcpy(name + used, cmdline, len);
         used += len;
     } else {
         size_t len = 0;
         name[used++] = '(';
-        while (len < comm_len && comm[len] != ' ' && used + len < NAME_MAX_BYTES - 1)
+        /* a NUL too: the name is a C string, and its length is what copy_string
+         * charges to string_bytes and entry_free_strings takes back */
+        while (len < comm_len && comm[len] != ' ' && comm[len] != '\0' && used + len < NAME_MAX_BYTES - 1)
             len++;
         memcpy(name + used, comm, len);
         used += len;
@@ -423,22 +424,46 @@ read_name(struct procscan *scan, int32_t pid, const char *comm, size_t comm_len)
             name[used++] = ')';
     }
     name[used] = '\0';
+    return used;
+}
+
+static char *
+read_name(struct procscan *scan, int32_t pid, const char *comm, size_t comm_len)
+{
+    char rel[32], name[NAME_MAX_BYTES + 1];
+
+    snprintf(rel, sizeof(rel), "%d/cmdline", (int)pid);
+    ssize_t n = read_transient(scan, rel);
+    size_t used = procscan_format_name(name, pid, scan->buf, n > 0 ? (size_t)n : 0, comm, comm_len);
     return copy_string(scan, name, used);
+}
+
+bool
+procscan_parse_cgroup(const char *text, const char **path, size_t *path_len)
+{
+    for (const char *line = text; line && *line;) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        if (len > 3 && strncmp(line, "0::", 3) == 0) {
+            *path = line + 3;
+            *path_len = len - 3;
+            return true;
+        }
+        line = eol ? eol + 1 : NULL;
+    }
+    return false;
 }
 
 static char *
 read_cgroup(struct procscan *scan, int32_t pid)
 {
     char rel[32];
+    const char *path;
+    size_t len;
     snprintf(rel, sizeof(rel), "%d/cgroup", (int)pid);
     ssize_t n = read_transient(scan, rel);
-    for (const char *line = n > 0 ? scan->buf : NULL; line && *line;) {
-        const char *eol = strchr(line, '\n');
-        size_t len = eol ? (size_t)(eol - line) : strlen(line);
-        if (len > 3 && strncmp(line, "0::", 3) == 0)
-            return copy_string(scan, line + 3, len - 3);
-        line = eol ? eol + 1 : NULL;
-    }
+    if (n > 0 && procscan_parse_cgroup(scan->buf, &path, &len))
+        return copy_string(scan, path, len);
     return copy_string(scan, "/", 1);
 }
 
@@ -447,7 +472,7 @@ read_cgroup(struct procscan *scan, int32_t pid)
 static bool
 entry_open(struct procscan *scan, int32_t pid, struct entry *e)
 {
-    struct stat_fields f;
+    struct proc_stat_fields f;
     char comm[128];
 
     memset(e, 0, sizeof(*e));
@@ -478,7 +503,7 @@ entry_open(struct procscan *scan, int32_t pid, struct entry *e)
 static enum refresh
 entry_refresh(struct procscan *scan, struct entry *e, bool verify)
 {
-    struct stat_fields f;
+    struct proc_stat_fields f;
 
     if (!scan->live) {
         /* the stat file carries the identity with the counters: always checked */
@@ -620,7 +645,7 @@ recheck_after_scan(struct procscan *scan)
     size_t i = 0;
     while (i < scan->nbuilt) {
         struct entry *e = &scan->next[i];
-        struct stat_fields f;
+        struct proc_stat_fields f;
         if (!in_range(e->pid, scan->now.last_pid, end_pid)) {
             i++;
             continue;

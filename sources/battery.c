@@ -200,9 +200,8 @@ unique_instance_id(const struct battery_state *st, const char *name)
     }
 }
 
-/* "-4077000" as macsmc writes a discharge; the kernel ABI makes negative mean discharging */
-static bool
-parse_i64_text(const char *text, int64_t *value)
+bool
+battery_parse_value(const char *text, int64_t *value)
 {
     const char *p = text;
     bool negative = false;
@@ -242,7 +241,7 @@ read_number(struct battery_state *st, struct reading *r, enum file_id id, int64_
         r->unknown |= 1u << id;
         return FILE_UNKNOWN;
     }
-    if (sts < 0 || !parse_i64_text(text, value) || (*value < 0 && !file_table[id].signed_value)) {
+    if (sts < 0 || !battery_parse_value(text, value) || (*value < 0 && !file_table[id].signed_value)) {
         st->errors++;
         note_bad(r, file_table[id].name);
         return FILE_BAD;

@@ -63,4 +63,9 @@ bool   battery_get(void *state, size_t index, struct battery_info *info);
  * unless two hashes collide. */
 int battery_instance_id(const char *name);
 
+/* A value file's text as read: a signed decimal ("-4077000" as macsmc
+ * writes a discharge; the kernel ABI makes negative mean discharging).
+ * False for anything else (half-written, garbage, beyond 64 bits). */
+bool battery_parse_value(const char *text, int64_t *value);
+
 #endif

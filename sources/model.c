@@ -3,6 +3,7 @@
 #include "cpustat.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,9 @@ model_curve_parse(const char *text, struct model_curve *c)
             return -1;
         p = end + 1;
         w = strtod(p, &end);
-        if (end == p || n >= MODEL_MAX_POINTS || pct < 0 || pct > 100 || w < 0)
+        /* written so that NaN fails too (strtod reads "nan" and "inf") */
+        if (end == p || n >= MODEL_MAX_POINTS || !(pct >= 0 && pct <= 100) ||
+            !(w >= 0 && isfinite(w)))
             return -1;
         if (n > 0 && pct / 100.0 <= c->util[n - 1])
             return -1;

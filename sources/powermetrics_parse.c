@@ -174,6 +174,189 @@ check_duplicate_keys(const char *text, size_t len, char *detail, size_t detail_s
     return PM_OK;
 }
 
+/*
+ * libplist 2.2 (Debian 12) parses without recursion but frees a tree
+ * recursively (plist_free_node, src/plist.c), also when a parse fails
+ * halfway: about 250,000 nested arrays, under the 4 MiB document limit,
+ * overflow the stack. (libplist 2.7 caps nesting at 512 itself,
+ * PLIST_MAX_NESTING_DEPTH in commit e45099f, and frees iteratively since
+ * commit 8c78d89.) So dicts and arrays are counted as libplist's own
+ * tokenizer sees them (node_from_xml and get_text_parts in src/xplist.c,
+ * tag 2.2.0): a '>' quoted in a tag, a "?>" quoted in a processing
+ * instruction, comments, CDATA and DOCTYPE end where libplist ends them,
+ * so none can hide a container from the count. Where libplist would stop
+ * with an error the walk may stop too: no tree deeper than counted so far
+ * has been built, and libplist refuses the document anyway.
+ */
+struct xml_walk {
+    const char *pos, *end;
+};
+
+static bool
+walk_at(const struct xml_walk *w, const char *s)
+{
+    size_t n = strlen(s);
+    return (size_t)(w->end - w->pos) >= n && memcmp(w->pos, s, n) == 0;
+}
+
+static void
+walk_blanks(struct xml_walk *w)
+{
+    while (w->pos < w->end && (*w->pos == ' ' || *w->pos == '\t' || *w->pos == '\r' || *w->pos == '\n'))
+        w->pos++;
+}
+
+/* A "..." run at w->pos is passed whole, to its closing quote; false when unclosed. */
+static bool
+walk_quoted(struct xml_walk *w)
+{
+    const char *q = memchr(w->pos + 1, '"', (size_t)(w->end - w->pos - 1));
+
+    w->pos = q ? q : w->end;
+    return q != NULL;
+}
+
+/* To the first of stops (or the end), passing quoted runs when quotes: find_next(). */
+static bool
+walk_to_any(struct xml_walk *w, const char *stops, bool quotes)
+{
+    for (; w->pos < w->end; w->pos++) {
+        if (quotes && *w->pos == '"') {
+            if (!walk_quoted(w))
+                return false;
+        } else if (memchr(stops, *w->pos, strlen(stops)))
+            return true;
+    }
+    return true;
+}
+
+/* Past the next s: find_str() and the check that it was found. */
+static bool
+walk_past(struct xml_walk *w, const char *s, bool quotes)
+{
+    for (; w->pos < w->end; w->pos++) {
+        if (walk_at(w, s)) {
+            w->pos += strlen(s);
+            return true;
+        }
+        if (quotes && *w->pos == '"' && !walk_quoted(w))
+            return false;
+    }
+    return false;
+}
+
+/* A leaf's text, past its </name>: get_text_parts(). */
+static bool
+walk_leaf_text(struct xml_walk *w, const char *name, size_t namelen)
+{
+    for (;;) {
+        const char *lt = memchr(w->pos, '<', (size_t)(w->end - w->pos));
+        if (!lt)
+            return false;
+        w->pos = lt + 1;
+        if (walk_at(w, "!--")) {
+            w->pos += 3;
+            if (!walk_past(w, "-->", false))
+                return false;
+        } else if (walk_at(w, "![CDATA[")) {
+            w->pos += 8;
+            if (!walk_past(w, "]]>", false))
+                return false;
+        } else if (walk_at(w, "/"))
+            break;
+        else
+            return false;
+    }
+    w->pos++;
+    if ((size_t)(w->end - w->pos) <= namelen || memcmp(w->pos, name, namelen) != 0)
+        return false;
+    w->pos += namelen;
+    walk_blanks(w);
+    if (w->pos >= w->end || *w->pos != '>')
+        return false;
+    w->pos++;
+    return true;
+}
+
+static bool
+tag_is(const char *name, size_t len, const char *s)
+{
+    return len == strlen(s) && memcmp(name, s, len) == 0;
+}
+
+/* False when libplist would build a tree of dicts and arrays nested deeper than MAX_NESTING. */
+static bool
+nesting_within_limit(const char *text, size_t len)
+{
+    static const char *const leaves[] = {
+        "key", "string", "integer", "real", "true", "false", "data", "date",
+    };
+    struct xml_walk w = { text, text + len };
+    size_t depth = 0;           /* dicts and arrays open */
+    bool rooted = false, empty_root = false;
+
+    for (;;) {
+        const char *name;
+        size_t namelen;
+        bool empty, leaf = false;
+
+        walk_blanks(&w);
+        if (w.pos >= w.end || *w.pos != '<')
+            return true;        /* the end, or text libplist refuses */
+        w.pos++;
+        if (walk_at(&w, "?")) {
+            if (!walk_past(&w, "?>", true))
+                return true;
+            continue;
+        }
+        if (walk_at(&w, "!--")) {
+            w.pos += 3;
+            if (!walk_past(&w, "-->", false))
+                return true;
+            continue;
+        }
+        if (walk_at(&w, "!DOCTYPE")) {
+            if (!walk_to_any(&w, "[>", true) || w.pos >= w.end)
+                return true;
+            if (*w.pos == '[' ? !walk_past(&w, "]>", true) : (w.pos++, false))
+                return true;
+            continue;
+        }
+        name = w.pos;
+        walk_to_any(&w, " \r\n\t<>", false);
+        namelen = (size_t)(w.pos - name);
+        if (w.pos < w.end && *w.pos != '>' && !walk_to_any(&w, "<>", true))
+            return true;
+        if (w.pos >= w.end || *w.pos != '>')
+            return true;
+        empty = w.pos[-1] == '/';
+        if (empty && (size_t)(w.pos - name - 1) < namelen)
+            namelen = (size_t)(w.pos - name - 1);
+        w.pos++;
+        for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++)
+            leaf |= tag_is(name, namelen, leaves[i]);
+        if (tag_is(name, namelen, "dict") || tag_is(name, namelen, "array")) {
+            if (!rooted)
+                empty_root = empty;
+            rooted = true;
+            if (!empty && ++depth > MAX_NESTING)
+                return false;
+        } else if (tag_is(name, namelen, "/dict") || tag_is(name, namelen, "/array")) {
+            /* a close that does not match is an error to libplist: counting it is harmless */
+            if (depth == 0)
+                return true;
+            if (--depth == 0 && !empty_root)
+                return true;    /* the root closed: libplist reads no further */
+        } else if (leaf) {
+            if (!empty && !walk_leaf_text(&w, name, namelen))
+                return true;
+            if (!rooted)
+                return true;    /* a leaf for root: libplist reads no further */
+        } else if (!tag_is(name, namelen, "plist") && !tag_is(name, namelen, "/plist"))
+            return true;        /* a tag libplist refuses */
+    }
+}
+
 /* A non-negative finite number from an integer or real node. libplist 2.2
  * hands a negative <integer> back as a huge unsigned one. */
 static enum pm_problem
@@ -297,6 +480,9 @@ pm_parse_document(const char *text, size_t len, struct pm_sample *out,
                        "document of %zu bytes ends without </plist>", len);
     if (len > UINT32_MAX)
         return problem(PM_MALFORMED, detail, detail_size, "document of %zu bytes", len);
+    if (!nesting_within_limit(text, len))
+        return problem(PM_MALFORMED, detail, detail_size, "dicts and arrays nested deeper than %d",
+                       MAX_NESTING);
     if ((sts = check_duplicate_keys(text, len, detail, detail_size)) != PM_OK)
         return sts;
     plist_from_xml(text, (uint32_t)len, &root);

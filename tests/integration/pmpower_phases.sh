@@ -94,6 +94,12 @@ sed 's/^/# /' "$WORK/text"
 check "[ \$? -eq 2 ] && grep -q 'line 1' '$WORK/err'" "a malformed phases file: exit 2, names the line"
 "$PMPOWER" report -a "$ARCH" --phases - <<< 'old,2001-01-01 00:00:00,2001-01-01 00:01:00' > /dev/null 2>"$WORK/err"
 check "[ \$? -eq 1 ] && grep -q 'phase \"old\" is outside the archive' '$WORK/err'" "a phase outside the archive is named"
+# found by fuzz/fuzz_phases.c: a duration that no date can end
+"$PMPOWER" report -a "$ARCH" --phases - <<< "[{\"label\": \"far\", \"start\": \"$(iso "$A0")\", \"duration_s\": 1e300}]" \
+    > "$WORK/out" 2>"$WORK/err"
+rc=$?
+check "[ $rc -eq 2 ] && grep -q 'phase \"far\": its end 1e+300 is not a time (0001-01-01 to 9999-12-31)' '$WORK/err'" \
+    "a phase ending in the year 1e292 is refused with a clear error, not a garbage window" "$(cat "$WORK/err" "$WORK/out")"
 
 # marks kept by the agent
 if $have_marks; then

@@ -22,6 +22,11 @@ curves(void)
     CHECK(model_curve_parse("50:30, 10:5", &points) < 0, "points must increase");
     CHECK(model_curve_parse("0:10, x", &points) < 0, "garbage rejected");
     CHECK(model_curve_parse("0:10,101:5", &points) < 0, "percent above 100 rejected");
+    /* strtod reads "nan" and "inf", and every range check is false for NaN */
+    CHECK(model_curve_parse("0:10, nan:20", &points) < 0, "a NaN percent is rejected");
+    CHECK(model_curve_parse("0:10, 50:nan", &points) < 0, "NaN watts are rejected");
+    CHECK(model_curve_parse("0:10, 100:inf", &points) < 0, "infinite watts are rejected");
+    CHECK(model_curve_parse("0:10, 100:1e999", &points) < 0, "watts that overflow to infinity are rejected");
 }
 
 static void
@@ -131,6 +136,15 @@ model_over_a_fake_proc(void)
     st = model_source.open(&env);
     CHECK(strstr(fake_log, "model.max_watts") != NULL, "max below idle is reported");
     CHECK(strstr(fake_log, "model.curve") != NULL, "a bad curve is reported");
+    model_source.close(st);
+    config_free(cfg);
+
+    cfg = config_parse("[model]\ncurve = 0:10, 100:inf\n", "t", fake_record);
+    env.config = cfg;
+    fake_log[0] = '\0';
+    st = model_source.open(&env);
+    CHECK(strstr(fake_log, "model.curve") != NULL && config_error_count(cfg) == 1,
+          "an infinite curve point is a config error: %s", fake_log);
     model_source.close(st);
     config_free(cfg);
     fake_remove(root);

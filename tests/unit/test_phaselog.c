@@ -25,10 +25,17 @@ main(void)
     CHECK(phaselog_store(&log, "start 12", 1) == 0 && strcmp(phaselog_latest(&log)->text, "1.000000 start 12") == 0,
           "a numeric label alone is a label, not a time");
     CHECK(phaselog_store(&log, "end a\nb", 1) < 0, "a label of two lines is refused");
+    CHECK(phaselog_store(&log, "start 1e999 x", 1) < 0, "an epoch that overflows to inf is refused");
+    CHECK(phaselog_store(&log, "start 1e300 x", 1) < 0, "an epoch past the year 9999 is refused");
+    CHECK(phaselog_store(&log, "start 1e-300 x", 1) < 0,
+          "an epoch below 1 is refused: it would be kept as 0.000000 (found by fuzz/fuzz_marks.c)");
+    CHECK(phaselog_store(&log, "start 253402214400 x", 1) == 0 &&
+          strcmp(phaselog_latest(&log)->text, "253402214400.000000 start x") == 0,
+          "9999-12-31T00:00:00Z is the latest epoch kept");
     for (int i = 0; i < 100; i++)
         phaselog_store(&log, "start loop", 100.0 + i);
-    CHECK(log.count == PHASELOG_SIZE && log.stored == 103, "the ring keeps the latest 64 of 103 marks");
-    CHECK(phaselog_at(&log, 0)->seq == 40 && phaselog_latest(&log)->seq == 103,
+    CHECK(log.count == PHASELOG_SIZE && log.stored == 104, "the ring keeps the latest 64 of 104 marks");
+    CHECK(phaselog_at(&log, 0)->seq == 41 && phaselog_latest(&log)->seq == 104,
           "oldest first; numbers are never reused (%d..%d)", phaselog_at(&log, 0)->seq, phaselog_latest(&log)->seq);
     return CHECK_DONE();
 }

@@ -76,5 +76,18 @@ main(void)
     CHECK(sts == 0 && strcmp(l.items[0].label, "A\n") == 0, "JSON escapes in labels");
     if (sts == 0)
         phaselist_free(&l);
+
+    /* found by fuzz/fuzz_phases.c (inputs kept in fuzz/corpus/phases): a time no date can show */
+    sts = phaselist_parse("[{\"label\": \"x\", \"start\": 1e300, \"end\": 2e300}]", &l, err, sizeof(err));
+    CHECK(sts < 0 && strstr(err, "line 1") && strstr(err, "0001-01-01 to 9999-12-31"),
+          "a JSON time of 1e300 is refused: %s", err);
+    sts = phaselist_parse("[{\"label\": \"x\", \"start\": -1e300, \"end\": 2}]", &l, err, sizeof(err));
+    CHECK(sts < 0 && strstr(err, "epoch"), "and -1e300: %s", err);
+    sts = phaselist_parse("[{\"start\": 1, \"duration_s\": 1e999}]", &l, err, sizeof(err));
+    CHECK(sts < 0 && strstr(err, "finite"), "an infinite duration is refused: %s", err);
+    sts = phaselist_parse("label,start,end\nx,1,1e300\n", &l, err, sizeof(err));
+    CHECK(sts < 0 && strstr(err, "line 2") && strstr(err, "9999"), "a CSV time of 1e300 is refused: %s", err);
+    sts = phaselist_parse("x,nan,2\n", &l, err, sizeof(err));
+    CHECK(sts < 0, "and a CSV time of nan");
     return CHECK_DONE();
 }

@@ -89,5 +89,38 @@ main(void)
           "the message names the text and the accepted form: %s", err);
     t = parse("2024-02-29 00:00:00Z", &sts);
     CHECK(sts == 0 && fabs(t - 1709164800.0) < 1e-6, "leap day parses");
+
+    /* found by fuzz/fuzz_timeparse.c (inputs kept in fuzz/corpus/timeparse) */
+    t = parse("1970-01-01T00:59:59+01:00", &sts);
+    CHECK(sts == 0 && t == -1.0, "the second before the epoch is a time, not timegm's error (%d, %.6f)", sts, t);
+    t = parse("1969-12-31T23:59:59Z", &sts);
+    CHECK(sts == 0 && t == -1.0, "and so in UTC");
+    setenv("TZ", "JST-9", 1);
+    tzset();
+    t = parse("1970-01-01 08:59:59", &sts);
+    CHECK(sts == 0 && t == -1.0, "and so in local time east of Greenwich, where it is 1970 (%d)", sts);
+    setenv("TZ", "UTC", 1);
+    tzset();
+    timeparse_format(-31536000000.0, true, buf, sizeof(buf));
+    CHECK_STR(buf, "0970-08-31T00:00:00.000000Z", "a year below 1000 is written with four digits");
+    CHECK(timeparse_iso(buf, &t, err, sizeof(err)) == 0 && t == -31536000000.0,
+          "and reads back (%s)", buf);
+    timeparse_format(1e300, true, buf, sizeof(buf));
+    CHECK_STR(buf, "(out-of-range time 1e+300)", "a time past the year 9999 is named, not printed as a date");
+    timeparse_format(-1e300, false, buf, sizeof(buf));
+    CHECK_STR(buf, "(out-of-range time -1e+300)", "and so before the year 1");
+    timeparse_format(NAN, false, buf, sizeof(buf));
+    CHECK_STR(buf, "(out-of-range time nan)", "and NaN");
+    CHECK(timeparse_in_range(TIMEPARSE_MIN_EPOCH) && timeparse_in_range(TIMEPARSE_MAX_EPOCH) &&
+          !timeparse_in_range(TIMEPARSE_MAX_EPOCH + 1) && !timeparse_in_range(INFINITY),
+          "the range is 0001-01-01 to 9999-12-31");
+    timeparse_format(TIMEPARSE_MIN_EPOCH, true, buf, sizeof(buf));
+    CHECK_STR(buf, "0001-01-01T00:00:00.000000Z", "the earliest time");
+    timeparse_format(TIMEPARSE_MAX_EPOCH, true, buf, sizeof(buf));
+    CHECK_STR(buf, "9999-12-31T00:00:00.000000Z", "the latest time");
+    parse("9999-12-31T23:00:00Z", &sts);
+    CHECK(sts < 0, "a time past the range is refused");
+    parse("0001-01-01T00:00:00+01:00", &sts);
+    CHECK(sts < 0, "and so one before it");
     return CHECK_DONE();
 }

@@ -428,6 +428,74 @@ test_bad_documents(struct text *docs)
           != PM_OK, "unbalanced dicts are refused");
 }
 
+/* HEAD, a valid sample, then n times open inside "deep", n times close, TAIL */
+static char *
+nested(size_t n, const char *open, const char *close)
+{
+    static const char *const start = HEAD "<key>elapsed_ns</key><integer>1000</integer>\n"
+        "<key>processor</key><dict><key>cpu_energy</key><integer>5</integer><key>gpu_energy</key>"
+        "<integer>1</integer><key>ane_energy</key><integer>0</integer></dict>\n<key>deep</key>";
+    size_t len = strlen(start) + n * (strlen(open) + strlen(close)) + strlen(TAIL) + 1;
+    char *doc = malloc(len), *p = doc;
+
+    p += sprintf(p, "%s", start);
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s", open);
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s", close);
+    sprintf(p, "%s", TAIL);
+    return doc;
+}
+
+/* libplist 2.2 frees a tree recursively, also after a failed parse: deep
+ * nesting of any container overflows the stack (found by fuzz/fuzz_powermetrics.c,
+ * the input that counts in fuzz/corpus/powermetrics/deep-arrays.xml). */
+static void
+test_nesting(void)
+{
+    struct pm_sample s;
+    char detail[256], *doc;
+
+    doc = nested(255, "<array>", "</array>");
+    CHECK(parse_str(doc, &s) == PM_OK, "255 arrays in the top dict: 256 levels are read");
+    free(doc);
+    doc = nested(256, "<array>", "</array>");
+    CHECK(parse(doc, strlen(doc), &s, detail, sizeof(detail)) == PM_MALFORMED &&
+          strstr(detail, "nested deeper than 256"), "257 levels are refused: %s", detail);
+    free(doc);
+    /* libplist skips a quoted "?>" in a processing instruction, starts a
+     * comment's end after "<!--", and reads CDATA and quoted attributes as
+     * text: a close hidden there is not a close */
+    static const struct {
+        size_t n;
+        const char *open, *close, *what;
+    } refused[] = {
+        { 250000, "<array>", "</array>", "250,000 nested arrays (3.75 MB), before libplist overflows the stack" },
+        { 250000, "<array>", "", "250,000 arrays never closed (libplist frees what it built)" },
+        { 300, "<dict><key>k</key>", "</dict>", "300 nested dicts" },
+        { 300, "<array><?x \"?></array>\" ?>", "</array>", "closes hidden in a processing instruction" },
+        { 300, "<array><!--></array>-->", "</array>", "closes hidden in a comment" },
+        { 300, "<array x=\"></array>\">", "</array>", "closes hidden in a quoted attribute" },
+        { 300, "<array><string><![CDATA[</string></array>]]></string>", "</array>", "closes hidden in CDATA" },
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        doc = nested(refused[i].n, refused[i].open, refused[i].close);
+        CHECK(parse(doc, strlen(doc), &s, detail, sizeof(detail)) == PM_MALFORMED &&
+              strstr(detail, "nested deeper than 256"), "refused: %s", refused[i].what);
+        free(doc);
+    }
+    {
+        char *many = malloc(100000 * 8 + 9), *p = many;
+        for (int i = 0; i < 100000; i++)
+            p += sprintf(p, "<array/>");
+        sprintf(p, "</array>");
+        doc = nested(1, "<array>", many);
+        CHECK(parse_str(doc, &s) == PM_OK, "100,000 empty arrays side by side are no nesting");
+        free(doc);
+        free(many);
+    }
+}
+
 static void
 test_other_layouts(void)
 {
@@ -811,6 +879,7 @@ main(void)
     test_stream(docs);
     test_stream_problems(docs);
     test_bad_documents(docs);
+    test_nesting();
     test_other_layouts();
     test_split_command();
     test_unknown_sampler();

@@ -588,6 +588,25 @@ test_live_pid_reuse(bool bystander)
     procscan_close(scan);
 }
 
+/* The pure parsers behind the scan, on what the fuzz harnesses found
+ * (fuzz/fuzz_pid_stat.c; the inputs are kept in fuzz/corpus/pid_stat). */
+static void
+test_parsers(void)
+{
+    char name[PROCSCAN_NAME_MAX + 1];
+    struct proc_stat_fields f;
+    static const char stat[] = "42 (a\0b c) S 1 42 42 0 -1 0 0 0 0 0 7 3 0 0 20 0 1 0 99 0 0\n";
+    size_t len;
+
+    CHECK(procscan_parse_stat(stat, sizeof(stat) - 1, &f) && f.comm_len == 5 && f.utime == 7 &&
+          f.stime == 3 && f.start_ticks == 99, "a comm holding a NUL still parses by the last ')'");
+    len = procscan_format_name(name, 42, NULL, 0, f.comm, f.comm_len);
+    CHECK(len == strlen(name) && strcmp(name, "000042 (a") == 0,
+          "the name from that comm stops at the NUL, so its length is its string's (%zu, \"%s\")", len, name);
+    len = procscan_format_name(name, 42, "sleep\0" "100", 9, "sleep", 5);
+    CHECK(len == strlen(name) && strcmp(name, "000042 sleep") == 0, "a command line's first word: %s", name);
+}
+
 int
 main(void)
 {
@@ -595,6 +614,7 @@ main(void)
     uint64_t tick = 1000000000ULL / (uint64_t)(hz > 0 ? hz : 100);
     char cmd[PATH_MAX + 16];
 
+    test_parsers();
     build_fake_root();
     test_fake_root_first_scan(tick);
     test_fake_root_range_discovery(tick);
