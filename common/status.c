@@ -21,6 +21,9 @@ source_state_name(enum source_state state)
     return "unknown";
 }
 
+static bool notice_vset(struct notice *n, power_log_fn log, int priority, const char *who,
+                        const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
 static bool
 notice_vset(struct notice *n, power_log_fn log, int priority, const char *who,
             const char *fmt, va_list ap)
@@ -85,6 +88,9 @@ status_set(struct source_status *st, enum source_state state, const char *fmt, .
     else if (st->log)
         st->log(priority, "source %s: %s", st->name, source_state_name(state));
 }
+
+static void status_vtell(struct source_status *st, unsigned kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 static void
 status_vtell(struct source_status *st, unsigned kind, const char *fmt, va_list ap)
