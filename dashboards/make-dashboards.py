@@ -133,18 +133,20 @@ def host_panels(b):
 
 
 def proc_panels(b):
-    b.row("Processes")
-    b.panel("Power by process", [("power.proc.power", "")], "watt", width=24,
-            description="Host power apportioned by CPU time (pmdapower attribution).")
-    b.panel("Share of host power by process", [("power.proc.share", "")], "percentunit", width=12)
-    b.panel("Unattributed busy energy", [("power.proc.unattributed.energy", "unattributed")],
-            "watt", width=12, description="Rate of power.proc.unattributed.energy: busy CPU energy "
-            "of processes that came and went between samples.")
+    # history follows pmproxy/power-history.conf: power.proc.* stays out of
+    # the key server (per-PID cardinality, as PCP leaves out proc.*), so the
+    # history board has cgroups only; processes are live, or in the archives
+    if not b.history:
+        b.row("Processes")
+        b.panel("Power by process", [("power.proc.power", "")], "watt", width=24,
+                description="Host power apportioned by CPU time (pmdapower attribution).")
+        b.panel("Share of host power by process", [("power.proc.share", "")], "percentunit", width=12)
+        b.panel("Unattributed busy energy", [("power.proc.unattributed.energy", "unattributed")],
+                "watt", width=12, description="Rate of power.proc.unattributed.energy: busy CPU energy "
+                "of processes that came and went between samples.")
     b.row("Cgroups")
     b.panel("Power by cgroup", [("power.cgroup.power", "")], "watt", width=24)
     if b.history:
-        b.panel("Process energy in the time range", [("power.proc.energy", "")], "joule", kind="stat",
-                width=12, rate=False, calcs=["delta"])
         b.panel("Cgroup energy in the time range", [("power.cgroup.energy", "")], "joule", kind="stat",
                 width=12, rate=False, calcs=["delta"])
 
@@ -162,7 +164,8 @@ b = Board("pcp-power-processes-vector", "PCP Vector: Power by Process and Cgroup
 proc_panels(b)
 b.write("pcp-power-processes-vector.json", "Live power by process and cgroup (PCP Vector).")
 
-b = Board("pcp-power-processes-valkey", "PCP Valkey: Power by Process and Cgroup", VALKEY, True)
+b = Board("pcp-power-processes-valkey", "PCP Valkey: Power by Cgroup", VALKEY, True)
 proc_panels(b)
-b.write("pcp-power-processes-valkey.json", "Power and energy by process and cgroup from history "
-        "(PCP Valkey).")
+b.write("pcp-power-processes-valkey.json", "Power and energy by cgroup from history (PCP Valkey). "
+        "Per-process series stay out of the key server (pmproxy/power-history.conf); "
+        "pmpower report --top reads processes from the archives.")

@@ -42,17 +42,21 @@ free_port() {
 }
 
 # pmcd_start [AGENT ARGS...]: the agent runs as root (-U root) with the given
-# args. PMCD_PMDA=1 adds the pmcd PMDA (pmcd.* metrics), which pmproxy needs.
+# args. PMCD_PMDA=1 adds the pmcd PMDA (pmcd.* metrics), which pmproxy needs;
+# PMCD_LINUX=1 the linux PMDA.
 pmcd_start() {
     local args="$*" port ns="$TOP/pmda/root"
     port=$(free_port)
     mkdir -p "$WORK/run" "$WORK/log" "$WORK/tmp" "$WORK/var/pmcd" "$WORK/var/config/pmda" "$WORK/pmns"
     : > "$WORK/pmcd.conf"
-    if [ -n "${PMCD_PMDA:-}" ]; then
+    if [ -n "${PMCD_PMDA:-}${PMCD_LINUX:-}" ]; then
         ns=$WORK/pmns/root
-        (cd "$TOP/pmda" && pmnsmerge root "$PCP_VAR_DIR/pmns/root_pmcd" "$ns") >"$WORK/log/pmnsmerge.log" 2>&1 || {
+        (cd "$TOP/pmda" && pmnsmerge root ${PMCD_PMDA:+"$PCP_VAR_DIR/pmns/root_pmcd"} \
+            ${PMCD_LINUX:+"$PCP_VAR_DIR/pmns/root_linux"} "$ns") >"$WORK/log/pmnsmerge.log" 2>&1 || {
             echo "# pmnsmerge failed:"; sed 's/^/# /' "$WORK/log/pmnsmerge.log"; return 1; }
-        echo "pmcd 2 dso pmcd_init $PCP_PMDAS_DIR/pmcd/pmda_pmcd.so" >> "$WORK/pmcd.conf"
+        [ -n "${PMCD_PMDA:-}" ] && echo "pmcd 2 dso pmcd_init $PCP_PMDAS_DIR/pmcd/pmda_pmcd.so" >> "$WORK/pmcd.conf"
+        # PMCD_LINUX=1: the linux agent too (hinv.ncpu, kernel.all.*), for derived metrics
+        [ -n "${PMCD_LINUX:-}" ] && echo "linux 60 dso linux_init $PCP_PMDAS_DIR/linux/pmda_linux.so" >> "$WORK/pmcd.conf"
     fi
     echo "power $DOMAIN pipe binary $AGENT -U root -d $DOMAIN -h $BUILD/help -l $WORK/log/power.log $args" >> "$WORK/pmcd.conf"
     export ASAN_OPTIONS="log_path=$WORK/log/asan:detect_leaks=1:abort_on_error=0${ASAN_EXTRA:+:$ASAN_EXTRA}"
