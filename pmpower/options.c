@@ -10,6 +10,7 @@
  * -S/-T itself only in pmGetContextOptions, which pmpower never calls.
  */
 #include "options.h"
+#include "farm.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -81,6 +82,24 @@ take_option(const struct pp_command_line *cl, const pmOptions *opts, int c, stru
     }
 }
 
+/* Each -a, a farm's directory as its hosts' directories, listed in args.
+ * 0, or -1 out of memory. */
+static int
+several_sources(const pmOptions *opts, struct pp_args *args)
+{
+    char **list = NULL;
+    size_t n = 0;
+
+    for (int i = 0; i < opts->narchives; i++)
+        if (farm_expand(opts->archives[i], &list, &n) < 0) {
+            farm_free(list, n);
+            return -1;
+        }
+    args->archives = list;
+    args->narchives = n;
+    return 0;
+}
+
 /* Returns RUN or an exit status; opts is to be released either way. */
 static int
 read_options(int argc, char **argv, const char *command, const struct pp_command_line *cl,
@@ -93,6 +112,9 @@ read_options(int argc, char **argv, const char *command, const struct pp_command
     opts->long_options = cl->long_options;
     opts->short_usage = cl->synopsis;
     opts->override = pass_back;
+    /* PCP then keeps each -a apart instead of joining them into one context */
+    if (cl->several_archives)
+        opts->flags |= PM_OPTFLAG_MULTI;
     memset(args, 0, sizeof(*args));
     for (;;) {
         opts->optopt = NO_ERROR_SEEN;
@@ -104,6 +126,10 @@ read_options(int argc, char **argv, const char *command, const struct pp_command
         }
         if ((sts = take_option(cl, opts, c, args)) != 0)
             return sts;
+    }
+    if (opts->nhosts > 1) {
+        pmprintf("%s: only one host (-h) at a time\n", pmGetProgname());
+        opts->errors++;
     }
     if (opts->errors) {
         usage(opts, false);
@@ -121,9 +147,21 @@ read_options(int argc, char **argv, const char *command, const struct pp_command
     args->finish = opts->finish_optarg;
     args->argc = argc - opts->optind;
     args->argv = argv + opts->optind;
+    if (cl->several_archives && several_sources(opts, args) < 0) {
+        fprintf(stderr, "%s: out of memory listing the archives\n", pmGetProgname());
+        return 1;
+    }
     if (cl->check && (sts = cl->check(cl->state, args)) != 0)
         return sts;
     return RUN;
+}
+
+void
+pp_args_free(struct pp_args *args)
+{
+    farm_free(args->archives, args->narchives);
+    args->archives = NULL;
+    args->narchives = 0;
 }
 
 bool
@@ -138,14 +176,22 @@ pp_options_parse(int argc, char **argv, const struct pp_command_line *cl,
     argv[0] = (char *)pmGetProgname();
     sts = read_options(argc, argv, command, cl, &opts, args);
     argv[0] = command;
-    if (sts == RUN &&
-        pp_open(ctx, opts.nhosts ? opts.hosts[0] : NULL, opts.narchives ? opts.archives[0] : NULL) < 0)
-        sts = 1;
-    /* one source: the archive names are one string PCP strdup'd, which
-     * pmFreeOptions leaves (it frees the arrays) */
-    if (opts.narchives)
-        free(opts.archives[0]);
+    if (sts == RUN && args->narchives > 1)
+        ctx->handle = -1;
+    else if (sts == RUN) {
+        /* one source: the archive given, or the one host a farm's directory holds */
+        const char *archive = args->narchives ? args->archives[0] : opts.narchives ? opts.archives[0] : NULL;
+        if (pp_open(ctx, opts.nhosts ? opts.hosts[0] : NULL, archive) < 0)
+            sts = 1;
+        pp_args_free(args);
+    }
+    /* PCP strdup'd the archive names (one comma-joined string, or one per
+     * -a with PM_OPTFLAG_MULTI), which pmFreeOptions leaves (it frees the arrays) */
+    for (int i = 0; i < opts.narchives; i++)
+        free(opts.archives[i]);
     pmFreeOptions(&opts);
+    if (sts != RUN)
+        pp_args_free(args);
     *status = sts == RUN ? 0 : sts;
     return sts == RUN;
 }

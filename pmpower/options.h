@@ -36,6 +36,11 @@ struct pp_args {
     bool        have_interval;
     int         argc;             /* the operands after the options */
     char      **argv;
+    /* several sources (pp_command_line.several_archives): each -a, a farm's
+     * directory standing for its hosts' directories (farm.h); NULL when
+     * there is one source, which is then the open context */
+    char      **archives;
+    size_t      narchives;
 };
 
 struct pp_command_line {
@@ -44,6 +49,7 @@ struct pp_command_line {
     pmLongOptions *long_options;    /* every option has a long name; the usage is written from these */
     bool           operands;        /* operands may follow the options */
     const char    *live_only;       /* when set, -a is refused with this reason */
+    bool           several_archives; /* -a may come more than once, or name a farm's directory */
     /* The command's own options, by long name: 0, or 2 after saying what is wrong. */
     int          (*option)(void *state, const char *name, const char *arg);
     /* What must hold before the context opens (NULL: nothing): 0, or the
@@ -55,12 +61,17 @@ struct pp_command_line {
 /*
  * Read argv (argv[0] is the command's name), check it, open the context on
  * the host or archive given (local: by default). True when the command is
- * to run: ctx is open (the command pp_closes it) and *status 0. False when
+ * to run: ctx is open (the command pp_closes it) and *status 0; or, for
+ * several archives, args->archives lists them and ctx is not open (the
+ * command opens each; pp_args_free releases the list). False when
  * it is done: *status is the exit status, 0 after --help, 1 when the
  * context cannot be opened, 2 for a usage error.
  */
 bool pp_options_parse(int argc, char **argv, const struct pp_command_line *cl,
                       struct pp_args *args, struct pp_ctx *ctx, int *status);
+
+/* What pp_options_parse left in args (the list of several archives). */
+void pp_args_free(struct pp_args *args);
 
 /* A count from 1 to max (what names the option in the message): 0, or 2 after a message. */
 int pp_parse_count(const char *text, const char *what, long max, long *out);

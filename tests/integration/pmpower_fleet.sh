@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# pmpower report over several hosts' archives: a pmlogger farm's directory
+# (one subdirectory per host, as pmlogger_check makes from its control
+# file) or several -a give each host's report and the fleet's total over the
+# same window. The hosts are one archive of a fake RAPL zone at 30 W given
+# three hostnames by pmlogrewrite (global { hostname -> ... }, pmlogrewrite(1));
+# a fourth, shifted an hour later (global { time -> ... }), has no data in
+# the window: the total is then unknown, not short. The real fleet (three
+# hosts in network namespaces, pmproxy, pmseries, Prometheus) is
+# tests/fleet/fleet.sh, run by make check-fleet.
+. "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/pmpower.sh"
+
+fake_rapl "$WORK/root" 30
+pmcd_start -r "$WORK/root" -t 0.1 -c "$WORK/power.conf" || { not_ok "private pmcd with the agent starts"; exit 1; }
+printf 'log mandatory on 1 sec {\n    power.system\n    power.rapl\n}\n' > "$WORK/logger.cfg"
+pmlogger_start "$WORK/logger.cfg" 5sec
+pmlogger_wait
+fake_rapl_stop
+check "pmlogcheck '$WORK/arch' >/dev/null 2>&1" "pmlogger wrote a valid archive"
+
+FARM=$WORK/farm
+for h in hosta hostb hostc; do
+    mkdir -p "$FARM/$h"
+    printf 'global { hostname -> %s }\n' "$h" > "$WORK/$h.rewrite"
+    pmlogrewrite -c "$WORK/$h.rewrite" "$WORK/arch" "$FARM/$h/20261201.16.00" >> "$WORK/log/rewrite.log" 2>&1
+done
+check "[ \$(ls '$FARM'/*/*.meta | wc -l) -eq 3 ]" "three hosts' archives in the farm" "$(cat "$WORK/log/rewrite.log")"
+
+# a window inside the archive, absolute so it is the same for every host
+t0=$(awk 'NR == 1 { printf "%.6f", $1 / 1e6 }' "$WORK/watts.log")
+S=$(date -d "@$(awk -v t="$t0" 'BEGIN { printf "%.6f", t + 1.5 }')" '+%F %T.%6N')
+T=$(date -d "@$(awk -v t="$t0" 'BEGIN { printf "%.6f", t + 4.0 }')" '+%F %T.%6N')
+one=$("$PMPOWER" report -a "$WORK/arch" -S "$S" -T "$T" --json | jq -r .joules)
+near "$one" 75 0.02 "one host: 2.5 s at 30 W is 75 J"
+
+"$PMPOWER" report -a "$FARM" -S "$S" -T "$T" > "$WORK/farm.txt" 2>"$WORK/err"
+rc=$?
+sed 's/^/# /' "$WORK/farm.txt" | tail -8
+check "[ $rc -eq 0 ]" "report over a farm's directory succeeds" "rc=$rc: $(cat "$WORK/err")"
+check "grep -c '^archive ' '$WORK/farm.txt' | grep -qx 3" "each host's report is printed"
+for h in hosta hostb hostc; do
+    got=$(awk -v h="$h" '$1 == h { print $2 }' "$WORK/farm.txt")
+    near "$got" "$one" 1e-4 "$h's row in the fleet table is its archive's energy"
+done
+total=$(awk '$1 == "total" { print $2 }' "$WORK/farm.txt")
+near "$total" "$(awk -v o="$one" 'BEGIN { printf "%.9f", 3 * o }')" 1e-4 "the fleet total is the sum of the hosts (3 x $one J)"
+watts=$(awk '$1 == "total" { print $4 }' "$WORK/farm.txt")
+near "$watts" 90 0.02 "the fleet's mean power is the sum of the hosts' (3 x 30 W)"
+
+json=$("$PMPOWER" report -a "$FARM/hosta" -a "$FARM/hostb" -S "$S" -T "$T" --json 2>"$WORK/err")
+check "[ \"\$(echo '$json' | jq -r '.reports | length')\" = 2 ]" "several -a: a report per archive in JSON" "$json $(cat "$WORK/err")"
+check "[ \"\$(echo '$json' | jq -r '.fleet.hosts | map(.hostname) | join(\",\")')\" = hosta,hostb ]" \
+    "the fleet's hosts are named by their archives' hostnames"
+near "$(echo "$json" | jq -r .fleet.joules)" "$(awk -v o="$one" 'BEGIN { printf "%.9f", 2 * o }')" 1e-9 "JSON: the fleet's joules"
+check "[ \"\$(echo '$json' | jq -r .fleet.same_window)\" = true ]" "JSON: the hosts measured the same window"
+
+# a host whose archive misses the window: its row says so, the total is unknown, exit 1
+mkdir -p "$FARM/hostd"
+printf 'global { hostname -> hostd time -> +01:00:00 }\n' > "$WORK/hostd.rewrite"
+pmlogrewrite -c "$WORK/hostd.rewrite" "$WORK/arch" "$FARM/hostd/20261201.17.00" >> "$WORK/log/rewrite.log" 2>&1
+"$PMPOWER" report -a "$FARM" -S "$S" -T "$T" > "$WORK/farm4.txt" 2>"$WORK/err"
+rc=$?
+sed 's/^/# /' "$WORK/farm4.txt" | tail -6
+check "[ $rc -eq 1 ] && grep -q '^hostd .*no data in the window' '$WORK/farm4.txt'" \
+    "a host without data in the window: its row says so, exit 1" "rc=$rc"
+check "grep -q '^total .*unknown: 1 of 4 hosts' '$WORK/farm4.txt'" "and the total is unknown rather than short"
+json=$("$PMPOWER" report -a "$FARM" -S "$S" -T "$T" --json 2>/dev/null)
+check "[ \"\$(echo '$json' | jq -r .fleet.joules)\" = null ] && [ \"\$(echo '$json' | jq -r '.reports | length')\" = 4 ]" \
+    "JSON: the total is null, each host keeps its place" "$json"
+
+"$PMPOWER" report -a "$FARM" --phases archive > /dev/null 2>"$WORK/err"
+check "[ $? -eq 2 ] && grep -q 'give one -a' '$WORK/err'" "--phases with several archives is refused (exit 2)" "$(cat "$WORK/err")"
+"$PMPOWER" report -h local: -h local: -T +1s > /dev/null 2>"$WORK/err"
+check "[ $? -eq 2 ] && grep -q 'one host' '$WORK/err'" "two -h are refused (exit 2)" "$(cat "$WORK/err")"
+"$PMPOWER" report -a "$FARM/hosta" -S "$S" -T "$T" > "$WORK/hosta.txt" 2>&1
+check "! grep -q '^fleet' '$WORK/hosta.txt'" "a host's own directory is one source: no fleet table"
+sanitizer_check
+finish
