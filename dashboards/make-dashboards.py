@@ -24,12 +24,13 @@ def host_var():
 
 
 class Board:
-    def __init__(self, uid, title, kind, history):
+    def __init__(self, uid, title, kind, history, all_hosts=False):
         self.uid, self.title, self.kind, self.history = uid, title, kind, history
+        self.all_hosts = all_hosts    # every host's series side by side, no $host filter
         self.panels, self.y, self.x, self.next_id = [], 0, 0, 1
 
     def expr(self, metric):
-        return '%s{hostname == "$host"}' % metric if self.history else metric
+        return '%s{hostname == "$host"}' % metric if self.history and not self.all_hosts else metric
 
     def row(self, title):
         if self.x:
@@ -79,7 +80,7 @@ class Board:
 
     def write(self, name, description):
         templating = [ds_var(self.kind, "PCP Valkey" if self.history else "PCP Vector")]
-        if self.history:
+        if self.history and not self.all_hosts:
             templating.append(host_var())
         board = {
             "uid": self.uid, "title": self.title, "description": description,
@@ -151,6 +152,20 @@ def proc_panels(b):
                 width=12, rate=False, calcs=["delta"])
 
 
+def fleet_panels(b):
+    b.row("Hosts side by side")
+    b.panel("Power by host", [("power.system.power", "$hostname")], "watt", width=24,
+            description="power.system.power of every host whose archives pmproxy loaded "
+            "(a pmlogger farm's, README: Many hosts).")
+    b.panel("Mean power by host, from the energy counter", [("power.system.energy", "$hostname")], "watt",
+            width=24, description="Rate of each host's power.system.energy: exact mean power per step.")
+    b.panel("Energy in the time range by host", [("power.system.energy", "$hostname")], "joule",
+            kind="stat", width=16, rate=False, calcs=["delta"],
+            description="Delta of each host's power.system.energy over the dashboard's range; the fleet's "
+            "total is their sum (pmpower report -a FARMDIR prints it).")
+    b.panel("Source by host", [("power.system.source", "$hostname")], "string", kind="table", width=8)
+
+
 b = Board("pcp-power-host-vector", "PCP Vector: Host Power", VECTOR, False)
 host_panels(b)
 b.write("pcp-power-host-vector.json", "Live host power from pmdapower through pmproxy (PCP Vector).")
@@ -169,3 +184,8 @@ proc_panels(b)
 b.write("pcp-power-processes-valkey.json", "Power and energy by cgroup from history (PCP Valkey). "
         "Per-process series stay out of the key server (pmproxy/power-history.conf); "
         "pmpower report --top reads processes from the archives.")
+
+b = Board("pcp-power-fleet-valkey", "PCP Valkey: Fleet Power and Energy", VALKEY, True, all_hosts=True)
+fleet_panels(b)
+b.write("pcp-power-fleet-valkey.json", "Every host's power and energy side by side, from the history "
+        "pmproxy loads from a pmlogger farm's archives (PCP Valkey; pmseries).")

@@ -197,6 +197,16 @@ for h in $HOSTS; do
     near "$rate" "${WATTS[$h]}" 0.02 "pmseries: $h's energy grows at its ${WATTS[$h]} W"
 done
 
+# the fleet dashboard: each panel's query finds every host's series through the collector's pmproxy
+board=$TOP/dashboards/pcp-power-fleet-valkey.json
+jq -r '.panels[] | select(.type != "row") | .title as $t | .targets[] | [$t, .expr] | @tsv' "$board" > "$C/targets"
+while IFS=$'\t' read -r title expr; do
+    ids=$(curl -s -G http://127.0.0.1:44322/series/query --data-urlencode "expr=$expr" | jq -r 'join(",")')
+    hosts=$(curl -s -G http://127.0.0.1:44322/series/labels --data-urlencode "series=$ids" |
+            jq -r '[.[].labels.hostname] | unique | join(" ")')
+    check "[ '$hosts' = 'host1 host2 host3' ]" "fleet dashboard, \"$title\" ($expr): every host's series" "got '$hosts'"
+done < "$C/targets"
+
 # Prometheus: PromQL's rate() of each host's power_system_energy is its watts, once each
 # series spans the rate's window (rate divides by the window, so a younger series reads low)
 promql() { curl -s -G http://127.0.0.1:9090/api/v1/query --data-urlencode "query=$1"; }
