@@ -9,6 +9,7 @@
 #include "domain.h"
 #include "family.h"
 #include "instset.h"
+#include "units.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -112,6 +113,7 @@ join_tables(void)
             pmdaMetric *row = &ctx.metrics[ctx.nmetrics++];
             unsigned cluster = pmID_cluster((*f)->metrics[m].m_desc.pmid);
             *row = (*f)->metrics[m];
+            units_apply(row->m_user, &row->m_desc.units);    /* PCP 7.2's power unit (units.h) */
             if (row->m_desc.indom != PM_INDOM_NULL)
                 row->m_desc.indom = slot->ctx.indom;
             if (ctx.by_cluster[cluster] && ctx.by_cluster[cluster] != slot) {

@@ -30,9 +30,8 @@
 #include "agent.h"
 #include "storegate.h"
 
-/* the units a figure carries as a PCP label: PCP 6 has no power or energy units */
-#define UNITS_J "joules"
-#define UNITS_W "watts"
+/* UNITS_J, UNITS_W: the units label of a figure, and PCP 7.2's units for it */
+#include "units.h"
 #define NO_UNITS PMDA_PMUNITS(0, 0, 0, 0, 0, 0)
 #define SECONDS_UNITS PMDA_PMUNITS(0, 1, 0, 0, PM_TIME_SEC, 0)
 #define MSEC_UNITS PMDA_PMUNITS(0, 1, 0, 0, PM_TIME_MSEC, 0)
