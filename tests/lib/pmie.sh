@@ -63,15 +63,20 @@ wait_fired() {
     return 1
 }
 
-wait_ticks() {
+# wait_lines NAME PATTERN N: until pmie's output has N lines matching PATTERN (and pmie runs)
+wait_lines() {
     local n
     for _ in $(seq 600); do
-        n=$(grep -c ': TICK$' "$WORK/pmie-$1.out" 2>/dev/null)
-        [ "${n:-0}" -ge "$2" ] && return 0
+        n=$(grep -c "$2" "$WORK/pmie-$1.out" 2>/dev/null)
+        [ "${n:-0}" -ge "$3" ] && return 0
         kill -0 "$PMIE_PID" 2>/dev/null || return 1
         sleep 0.1
     done
     return 1
+}
+
+wait_ticks() {
+    wait_lines "$1" ': TICK$' "$2"
 }
 
 # fired_line NAME TEXT: what the action printed after the rule's text, the latest time
@@ -81,12 +86,5 @@ fired_line() {
 
 # wait_fired_times NAME TEXT N: until the rule has fired N times
 wait_fired_times() {
-    local n
-    for _ in $(seq 600); do
-        n=$(grep -c "^FIRED $2" "$WORK/pmie-$1.out" 2>/dev/null)
-        [ "${n:-0}" -ge "$3" ] && return 0
-        kill -0 "$PMIE_PID" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
+    wait_lines "$1" "^FIRED $2" "$3"
 }
