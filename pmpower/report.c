@@ -175,6 +175,11 @@ print_json(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
     printf("}\n");
 }
 
+struct report_settings {
+    long        runs, top;
+    bool        json;
+    const char *phases;
+};
 
 static int
 report_option(void *state, const char *name, const char *arg)
@@ -209,41 +214,6 @@ report_check(void *state, const struct pp_args *args)
 }
 
 int
-report_window(struct pp_ctx *ctx, const struct pp_args *args, const struct report_settings *s,
-              struct report_total *total)
-{
-    struct pp_metric m[S_COUNT];
-    struct pp_window_result r;
-    double start, end;
-    int sts;
-
-    pp_series_init(m);
-    pp_lookup(m, S_COUNT);
-    if (!ctx->archive && !args->finish) {
-        fprintf(stderr, "%s: on a live host give the window's end: -T +30s (or record with pmlogger "
-                "and use -a ARCHIVE)\n", pmGetProgname());
-        return 2;
-    }
-    if ((sts = pp_window_resolve(ctx, args->start, args->finish, &start, &end)) != 0)
-        return sts;
-    pp_stop_on_signals();
-    if ((sts = pp_window_energy(ctx, m, start, end, s->top > 0, &r)) == 0) {
-        if (s->json)
-            print_json(ctx, m, &r, (int)s->runs, (int)s->top);
-        else
-            print_text(ctx, m, &r, (int)s->runs, (int)s->top);
-        if (total) {
-            total->start = r.start;
-            total->end = r.end;
-            total->joules = pp_system_joules(&r);
-            snprintf(total->sources, sizeof(total->sources), "%s", r.sources);
-        }
-    }
-    pp_window_result_free(&r);
-    return sts;
-}
-
-int
 cmd_report(int argc, char **argv)
 {
     pmLongOptions longopts[] = {
@@ -253,7 +223,7 @@ cmd_report(int argc, char **argv)
         { PMLONGOPT_START, 1, 'S', "TIME", "window start [archive start; live: now]" },
         { PMLONGOPT_FINISH, 1, 'T', "TIME", "window end [archive end; live: required, e.g. +30s]" },
         PMAPI_OPTIONS_TEXT("Several -a (or a farm's directory of host directories): each host, then the"),
-        PMAPI_OPTIONS_TEXT("fleet's total over the same window."),
+        PMAPI_OPTIONS_TEXT("fleet's total over the same window (fleet.c)."),
         { "runs", 1, 0, "N", "the window holds N repeated runs: also report energy per run" },
         { "top", 1, 0, "K", "the K processes and cgroups that used most energy" },
         { "phases", 1, 0, "FILE", "labelled windows (JSON or CSV; - for stdin; 'archive' for pmpower marks)" },
@@ -264,7 +234,6 @@ cmd_report(int argc, char **argv)
     struct report_settings s = { 0 };
     const struct pp_command_line cl = {
         .synopsis = "report [-h HOST | -a ARCHIVE] [-S START] [-T END] [--runs N] [--top K] [--json]\n"
-                    "       pmpower report -a ARCHIVE -a ARCHIVE... | -a FARMDIR [-S START] [-T END] ...\n"
                     "       pmpower report -a ARCHIVE --phases FILE|-|archive [--top K] [--json]",
         .short_options = "h:a:S:T:j?",
         .long_options = longopts,
@@ -275,23 +244,33 @@ cmd_report(int argc, char **argv)
     };
     struct pp_args args;
     struct pp_ctx ctx;
+    struct pp_metric m[S_COUNT];
+    struct pp_window_result r;
+    double start, end;
     int sts;
 
     if (!pp_options_parse(argc, argv, &cl, &args, &ctx, &sts))
         return sts;
-    if (args.archives) {
-        sts = report_fleet(&args, &s);
-        pp_args_free(&args);
-        return sts;
-    }
-    if (s.phases) {
-        struct pp_metric m[S_COUNT];
-
-        pp_series_init(m);
-        pp_lookup(m, S_COUNT);
+    if (args.archives)    /* several hosts: each reported by this command again (fleet.c) */
+        return report_fleet(argc, argv, &cl, &args, s.json);
+    pp_series_init(m);
+    pp_lookup(m, S_COUNT);
+    if (s.phases)
         sts = phases_report(&ctx, m, s.phases, (int)s.top, s.json);
-    } else
-        sts = report_window(&ctx, &args, &s, NULL);
+    else if (!ctx.archive && !args.finish) {
+        fprintf(stderr, "%s: on a live host give the window's end: -T +30s (or record with pmlogger "
+                "and use -a ARCHIVE)\n", pmGetProgname());
+        sts = 2;
+    } else if ((sts = pp_window_resolve(&ctx, args.start, args.finish, &start, &end)) == 0) {
+        pp_stop_on_signals();
+        if ((sts = pp_window_energy(&ctx, m, start, end, s.top > 0, &r)) == 0) {
+            if (s.json)
+                print_json(&ctx, m, &r, (int)s.runs, (int)s.top);
+            else
+                print_text(&ctx, m, &r, (int)s.runs, (int)s.top);
+        }
+        pp_window_result_free(&r);
+    }
     pp_close(&ctx);
     return sts;
 }

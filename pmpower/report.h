@@ -1,34 +1,21 @@
 /*
- * report.h: pmpower report's parts that the fleet report (fleet.c) shares:
- * its settings, and the report of one source's window.
+ * report.h: pmpower report over several archives, one host each (fleet.c).
  */
 #ifndef PMPOWER_REPORT_H
 #define PMPOWER_REPORT_H
 
 #include "options.h"
-#include "pmctx.h"
 
 #include <stdbool.h>
 
-struct report_settings {
-    long        runs, top;
-    bool        json;
-    const char *phases;
-};
-
-/* What one source's window came to, for a total over sources. */
-struct report_total {
-    double start, end;        /* the window as measured */
-    double joules;            /* power.system's energy in it (NAN: none) */
-    char   sources[256];      /* power.system.source values seen */
-};
-
-/* Resolve -S/-T on ctx, measure and print the window as the settings say;
- * fills total when non-NULL. 0, or the exit status after a message. */
-int report_window(struct pp_ctx *ctx, const struct pp_args *args, const struct report_settings *s,
-                  struct report_total *total);
-
-/* Every archive of args->archives in turn, then the fleet's total. */
-int report_fleet(const struct pp_args *args, const struct report_settings *s);
+/*
+ * argv as report got it (cl its command line), with args->archives the
+ * hosts' archives (several -a, or a farm's directory, farm.h): each host's
+ * report as report gives it for that archive alone (argv with its -a
+ * options replaced by the host's), then the fleet's total over the window.
+ * Releases args->archives. 0, or the worst host's exit status (a host
+ * without data leaves the total unknown).
+ */
+int report_fleet(int argc, char **argv, const struct pp_command_line *cl, struct pp_args *args, bool json);
 
 #endif

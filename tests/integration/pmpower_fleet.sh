@@ -54,6 +54,11 @@ check "[ \"\$(echo '$json' | jq -r '.fleet.hosts | map(.hostname) | join(\",\")'
     "the fleet's hosts are named by their archives' hostnames"
 near "$(echo "$json" | jq -r .fleet.joules)" "$(awk -v o="$one" 'BEGIN { printf "%.9f", 2 * o }')" 1e-9 "JSON: the fleet's joules"
 check "[ \"\$(echo '$json' | jq -r .fleet.same_window)\" = true ]" "JSON: the hosts measured the same window"
+# each host is reported by report itself, its -a options replaced by the host's, whatever their form
+json=$("$PMPOWER" report --archive="$FARM/hosta" -ja "$FARM/hostb" -S "$S" --finish "$T" -a"$FARM/hostc" 2>"$WORK/err")
+check "[ \"\$(echo '$json' | jq -r '[.reports[].hostname] | join(\",\")')\" = hosta,hostb,hostc ]" \
+    "--archive=X, -ja X (a cluster) and -aX each name one host; -j and the window pass on to each" "$json $(cat "$WORK/err")"
+near "$(echo "$json" | jq -r '.reports[1].joules')" "$one" 1e-9 "a host's report is the one report gives for its archive alone"
 
 # a host whose archive misses the window: its row says so, the total is unknown, exit 1
 mkdir -p "$FARM/hostd"
