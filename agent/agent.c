@@ -1,6 +1,7 @@
 #include "agent.h"
 #include "config.h"
 #include "cpustat.h"
+#include "model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,8 @@ agent_open(const char *root, const char *config_path, double interval_s, power_l
         agent->nsources++;
     }
     attribute_open(&agent->attribution, agent->root, agent->config, log);
+    baseline_configure(&agent->baseline, agent->config);
+    config_watch_init(&agent->config_watch, agent->config_path);
     for (unsigned i = 0; i < agent->nsources; i++) {
         const char *why;
         enum source_state st = agent->sources[i].ops->state(agent->sources[i].state, &why);
@@ -100,6 +103,8 @@ agent_refresh(struct power_agent *agent)
     agent->now.mono_s = monotonic_seconds();
     agent->now.wall_s = wall_seconds();
     start = agent->now.mono_s;
+    if (agent->samples == 0)
+        agent->started_s = agent->now.mono_s;
     have_cpu = cpu_totals_read(agent->root, &cpu) == 0;
     agent->now.cpu = have_cpu ? &cpu : NULL;
     for (unsigned i = 0; i < agent->nsources; i++)
@@ -117,8 +122,13 @@ agent_refresh(struct power_agent *agent)
             readings[c].valid = slot->ops->system_energy(slot->state, name, &readings[c].energy_j);
         }
     }
+    agent_reload_if_changed(agent);
+    baseline_choose(&agent->baseline, &agent->system, agent_source_state(agent, &model_source),
+                    agent->now.mono_s);
     system_update(&agent->system, agent->samples ? agent->now.mono_s - previous : 0.0,
                   readings, have_cpu ? &cpu : NULL);
+    baseline_observe(&agent->baseline, &agent->system, agent->now.mono_s,
+                     agent->samples ? agent->now.mono_s - previous : 0.0);
     attribute_update(&agent->attribution, agent->now.mono_s, &agent->system);
     agent->now.cpu = NULL;     /* it pointed at this stack frame */
     agent->refresh_ms = (monotonic_seconds() - start) * 1e3;

@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 #include "attribute.h"
+#include "baseline.h"
+#include "reload.h"
 #include "source.h"
 #include "system.h"
 
@@ -39,8 +41,11 @@ struct power_agent {
     struct system_state  system;
     struct sample_time   now;                /* time of the latest sample */
     uint64_t             samples;            /* timer ticks sampled */
+    double               started_s;          /* monotonic time of the first sample */
     double               refresh_ms;         /* cost of the latest refresh */
     struct attribute_state attribution;      /* power.proc and power.cgroup */
+    struct idle_baseline baseline;           /* [attribution] idle: how active is told from idle */
+    struct config_watch  config_watch;       /* power.conf, re-read in part when it changes */
 };
 
 /* Create the context: load the config, open each of the sources (the

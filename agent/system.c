@@ -60,6 +60,7 @@ system_update(struct system_state *s, double dt_s,
 {
     double delta = 0.0;
     uint64_t busy = 0, total = 0;
+    struct idle_split split;
 
     s->chosen = -1;
     for (unsigned i = 0; i < s->ncandidates; i++) {
@@ -94,6 +95,8 @@ system_update(struct system_state *s, double dt_s,
     }
     s->interval_busy_ns = busy;
     s->interval_total_ns = total;
+    s->busy_s += (double)busy / 1e9;
+    s->cpu_s += (double)total / 1e9;
     s->utilization = total ? (double)busy / (double)total : 0.0;
 
     if (s->chosen < 0 || dt_s <= 0) {
@@ -106,9 +109,12 @@ system_update(struct system_state *s, double dt_s,
     s->energy_j += delta;
     s->power_w = delta / dt_s;
     s->have_power = true;
-    /* with no CPU accounting for the interval, call it all idle rather than invent a split */
+    /* with no CPU accounting for the interval, utilisation calls it all
+     * idle rather than invent a split; a baseline needs none */
     s->interval_energy_j = delta;
-    s->interval_active_j = total ? delta * (double)busy / (double)total : 0.0;
+    idle_split(s->idle_basis, s->idle_w, delta, dt_s, busy, total, &split);
+    s->interval_active_j = split.active;
+    s->unexplained_j += split.unexplained;
     s->active_j += s->interval_active_j;
     s->idle_j += delta - s->interval_active_j;
     s->active_power_w = s->interval_active_j / dt_s;

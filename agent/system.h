@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "cpustat.h"
+#include "idle.h"
 
 #define SYSTEM_MAX_CANDIDATES 12
 #define SYSTEM_DEFAULT_PRIORITY "meter, battery, rapl:psys, rapl:package+dram, powermetrics, model"
@@ -42,6 +43,13 @@ struct system_state {
 
     struct cpu_totals last_cpu;
     bool     have_cpu;
+
+    /* How active is told from idle (attribution/idle.h): set by the agent
+     * before each system_update (agent/baseline.h). */
+    enum idle_basis idle_basis;
+    double   idle_w;
+    double   unexplained_j;               /* baseline energy the source did not measure */
+    double   busy_s, cpu_s;               /* /proc/stat busy and all CPU time, seconds, cumulative */
 };
 
 /* Parse a comma-separated priority list; returns the number of names kept.

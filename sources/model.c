@@ -20,6 +20,9 @@ struct model_state {
     struct model_reading reading;
     uint64_t           errors;
     char               why[256];
+    char               active_why[256];
+    char               calibrated[64];     /* [model] calibrated: when */
+    char               reference[32];      /* [model] reference: the scale it predicts */
     enum source_state  state;
 };
 
@@ -80,29 +83,65 @@ model_curve_parse(const char *text, struct model_curve *c)
     return n > 0 ? (int)n : -1;
 }
 
+void
+model_configure(void *state, struct power_config *config)
+{
+    struct model_state *st = state;
+    struct model_curve curve = { 0 };
+    const char *points, *calibrated, *reference;
+
+    curve.idle_w = config_double(config, "model", "idle_watts", 10.0, 0.0, 1e6);
+    curve.max_w = config_double(config, "model", "max_watts", 40.0, 0.0, 1e6);
+    curve.per_core_w = config_double(config, "model", "per_core_watts", 0.0, 0.0, 1e5);
+    if (curve.max_w < curve.idle_w) {
+        config_bad_value(config, "model", "max_watts", "a value not below idle_watts");
+        curve.max_w = curve.idle_w;
+    }
+    if ((points = config_string(config, "model", "curve", NULL)) != NULL &&
+        model_curve_parse(points, &curve) < 0) {
+        curve.npoints = 0;
+        config_bad_value(config, "model", "curve",
+                         "increasing percent:watts points such as \"0:10, 50:30, 100:45\"");
+    }
+    st->curve = curve;
+    /* written by pmpower calibrate --write: when, and whose scale the curve predicts */
+    calibrated = config_string(config, "model", "calibrated", NULL);
+    reference = config_string(config, "model", "reference", NULL);
+    snprintf(st->calibrated, sizeof(st->calibrated), "%s", calibrated ? calibrated : "");
+    snprintf(st->reference, sizeof(st->reference), "%s", reference ? reference : "");
+    if (calibrated && reference)
+        snprintf(st->active_why, sizeof(st->active_why),
+                 "an estimate from CPU utilisation, calibrated %s against %s (idle %.3g W)",
+                 calibrated, reference, model_curve_watts(&curve, 0, 1));
+    else
+        snprintf(st->active_why, sizeof(st->active_why),
+                 "an estimate from CPU utilisation, not a measurement (uncalibrated: pmpower calibrate)");
+    if (st->state == SOURCE_ACTIVE)
+        snprintf(st->why, sizeof(st->why), "%s", st->active_why);
+}
+
+bool
+model_calibration(void *state, double *idle_w, const char **reference)
+{
+    struct model_state *st = state;
+
+    if (!st->enabled || !st->calibrated[0] || !st->reference[0])
+        return false;
+    *idle_w = model_curve_watts(&st->curve, 0, 1);
+    *reference = st->reference;
+    return true;
+}
+
 static void *
 model_open(const struct source_env *env)
 {
     struct model_state *st = calloc(1, sizeof(*st));
-    const char *points;
 
     if (!st)
         return NULL;
     st->env = *env;
     st->enabled = config_bool(env->config, "model", "enabled", true);
-    st->curve.idle_w = config_double(env->config, "model", "idle_watts", 10.0, 0.0, 1e6);
-    st->curve.max_w = config_double(env->config, "model", "max_watts", 40.0, 0.0, 1e6);
-    st->curve.per_core_w = config_double(env->config, "model", "per_core_watts", 0.0, 0.0, 1e5);
-    if (st->curve.max_w < st->curve.idle_w) {
-        config_bad_value(env->config, "model", "max_watts", "a value not below idle_watts");
-        st->curve.max_w = st->curve.idle_w;
-    }
-    if ((points = config_string(env->config, "model", "curve", NULL)) != NULL &&
-        model_curve_parse(points, &st->curve) < 0) {
-        st->curve.npoints = 0;
-        config_bad_value(env->config, "model", "curve",
-                         "increasing percent:watts points such as \"0:10, 50:30, 100:45\"");
-    }
+    model_configure(st, env->config);
     if (!st->enabled) {
         st->state = SOURCE_DISABLED;
         snprintf(st->why, sizeof(st->why), "disabled in the config ([model] enabled = no)");
@@ -150,7 +189,7 @@ model_sample(void *state, const struct sample_time *now)
         st->reading.energy_j += st->reading.power_w * dt;
         st->reading.valid = true;
         st->state = SOURCE_ACTIVE;
-        snprintf(st->why, sizeof(st->why), "an estimate from CPU utilisation, not a measurement");
+        snprintf(st->why, sizeof(st->why), "%s", st->active_why);
     }
     st->last = cpu;
     st->have_last = true;

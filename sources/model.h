@@ -39,4 +39,16 @@ struct model_reading {
 
 void model_reading(void *state, struct model_reading *out);
 
+struct power_config;
+
+/* (Re)read the [model] keys: at open, and when power.conf changes while
+ * the agent runs (agent/reload.h), so a calibration takes effect at once. */
+void model_configure(void *state, struct power_config *config);
+
+/* A calibrated model ([model] calibrated and reference, as pmpower
+ * calibrate --write leaves them): its idle watts, and the power.system
+ * candidate whose scale its curve predicts ("meter", "rapl:package+dram").
+ * False when the model is not calibrated. */
+bool model_calibration(void *state, double *idle_w, const char **reference);
+
 #endif

@@ -16,6 +16,8 @@ priority = rapl:package+dram
 [attribution]
 grace = 2
 CONF
+# attribution_baseline.sh and churn*_baseline.sh run this test again with [attribution] idle = baseline
+[ -n "${IDLE_CONF:-}" ] && printf '%s\n' "$IDLE_CONF" >> "$WORK/power.conf"
 
 # each burner in a cgroup of its own where cgroup v2 can be written
 CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)

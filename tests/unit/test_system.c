@@ -102,11 +102,46 @@ bad_priority(void)
     CHECK_STR(unknown, "smoke-signals", "the unknown name is returned for the error message");
 }
 
+/* [attribution] idle = baseline: power.system's own split (the ledger's is
+ * the same function, attribution/idle.h), and the unexplained shortfall. */
+static void
+baseline_split(void)
+{
+    struct system_state s;
+    struct candidate_reading r[1] = { { true, 0 } };
+    struct cpu_totals c = cpu(0, 0);
+
+    system_init(&s, "meter", NULL);
+    system_update(&s, 0, r, &c);
+    s.idle_basis = IDLE_BASELINE;
+    s.idle_w = 100;
+    r[0].energy_j = 150;
+    c = cpu(50, 50);       /* 50% busy */
+    system_update(&s, 1.0, r, &c);
+    CHECK_NEAR(s.active_j, 50, 1e-12, "baseline 100 W: 150 J in 1 s is 50 J active");
+    CHECK_NEAR(s.idle_j, 100, 1e-12, "baseline 100 W: 100 J idle");
+    CHECK_NEAR(s.active_power_w, 50, 1e-12, "active power 50 W");
+    r[0].energy_j = 330;
+    c = cpu(60, 240);
+    system_update(&s, 2.0, r, &c);
+    CHECK_NEAR(s.active_j, 50, 1e-12, "180 J in 2 s under a 100 W baseline: no more active energy");
+    CHECK_NEAR(s.unexplained_j, 20, 1e-12, "and 20 J unexplained");
+    CHECK_NEAR(s.active_j + s.idle_j, s.energy_j, 1e-12, "active + idle = energy");
+    CHECK(fabs(s.busy_s - 60e-9) < 1e-18 && fabs(s.cpu_s - 300e-9) < 1e-18,
+          "busy and all CPU time add up, in seconds (%g, %g)", s.busy_s, s.cpu_s);
+    s.idle_basis = IDLE_UTILISATION;
+    r[0].energy_j = 430;
+    c = cpu(85, 315);      /* 25 of 100 busy */
+    system_update(&s, 1.0, r, &c);
+    CHECK_NEAR(s.active_j, 75, 1e-12, "utilisation again: 25%% of 100 J");
+}
+
 int
 main(void)
 {
     priority_and_continuity();
     nothing_valid();
     bad_priority();
+    baseline_split();
     return CHECK_DONE();
 }
