@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# pmpower calibrate end to end: a fake RAPL zone whose power follows real
+# CPU load (tests/helpers/loadwatts: 20 W + 25 W per busy CPU), so the fit
+# must find 20 W and 25 W a CPU. The load is this test's own processes
+# (pmpower, its burners, this shell's; loadwatts -t), which loadwatts also
+# writes as the agent's /proc/stat: on a machine shared with other jobs
+# the steps are still the burners', and whatever CPU they get, the line
+# through them is the zone's. Also: it refuses a busy host, --write puts
+# the fit in [model] and the agent takes it without a restart, and an
+# interrupt stops its burners and writes nothing.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pmpower.sh"
+
+ROOT=$WORK/root
+make_rapl_tree "$ROOT"
+ZONE=$ROOT/sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/energy_uj
+# no psys: it would be the first choice, and make_rapl_tree's stands still
+rm -rf "$ROOT/sys/class/powercap/intel-rapl:1" "$ROOT/sys/devices/virtual/powercap/intel-rapl/intel-rapl:1"
+"$BUILD/tests/loadwatts" "$ZONE" 20 25 -t $$ "$ROOT/proc/stat" & LOADWATTS=$!
+for _ in $(seq 100); do grep -q '^cpu ' "$ROOT/proc/stat" 2>/dev/null && break; sleep 0.05; done
+NCPU=$(getconf _NPROCESSORS_ONLN)
+CONF=$WORK/power.conf
+cat > "$CONF" <<'CONF'
+# a comment that must stay
+[system]
+priority = rapl:package+dram
+[attribution]
+enabled = no
+[model]
+# the placeholders calibrate replaces
+idle_watts = 10
+max_watts = 40
+#curve = 0:10, 50:30, 100:45
+CONF
+BURNERS=()
+stop_all() { kill "${BURNERS[@]}" $LOADWATTS 2>/dev/null; wait "${BURNERS[@]}" $LOADWATTS 2>/dev/null; advance_stop; pmcd_stop; }
+trap stop_all EXIT
+pmcd_start -r "$ROOT" -c "$CONF" -t 0.2 || not_ok "agent started"
+wait_samples 3
+
+# a busy host is refused, saying how busy
+for _ in $(seq "$NCPU"); do "$BUILD/tests/burn" 1 >/dev/null 2>&1 & BURNERS+=($!); done
+"$PMPOWER" calibrate $PMH --window 1 --max-busy 0.2 > "$WORK/busy.out" 2> "$WORK/busy.err"
+sts=$?
+kill "${BURNERS[@]}"; wait "${BURNERS[@]}" 2>/dev/null; BURNERS=()
+check '[ $sts -eq 1 ]' "a host kept busy by other work is refused (exit $sts)"
+check 'grep -q "the host is [0-9.]*% busy ([0-9.]* CPUs) with other work: calibrate needs it idle" "$WORK/busy.err"' \
+    "and told how busy it is and why: $(head -c 300 "$WORK/busy.err")"
+
+# the steps, the fit and --write; --max-busy 1: other tests may load this machine
+"$PMPOWER" calibrate $PMH --window 1 --settle 0.05 --step-time 8 --max-busy 1 --write --config "$CONF" \
+    > "$WORK/cal.out" 2> "$WORK/cal.err"
+sts=$?
+sed 's/^/# /' "$WORK/cal.out" "$WORK/cal.err"
+check '[ $sts -eq 0 ]' "calibrate ran and wrote (exit $sts)"
+check 'grep -q "^reference rapl:package+dram (package-0 + package-0/dram)" "$WORK/cal.out"' "the reference found through pmcd: RAPL package+dram"
+steps=$(grep -c '^step [0-9]*: ' "$WORK/cal.out")
+check '[ "$steps" -eq $((NCPU + 1)) ]' "one step for idle and one for each of the $NCPU CPUs ($steps)"
+conf_value() { sed -n "s/^$1 = //p" "$CONF"; }
+# the agent and pmcd are this shell's too: their load is in the idle step
+# (a loaded machine gives the burners little CPU: the line is then drawn
+# through steps close together, and its ends move with each step's error)
+near "$(conf_value idle_watts)" 20 0.10 "idle_watts fitted to the zone's 20 W"
+near "$(conf_value per_core_watts)" 25 0.10 "per_core_watts fitted to the zone's 25 W a busy CPU"
+near "$(conf_value max_watts)" $((20 + 25 * NCPU)) 0.10 "max_watts = idle + 25 W x $NCPU CPUs"
+# each step as printed: the zone's own law at the busy CPUs the agent measured
+awk '/^step +busy CPUs/ { t = 1; next } t && NF == 6 { print $2, $4 }' "$WORK/cal.out" > "$WORK/steps"
+while read -r busy watts; do
+    near "$watts" "$(awk -v b="$busy" 'BEGIN { print 20 + 25 * b }')" 0.03 "at $busy busy CPUs the reference read 20 + 25 x $busy W ($watts W)"
+done < "$WORK/steps"
+# each step's error, as printed: the line through the steps fits them all
+worst=$(awk '/^step +busy CPUs/ { t = 1; next } t && NF == 6 { e = $6; sub(/%/, "", e); if (e < 0) e = -e; if (e > w) w = e } END { print w + 0 }' "$WORK/cal.out")
+check 'awk -v w="$worst" "BEGIN { exit !(w < 5) }"' "the fit's error at every step is under 5% (worst $worst%)"
+check '[ -n "$(conf_value curve)" ] && [ "$(conf_value reference)" = rapl:package+dram ]' \
+    "curve and reference written: $(conf_value curve); $(conf_value reference)"
+check 'grep -q "^# a comment that must stay" "$CONF" && grep -q "^#curve = 0:10, 50:30, 100:45" "$CONF" && [ "$(grep -c "^idle_watts" "$CONF")" -eq 1 ]' \
+    "the rest of power.conf kept, the old keys replaced"
+check 'grep -q "^the agent took it: power.source.reason\[model\] \"an estimate from CPU utilisation, calibrated" "$WORK/cal.out"' \
+    "the agent took the new model without a restart"
+# the calibrated model now follows the zone: their energies over the same
+# samples (one fetch each end) agree
+e1=$(pmprobe -v $PMH power.model.energy power.rapl.energy | awk '{ printf "%s ", $3 }')
+wait_samples 15
+e2=$(pmprobe -v $PMH power.model.energy power.rapl.energy | awk '{ printf "%s ", $3 }')
+read -r m1 r1 _ <<<"$e1"; read -r m2 r2 _ <<<"$e2"
+near "$(awk -v a="$m1" -v b="$m2" 'BEGIN { print b - a }')" "$(awk -v a="$r1" -v b="$r2" 'BEGIN { print b - a }')" 0.10 \
+    "the calibrated model's energy follows the zone's over 15 samples"
+cp "$CONF" "$WORK/conf.before"
+
+# an interrupt in the middle of a step: burners stopped, nothing written
+"$PMPOWER" calibrate $PMH --window 1 --settle 0 --step-time 5 --max-busy 1 --write --config "$CONF" \
+    > "$WORK/int.out" 2> "$WORK/int.err" & CAL=$!
+kids=
+for _ in $(seq 300); do
+    kids=$(pgrep -P $CAL | tr '\n' ' ')
+    grep -q '^step 0:' "$WORK/int.out" 2>/dev/null && [ -n "$kids" ] && break
+    sleep 0.1
+done
+check '[ -n "$kids" ]' "step 1 runs its burner ($kids)"
+kill -INT $CAL; wait $CAL; sts=$?
+check '[ $sts -eq 1 ]' "an interrupted calibration exits 1 ($sts)"
+check 'grep -q "interrupted: burners stopped, nothing written" "$WORK/int.err"' "and says so: $(cat "$WORK/int.err")"
+left=; for k in $kids; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
+check '[ -z "$left" ]' "no burner left running${left:+:$left}"
+check 'cmp -s "$CONF" "$WORK/conf.before"' "power.conf untouched"
+
+stop_all
+sanitizer_check
+finish
