@@ -48,6 +48,15 @@ vm_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *atom
     return PM_ERR_PMID;
 }
 
+/* exported by Scaphandre, not attributed by this agent (power.vm.attributed) */
+static int
+vm_labels(struct family_ctx *f, size_t index, pmLabelSet **lp)
+{
+    (void)f;
+    (void)index;
+    return pmdaAddLabels(lp, "{\"measured\":\"exported\"}") < 0 ? 0 : 1;
+}
+
 const struct family vm_family = {
     .name = "vm",
     .metrics = vm_metrics,
@@ -58,4 +67,5 @@ const struct family vm_family = {
     .count = vm_family_count,
     .instance = vm_instance,
     .fetch = vm_fetch,
+    .labels = vm_labels,
 };

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Names for cgroups and VMs without Scaphandre: power.cgroup instances carry
+# the systemd unit, container id and runtime, Kubernetes pod UID and QoS
+# class, and libvirt domain as instance labels (procfs/cgroup_names.h, whose
+# unit test holds the real paths and their sources); power.vm.attributed
+# measures libvirt VMs from their qemu cgroups, named by domain and labelled
+# attributed, beside power.vm's Scaphandre figure (labelled exported).
+# Processes live in a fake /proc under the agent's root; their CPU time and
+# the host's grow together, so the zone's 40 W is shared by known numbers.
+. "$(dirname "$0")/../lib/common.sh"
+
+ROOT=$WORK/root
+make_rapl_tree "$ROOT"
+advance_start "$ROOT/sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/energy_uj" 40
+P=$ROOT/proc
+mkdir -p "$P/sys/kernel"
+echo 32768 > "$P/sys/kernel/pid_max"
+echo "0.00 0.00 0.00 1/100 4300" > "$P/loadavg"
+DOCKER=2fa3e04b676df750842faf017052dd37ea0cc5bc7259a3487a1718c7fe100c94
+CRI=99f3a16ea25b7724cb56a4f0c0df1113ad9474fbf5545bead97fd5c7f61c13f4
+POD=eab5a334_93fe_48a8_b139_9e8079c1f163
+declare -A CG=(
+    [4201]='/machine.slice/machine-qemu\x2d1\x2dweb01.scope/libvirt/emulator'
+    [4202]='/machine.slice/machine-qemu\x2d2\x2ddb\x2d1.scope/libvirt/emulator'
+    [4203]="/system.slice/docker-$DOCKER.scope"
+    [4204]="/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod$POD.slice/cri-containerd-$CRI.scope"
+    [4205]='/system.slice/sshd.service'
+)
+# stat PID TICKS: the process as proc(5) lays out /proc/PID/stat, TICKS of user time
+stat_line() { echo "$1 (p$1) S 1 $1 $1 0 -1 4194560 100 0 0 0 $2 0 0 0 20 0 1 0 1000 1000000 100 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0"; }
+for pid in "${!CG[@]}"; do
+    mkdir -p "$P/$pid"
+    stat_line "$pid" 0 > "$P/$pid/stat"
+    printf '/usr/bin/qemu-system-x86_64\0' > "$P/$pid/cmdline"
+    printf '0::%s\n' "${CG[$pid]}" > "$P/$pid/cgroup"
+done
+# the five processes run one tick each per step, of a host of 10 ticks a
+# step: half the host's time is busy, and each process has a tenth
+( n=0; while :; do
+    n=$((n + 1))
+    for pid in "${!CG[@]}"; do stat_line "$pid" $n > "$P/$pid/stat.new"; mv "$P/$pid/stat.new" "$P/$pid/stat"; done
+    printf 'cpu  %d 0 0 %d 0 0 0 0\ncpu0 %d 0 0 %d 0 0 0 0\n' $((5 * n)) $((5 * n)) $((5 * n)) $((5 * n)) > "$P/stat.new"
+    mv "$P/stat.new" "$P/stat"
+    sleep 0.05
+  done ) &
+WRITER=$!
+# a Scaphandre file for web01 too: the exported figure beside the attributed one
+mkdir -p "$ROOT/var/lib/libvirt/scaphandre/web01/intel-rapl:0"
+printf 5000000 > "$ROOT/var/lib/libvirt/scaphandre/web01/intel-rapl:0/energy_uj"
+trap 'kill $WRITER 2>/dev/null; advance_stop; pmcd_stop' EXIT
+printf '[system]\npriority = rapl:package+dram\n[attribution]\ngrace = 1\n' > "$WORK/power.conf"
+pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || not_ok "agent started"
+wait_samples 10
+
+pminfo $PMH -l power.cgroup.energy > "$WORK/labels"
+sed 's/^/# /' "$WORK/labels"
+# label_of PATH-TEXT: the labels line of the instance whose name has the text
+label_of() { awk -v k="$1" 'index($0, k) { found = 1 } found && /labels/ { print; exit }' "$WORK/labels"; }
+has() { label_of "$1" | grep -qF "$2"; }
+check 'has "sshd.service" "\"unit\":\"sshd.service\""' "a systemd service: its unit" "$(label_of sshd.service)"
+check 'has "docker-$DOCKER" "\"container_id\":\"$DOCKER\"" && has "docker-$DOCKER" "\"container_runtime\":\"docker\""' \
+    "a docker container: its id and runtime" "$(label_of "docker-$DOCKER")"
+check 'has "cri-containerd-$CRI" "\"pod_uid\":\"eab5a334-93fe-48a8-b139-9e8079c1f163\"" && has "cri-containerd-$CRI" "\"qos_class\":\"besteffort\"" && has "cri-containerd-$CRI" "\"container_runtime\":\"containerd\""' \
+    "a Kubernetes container: pod UID (with its dashes), QoS class, runtime" "$(label_of "cri-containerd-$CRI")"
+check 'has "dweb01" "\"vm\":\"web01\"" && has "dweb01" "\"unit\":\"machine-qemu\\\\x2d1\\\\x2dweb01.scope\""' \
+    "a libvirt VM's qemu: its domain, and its scope as the unit (\\ escaped for JSON)" "$(label_of dweb01)"
+
+# the VMs, measured from their cgroups
+vms=$(pminfo $PMH -f power.vm.attributed.energy)
+check 'echo "$vms" | grep -q "\"web01\"" && echo "$vms" | grep -q "\"db-1\""' "power.vm.attributed lists web01 and db-1 by domain" "$vms"
+check 'pminfo $PMH -l power.vm.attributed.energy | grep -q "\"measured\":\"attributed\""' "labelled measured=attributed"
+check 'pminfo $PMH -l power.vm.energy | grep -q "\"measured\":\"exported\"" && pminfo $PMH -f power.vm.energy | grep -q "\"web01\""' \
+    "web01's Scaphandre file is there too, labelled measured=exported"
+# one fetch: a VM's energy is its cgroup's
+snap=$(pminfo $PMH -f power.vm.attributed.energy power.cgroup.energy power.system.active_energy)
+vm_e=$(echo "$snap" | awk '/^power.vm.attributed.energy/ { m = 1; next } /^power/ { m = 0 } m && /"web01"/ { print $NF }')
+cg_e=$(echo "$snap" | awk '/^power.cgroup.energy/ { m = 1; next } /^power/ { m = 0 } m && /dweb01/ { print $NF }')
+check 'awk -v v="$vm_e" "BEGIN { exit !(v > 0) }"' "web01 has energy ($vm_e J)"
+near "$vm_e" "$cg_e" 1e-9 "web01's energy is its cgroups' ($cg_e J)"
+# five processes, one tick in ten each, at 40 W with half the time busy (mode active: 20 W
+# active): each has a fifth of the active power
+p=$(pmprobe -v $PMH power.vm.attributed.power | awk '{ print $3 }')
+near "$p" 4 0.25 "a VM with a tenth of the host's CPU time gets a fifth of its 20 W active: about 4 W"
+kill $WRITER; wait $WRITER 2>/dev/null
+pmcd_stop
+sanitizer_check
+finish
