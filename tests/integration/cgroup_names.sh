@@ -8,6 +8,7 @@
 # Processes live in a fake /proc under the agent's root; their CPU time and
 # the host's grow together, so the zone's 40 W is shared by known numbers.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pmpower.sh"
 
 ROOT=$WORK/root
 make_rapl_tree "$ROOT"
@@ -81,6 +82,18 @@ near "$vm_e" "$cg_e" 1e-9 "web01's energy is its cgroups' ($cg_e J)"
 # active): each has a fifth of the active power
 p=$(pmprobe -v $PMH power.vm.attributed.power | awk '{ print $3 }')
 near "$p" 4 0.25 "a VM with a tenth of the host's CPU time gets a fifth of its 20 W active: about 4 W"
+
+# pmpower csv --vms: the per-VM series as VM tools write them, from either figure
+"$PMPOWER" csv $PMH --vms either -o "$WORK/either.csv" -s 3 2> "$WORK/csv.err"
+"$PMPOWER" csv $PMH --vms attributed -o "$WORK/attributed.csv" -s 3 2>> "$WORK/csv.err"
+sed 's/^/# /' "$WORK/either.csv" "$WORK/attributed.csv" "$WORK/csv.err"
+check '[ "$(head -1 "$WORK/either.csv")" = "ts,web01_energy_j,web01_power_w,db-1_energy_j,db-1_power_w" ]' \
+    "--vms either: ts, <vm>_energy_j, <vm>_power_w, web01 from its Scaphandre file and db-1 attributed" "$(head -1 "$WORK/either.csv")"
+check '[ "$(head -1 "$WORK/attributed.csv")" = "ts,web01_energy_j,web01_power_w,db-1_energy_j,db-1_power_w" ] && [ "$(wc -l < "$WORK/attributed.csv")" -eq 4 ]' \
+    "--vms attributed: both measured from their cgroups, three rows" "$(cat "$WORK/attributed.csv")"
+last=$(tail -1 "$WORK/attributed.csv" | cut -d, -f3)
+check 'awk -v p="$last" "BEGIN { exit !(p > 2 && p < 6) }"' "web01's attributed power in the CSV: about 4 W ($last)"
+check '"$PMPOWER" csv $PMH --vms sideways -o - 2>&1 | grep -q "either, exported or attributed"' "a bad --vms figure is refused"
 kill $WRITER; wait $WRITER 2>/dev/null
 pmcd_stop
 sanitizer_check
