@@ -80,6 +80,7 @@ agent_open(const char *root, const char *config_path, double interval_s, power_l
     }
     attribute_open(&agent->attribution, agent->root, agent->config, log);
     baseline_configure(&agent->baseline, agent->config);
+    wall_ratio_configure(&agent->wall_ratio, agent->config);
     config_watch_init(&agent->config_watch, agent->config_path);
     for (unsigned i = 0; i < agent->nsources; i++) {
         const char *why;
@@ -129,6 +130,8 @@ agent_refresh(struct power_agent *agent)
                   readings, have_cpu ? &cpu : NULL);
     baseline_observe(&agent->baseline, &agent->system, agent->now.mono_s,
                      agent->samples ? agent->now.mono_s - previous : 0.0);
+    wall_ratio_update(&agent->wall_ratio, &agent->system, agent->now.mono_s,
+                      agent->samples ? agent->now.mono_s - previous : 0.0);
     attribute_update(&agent->attribution, agent->now.mono_s, &agent->system);
     agent->now.cpu = NULL;     /* it pointed at this stack frame */
     agent->refresh_ms = (monotonic_seconds() - start) * 1e3;

@@ -16,6 +16,7 @@
 #include "attribute.h"
 #include "baseline.h"
 #include "reload.h"
+#include "wallratio.h"
 #include "source.h"
 #include "system.h"
 
@@ -46,6 +47,7 @@ struct power_agent {
     struct attribute_state attribution;      /* power.proc and power.cgroup */
     struct idle_baseline baseline;           /* [attribution] idle: how active is told from idle */
     struct config_watch  config_watch;       /* power.conf, re-read in part when it changes */
+    struct wall_ratio    wall_ratio;         /* power.system.wall_ratio: meter over RAPL */
 };
 
 /* Create the context: load the config, open each of the sources (the
