@@ -2,16 +2,15 @@
  * loadwatts FILE IDLE_W WATTS_PER_CPU [-t PID STAT]: keep FILE, a
  * RAPL-style energy_uj, advancing as a host whose power follows its real
  * CPU load: IDLE_W plus WATTS_PER_CPU for each busy CPU, read every 20 ms
- * (50 ms with -t, whose scan of /proc costs more).
+ * (25 ms with -t, whose scan of /proc costs more).
  * Over any window the energy is IDLE_W x time + WATTS_PER_CPU x the busy
  * CPU time of that window, to within a step at each end: the reference
  * pmpower calibrate is tested against. Runs until killed.
  *
  * The busy CPU time is the host's, from /proc/stat (user+nice+system+irq+
  * softirq+steal, as the agent counts them); or, with -t, that of process
- * PID and all its descendants (utime+stime+cutime+cstime of each, from
- * /proc/N/stat, so children reaped on the way still count; not its own),
- * also written
+ * PID and all its descendants (utime+stime of each, from /proc/N/stat,
+ * kept for each process after it exits; not its own), also written
  * as a /proc/stat to STAT (for the agent's -r root: busy = that time,
  * idle = the rest of the host's CPUs' time). On a machine shared with
  * other work, -t makes "the host" the test's own processes: its load, and
@@ -55,25 +54,51 @@ busy_seconds(double ticks_per_s)
 }
 
 #define MAX_PROCS 65536
+#define SEEN_SLOTS 65536            /* processes of the tree ever seen; a power of two */
 
-/* CPU ticks of tree_pid and its descendants, or -1 */
+/* Every process of the tree ever seen, by (pid, start time): its CPU ticks
+ * when last seen. The tree's time is their sum, so a process that exits
+ * keeps what it used (to within one scan), and no process counts twice:
+ * the parent's cutime, which a scan can read before or after the child is
+ * reaped (a dip or a double count as large as the child's whole time), is
+ * not used. */
+struct seen {
+    int                pid;         /* 0: empty slot */
+    unsigned long long start;
+    double             ticks;
+};
+
+static struct seen *
+seen_slot(struct seen *table, int pid, unsigned long long start)
+{
+    unsigned h = ((unsigned)pid * 2654435761u) & (SEEN_SLOTS - 1);
+
+    for (unsigned i = 0; i < SEEN_SLOTS; i++, h = (h + 1) & (SEEN_SLOTS - 1))
+        if (table[h].pid == 0 || (table[h].pid == pid && table[h].start == start))
+            return &table[h];
+    return NULL;
+}
+
+/* CPU ticks used by tree_pid and its descendants since they were first seen, or -1 */
 static double
 tree_ticks(int tree_pid)
 {
     static int pid[MAX_PROCS], ppid[MAX_PROCS];
+    static unsigned long long start[MAX_PROCS];
     static double ticks[MAX_PROCS];
     static char in_tree[MAX_PROCS];
+    static struct seen table[SEEN_SLOTS];
+    static double total;
     DIR *d = opendir("/proc");
     struct dirent *e;
     size_t n = 0;
-    double sum = 0;
     int changed = 1;
 
     if (!d)
         return -1;
     while ((e = readdir(d)) != NULL && n < MAX_PROCS) {
         char path[300], buf[1024], *p;
-        unsigned long long ut, st, cut, cst;
+        unsigned long long ut, st, t0;
         int fd, len, pp;
 
         if (!isdigit((unsigned char)e->d_name[0]))
@@ -85,14 +110,20 @@ tree_ticks(int tree_pid)
         close(fd);
         if (len <= 0 || !(p = strrchr((buf[len] = '\0', buf), ')')))
             continue;
-        /* after the command: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime */
-        if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
-                   &pp, &ut, &st, &cut, &cst) != 5)
+        /* after the command (proc(5)): state ppid pgrp session tty tpgid flags minflt cminflt
+         * majflt cmajflt utime stime cutime cstime priority nice num_threads itrealvalue starttime */
+        if (sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu",
+                   &pp, &ut, &st, &t0) != 4)
             continue;
         pid[n] = atoi(e->d_name);
         ppid[n] = pp;
-        ticks[n] = (double)(ut + st + cut + cst);
+        start[n] = t0;
+        ticks[n] = (double)(ut + st);
         in_tree[n] = pid[n] == tree_pid;
+        if (!in_tree[n]) {
+            struct seen *s = seen_slot(table, pid[n], t0);
+            in_tree[n] = s && s->pid != 0;      /* once in the tree, always (a reparented orphan too) */
+        }
         n++;
     }
     closedir(d);
@@ -106,10 +137,18 @@ tree_ticks(int tree_pid)
                         break;
                     }
     }
-    for (size_t i = 0; i < n; i++)
-        if (in_tree[i] && pid[i] != getpid())     /* not its own scans */
-            sum += ticks[i];
-    return sum;
+    for (size_t i = 0; i < n; i++) {
+        struct seen *s;
+        if (!in_tree[i] || pid[i] == getpid() || !(s = seen_slot(table, pid[i], start[i])))
+            continue;            /* not its own scans; a full table counts no more */
+        if (s->pid == 0)
+            *s = (struct seen){ .pid = pid[i], .start = start[i], .ticks = ticks[i] };
+        if (ticks[i] > s->ticks) {
+            total += ticks[i] - s->ticks;
+            s->ticks = ticks[i];
+        }
+    }
+    return total;
 }
 
 /* A /proc/stat whose busy time is the tree's, renamed into place. */
@@ -149,7 +188,7 @@ main(int argc, char **argv)
     if (argc == 7) {
         tree_pid = atoi(argv[5]);
         stat_path = argv[6];
-        step_ms = 50;
+        step_ms = 25;
     }
     if ((fd = open(argv[1], O_WRONLY | O_CREAT, 0644)) < 0) {
         fprintf(stderr, "loadwatts: %s: %s\n", argv[1], strerror(errno));
