@@ -47,6 +47,23 @@ static const struct want cases[] = {
       "3f05ee050f82c0145f1d88c94269c39dff0f07dbf8bba20aafd54b3a75dcaecc", "podman", "", "", "" },
     { "/system.slice/kepler.service/libpod-payload-8e363eb2287da4ccc9f52ffc5de11252ac5fe707e3ddb917a3c0bdf9bb64165b",
       "kepler.service", "8e363eb2287da4ccc9f52ffc5de11252ac5fe707e3ddb917a3c0bdf9bb64165b", "podman", "", "", "" },
+    /* podman's monitor (conmon) has a scope of its own named by the container it watches,
+     * labelled with that container; its cgroupfs manager's parent is /libpod_parent
+     * (containers/podman, libpod: conmonScopeUnit and its tests) */
+    { "/machine.slice/libpod-conmon-06dc5f321aad8726aa26559f16ec203bc099245bc44894b14a89fc02b022d1d5.scope",
+      "libpod-conmon-06dc5f321aad8726aa26559f16ec203bc099245bc44894b14a89fc02b022d1d5.scope",
+      "06dc5f321aad8726aa26559f16ec203bc099245bc44894b14a89fc02b022d1d5", "podman", "", "", "" },
+    { "/libpod_parent/libpod-" ID64, "", ID64, "podman", "", "", "" },
+    /* a docker scope below a user's manager (rootless docker): the same scope name */
+    { "/user.slice/user-1000.slice/user@1000.service/docker-" ID64 ".scope",
+      "docker-" ID64 ".scope", ID64, "docker", "", "", "" },
+    /* the cgroupfs form of containerd that cgroup_names.h lists */
+    { "/containerd/" ID64, "", ID64, "containerd", "", "", "" },
+    /* cri-o's conmon beside its container */
+    { "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod2c9f8a79_5391_454b_88cb_86190881cb96.slice/crio-conmon-a09343ca97901516c25036e2b954421254f8c68b384b536064e8999f0c4ed18d.scope",
+      "crio-conmon-a09343ca97901516c25036e2b954421254f8c68b384b536064e8999f0c4ed18d.scope",
+      "a09343ca97901516c25036e2b954421254f8c68b384b536064e8999f0c4ed18d", "cri-o",
+      "2c9f8a79-5391-454b-88cb-86190881cb96", "burstable", "" },
     /* [K] cri-o under kubelet's systemd driver: a burstable pod */
     { "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod2c9f8a79_5391_454b_88cb_86190881cb96.slice/crio-a09343ca97901516c25036e2b954421254f8c68b384b536064e8999f0c4ed18d.scope",
       "crio-a09343ca97901516c25036e2b954421254f8c68b384b536064e8999f0c4ed18d.scope",
