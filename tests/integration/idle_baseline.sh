@@ -16,7 +16,7 @@ CONF=$WORK/power.conf
 # twice more, so the next sample was split by the new rule
 write_conf() {
     printf '[system]\npriority = rapl:package+dram\n%s\n' "$1" > "$CONF.new" && mv "$CONF.new" "$CONF"
-    wait_samples 3
+    [ -n "${PMCD_PORT:-}" ] && wait_samples 3
 }
 write_conf '[model]
 idle_watts = 7
