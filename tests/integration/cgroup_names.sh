@@ -67,7 +67,8 @@ check 'has "dweb01" "\"vm\":\"web01\"" && has "dweb01" "\"unit\":\"machine-qemu\
     "a libvirt VM's qemu: its domain, and its scope as the unit (\\ escaped for JSON)" "$(label_of dweb01)"
 
 # the VMs, measured from their cgroups
-vms=$(pminfo $PMH -f power.vm.attributed.energy)
+vms=$(pminfo $PMH -f power.vm.attributed.energy power.vm.energy)
+echo "$vms" | sed 's/^/# /'
 check 'echo "$vms" | grep -q "\"web01\"" && echo "$vms" | grep -q "\"db-1\""' "power.vm.attributed lists web01 and db-1 by domain" "$vms"
 check 'pminfo $PMH -l power.vm.attributed.energy | grep -q "\"measured\":\"attributed\""' "labelled measured=attributed"
 check 'pminfo $PMH -l power.vm.energy | grep -q "\"measured\":\"exported\"" && pminfo $PMH -f power.vm.energy | grep -q "\"web01\""' \

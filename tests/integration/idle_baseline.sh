@@ -55,6 +55,7 @@ basis=$(text power.system.idle_basis)
 check '[ "$basis" = "baseline 25 W: [attribution] idle_watts" ]' "power.conf re-read without a restart: $basis"
 check '[ "$(pgrep -f "pmdapower.*$WORK" | head -1)" = "$agent" ]' "the same agent process ($agent)"
 near "$(value power.system.idle_power)" 25 1e-9 "power.system.idle_power is the configured 25 W"
+pminfo $PMH -f power.system.idle_basis power.system.idle_power power.system.power power.system.active_power | sed 's/^/# /'
 snap 1; wait_samples 10; snap 2
 dt=$(delta "$sample_time1" "$sample_time2") de=$(delta "$energy1" "$energy2")
 near "$(delta "$active_energy1" "$active_energy2")" "$(awk -v e="$de" -v t="$dt" 'BEGIN { printf "%.9f", e - 25 * t }')" 1e-6 \
