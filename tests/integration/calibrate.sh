@@ -68,6 +68,7 @@ check 'grep -q "^reference rapl:package+dram (package-0 + package-0/dram, times 
 steps=$(grep -c '^step [0-9]*: ' "$WORK/cal.out")
 check '[ "$steps" -eq $((NCPU + 1)) ]' "one step for idle and one for each of the $NCPU CPUs ($steps)"
 conf_value() { sed -n "s/^$1 = //p" "$CONF"; }
+sed -n '/^\[model\]/,$p' "$CONF" | sed 's/^/# /'
 # the agent and pmcd are this shell's too: their load is in the idle step
 # (a loaded machine gives the burners little CPU: the line is then drawn
 # through steps close together, and its ends move with each step's error)
