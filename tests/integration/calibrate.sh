@@ -7,7 +7,7 @@
 # the steps are still the burners', and whatever CPU they get, the line
 # through them is the zone's. Also: it refuses a busy host, --write puts
 # the fit in [model] and the agent takes it without a restart, and an
-# interrupt stops its burners and writes nothing; --wall-ratio scales a RAPL
+# interrupt or an error stops its burners and writes nothing; --wall-ratio scales a RAPL
 # reference to the wall.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/pmpower.sh"
@@ -116,6 +116,23 @@ left=; for k in $kids; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
 check '[ -z "$left" ]' "no burner left running${left:+:$left}"
 check 'cmp -s "$CONF" "$WORK/conf.before"' "power.conf untouched"
 
+# an error in the middle of a step (the agent and pmcd gone): burners stopped too
+"$PMPOWER" calibrate $PMH --window 1 --settle 0 --step-time 5 --max-busy 1 --write --config "$CONF" \
+    > "$WORK/err.out" 2> "$WORK/err.err" & CAL=$!
+kids=
+for _ in $(seq 300); do
+    kids=$(pgrep -P $CAL | tr '\n' ' ')
+    grep -q '^step 0:' "$WORK/err.out" 2>/dev/null && [ -n "$kids" ] && break
+    sleep 0.1
+done
+check '[ -n "$kids" ]' "step 1 runs its burner ($kids)"
+pmcd_stop
+wait $CAL; sts=$?
+check '[ $sts -eq 1 ] && grep -q "stopped giving values" "$WORK/err.err"' \
+    "the agent gone mid-step: calibrate fails and says so (exit $sts)" "$(cat "$WORK/err.err")"
+left=; for k in $kids; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
+check '[ -z "$left" ]' "no burner left running after the error${left:+:$left}"
+check 'cmp -s "$CONF" "$WORK/conf.before"' "power.conf untouched"
 
 stop_all
 sanitizer_check
