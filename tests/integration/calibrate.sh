@@ -99,39 +99,38 @@ near "$(awk -v a="$m1" -v b="$m2" 'BEGIN { print b - a }')" "$(awk -v a="$r1" -v
     "the calibrated model's energy follows the zone's x $R over 15 samples"
 cp "$CONF" "$WORK/conf.before"
 
+# start_midstep NAME: a calibration (output in $WORK/NAME.out, .err) in its
+# background as CAL, once step 1's burner runs (its pids in kids)
+start_midstep() {
+    "$PMPOWER" calibrate $PMH --window 1 --settle 0 --step-time 5 --max-busy 1 --write --config "$CONF" \
+        > "$WORK/$1.out" 2> "$WORK/$1.err" & CAL=$!
+    kids=
+    for _ in $(seq 300); do
+        kids=$(pgrep -P $CAL | tr '\n' ' ')
+        grep -q '^step 0:' "$WORK/$1.out" 2>/dev/null && [ -n "$kids" ] && break
+        sleep 0.1
+    done
+    check '[ -n "$kids" ]' "step 1 runs its burner ($kids)"
+}
+no_burner_left() {
+    left=; for k in $kids; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
+    check '[ -z "$left" ]' "no burner left running $1${left:+:$left}"
+}
 # an interrupt in the middle of a step: burners stopped, nothing written
-"$PMPOWER" calibrate $PMH --window 1 --settle 0 --step-time 5 --max-busy 1 --write --config "$CONF" \
-    > "$WORK/int.out" 2> "$WORK/int.err" & CAL=$!
-kids=
-for _ in $(seq 300); do
-    kids=$(pgrep -P $CAL | tr '\n' ' ')
-    grep -q '^step 0:' "$WORK/int.out" 2>/dev/null && [ -n "$kids" ] && break
-    sleep 0.1
-done
-check '[ -n "$kids" ]' "step 1 runs its burner ($kids)"
+start_midstep int
 kill -INT $CAL; wait $CAL; sts=$?
 check '[ $sts -eq 1 ]' "an interrupted calibration exits 1 ($sts)"
 check 'grep -q "interrupted: burners stopped, nothing written" "$WORK/int.err"' "and says so: $(cat "$WORK/int.err")"
-left=; for k in $kids; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
-check '[ -z "$left" ]' "no burner left running${left:+:$left}"
+no_burner_left "after the interrupt"
 check 'cmp -s "$CONF" "$WORK/conf.before"' "power.conf untouched"
 
 # an error in the middle of a step (the agent and pmcd gone): burners stopped too
-"$PMPOWER" calibrate $PMH --window 1 --settle 0 --step-time 5 --max-busy 1 --write --config "$CONF" \
-    > "$WORK/err.out" 2> "$WORK/err.err" & CAL=$!
-kids=
-for _ in $(seq 300); do
-    kids=$(pgrep -P $CAL | tr '\n' ' ')
-    grep -q '^step 0:' "$WORK/err.out" 2>/dev/null && [ -n "$kids" ] && break
-    sleep 0.1
-done
-check '[ -n "$kids" ]' "step 1 runs its burner ($kids)"
+start_midstep err
 pmcd_stop
 wait $CAL; sts=$?
 check '[ $sts -eq 1 ] && grep -q "stopped giving values" "$WORK/err.err"' \
     "the agent gone mid-step: calibrate fails and says so (exit $sts)" "$(cat "$WORK/err.err")"
-left=; for k in $kids; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
-check '[ -z "$left" ]' "no burner left running after the error${left:+:$left}"
+no_burner_left "after the error"
 check 'cmp -s "$CONF" "$WORK/conf.before"' "power.conf untouched"
 
 stop_all

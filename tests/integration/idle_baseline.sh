@@ -86,26 +86,24 @@ for _ in $(seq 10); do wait_samples 5; basis=$(text power.system.idle_basis); [[
 check '[[ "$basis" == "baseline "*" W: the lowest power of rapl:package+dram over 2 s" ]]' "the window's lowest power: $basis"
 near "$(value power.system.idle_power)" 40 0.1 "the lowest power over the window is the zone's 40 W"
 
-# a model calibrated against the source in use gives the baseline
-write_conf '[attribution]
+# calibrated_conf REFERENCE: idle = baseline and a model calibrated against REFERENCE
+calibrated_conf() {
+    write_conf "[attribution]
 idle = baseline
 [model]
 idle_watts = 33
 max_watts = 60
 calibrated = 2026-11-21T10:00:00Z
-reference = rapl:package+dram'
+reference = $1"
+}
+# a model calibrated against the source in use gives the baseline
+calibrated_conf rapl:package+dram
 basis=$(text power.system.idle_basis)
 check '[ "$basis" = "baseline 33 W: the calibrated model (against rapl:package+dram)" ]' "the calibrated model's idle: $basis"
 reason=$(text power.source.reason model)
 check '[[ "$reason" == *"calibrated 2026-11-21T10:00:00Z against rapl:package+dram"* ]]' "the model says it is calibrated: $reason"
 # calibrated against a meter, it is another scale: not used for RAPL
-write_conf '[attribution]
-idle = baseline
-[model]
-idle_watts = 33
-max_watts = 60
-calibrated = 2026-11-21T10:00:00Z
-reference = meter'
+calibrated_conf meter
 basis=$(text power.system.idle_basis)
 check '[[ "$basis" == "utilisation until the baseline is known"* ]]' "a model calibrated against another source is not used: $basis"
 check 'grep -q "power.conf changed: \[model\] and \[attribution\] idle re-read" "$WORK/log/power.log"' "the log says power.conf was re-read"
