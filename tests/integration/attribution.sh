@@ -16,7 +16,7 @@ priority = rapl:package+dram
 [attribution]
 grace = 2
 CONF
-# attribution_baseline.sh and churn*_baseline.sh run this test again with [attribution] idle = baseline
+# attribution_baseline.sh and churn_baseline.sh run these tests again with [attribution] idle = baseline
 [ -n "${IDLE_CONF:-}" ] && printf '%s\n' "$IDLE_CONF" >> "$WORK/power.conf"
 
 # each burner in a cgroup of its own where cgroup v2 can be written

@@ -8,7 +8,7 @@ make_rapl_tree "$ROOT"
 rm -rf "$ROOT/proc" && ln -s /proc "$ROOT/proc"
 advance_start "$ROOT/sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/energy_uj" 30
 printf '[system]\npriority = rapl:package+dram\n[attribution]\ngrace = 1\n' > "$WORK/power.conf"
-# attribution_baseline.sh and churn*_baseline.sh run this test again with [attribution] idle = baseline
+# attribution_baseline.sh and churn_baseline.sh run these tests again with [attribution] idle = baseline
 [ -n "${IDLE_CONF:-}" ] && printf '%s\n' "$IDLE_CONF" >> "$WORK/power.conf"
 # The sanitized agent's RSS is not what it holds. ASan keeps freed memory in
 # a quarantine of 256 MB by default, so the RSS grows with every byte ever

@@ -14,8 +14,6 @@ make_rapl_tree "$ROOT"
 rm -rf "$ROOT/proc" && ln -s /proc "$ROOT/proc"
 advance_start "$ROOT/sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/energy_uj" 30
 printf '[system]\npriority = rapl:package+dram\n[attribution]\ngrace = 1\n' > "$WORK/power.conf"
-# attribution_baseline.sh and churn*_baseline.sh run this test again with [attribution] idle = baseline
-[ -n "${IDLE_CONF:-}" ] && printf '%s\n' "$IDLE_CONF" >> "$WORK/power.conf"
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent starts"; finish; exit 1; }
 wait_samples 5
 agent=$(pgrep -f "pmdapower.*$WORK" | head -1)
