@@ -36,7 +36,7 @@ run help
 check "[ $rc -eq 0 ] && grep -q '^  measure  *energy of a command' '$WORK/out' && [ ! -s '$WORK/err' ]" \
     "pmpower help: the usage on stdout, exit 0"
 run bogus
-check "[ $rc -eq 2 ] && [ \"\$(err)\" = 'pmpower: unknown command \"bogus\": use report, csv, measure, top or mark' ]" \
+check "[ $rc -eq 2 ] && [ \"\$(err)\" = 'pmpower: unknown command \"bogus\": use report, csv, measure, top, mark or calibrate' ]" \
     "an unknown command: exit 2, the commands named" "rc=$rc: $(err)"
 
 # --help and -? of every command: its usage on stdout, exit 0
