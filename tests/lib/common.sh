@@ -195,6 +195,10 @@ value() {
     fi
 }
 
+# has_value METRIC [INSTANCE] / value_is WANT METRIC [INSTANCE]: conditions for wait_until
+has_value() { [ -n "$(value "$@")" ]; }
+value_is() { local want=$1; shift; [ "$(value "$@")" = "$want" ]; }
+
 # instances METRIC: every instance of the metric's indom on the private
 # pmcd, with or without a value: "id:name ...", by id
 instances() {
