@@ -129,30 +129,33 @@ check_file_lacks() {
     fi
 }
 
+# The locals of check_cmd and wait_until have names no test uses: bash's
+# locals are seen by the functions they call, so a local "rc" would hide
+# the test's own $rc from the condition.
 check_cmd() {
-    local msg=$1 detail= negate= rc
+    local _cc_msg=$1 _cc_detail= _cc_negate= _cc_status
     shift
-    if [ $# -gt 0 ] && [ "$1" != -- ]; then detail=$1; shift; fi
+    if [ $# -gt 0 ] && [ "$1" != -- ]; then _cc_detail=$1; shift; fi
     if [ $# -eq 0 ] || [ "$1" != -- ]; then
-        failed "$msg" "check_cmd needs -- before the command"
+        failed "$_cc_msg" "check_cmd needs -- before the command"
         return
     fi
     shift
-    if [ "${1:-}" = "!" ]; then negate=1; shift; fi
+    if [ "${1:-}" = "!" ]; then _cc_negate=1; shift; fi
     "$@"
-    rc=$?
-    if { [ -z "$negate" ] && [ $rc -eq 0 ]; } || { [ -n "$negate" ] && [ $rc -ne 0 ]; }; then
-        ok "$msg"
+    _cc_status=$?
+    if { [ -z "$_cc_negate" ] && [ $_cc_status -eq 0 ]; } || { [ -n "$_cc_negate" ] && [ $_cc_status -ne 0 ]; }; then
+        ok "$_cc_msg"
     else
-        failed "$msg" "got status $rc from '$(shown "$*")', want ${negate:+not }0" "$detail"
+        failed "$_cc_msg" "got status $_cc_status from '$(shown "$*")', want ${_cc_negate:+not }0" "$_cc_detail"
     fi
 }
 
 wait_until() {
-    local end=$((SECONDS + $1))
+    local _wu_end=$((SECONDS + $1))
     shift
     until "$@"; do
-        [ $SECONDS -ge $end ] && return 1
+        [ $SECONDS -ge $_wu_end ] && return 1
         sleep 0.1
     done
 }

@@ -5,6 +5,7 @@
 #                          $WORK/watts.log as "EPOCH_US WATTS" by the writer
 #   energy_between A B     joules the fake zone used between epoch seconds A and B
 #   pmlogger_start CFG SECS  a private pmlogger into $WORK/arch; pmlogger_wait
+#   records ARCHIVE METRIC...  "EPOCH VALUE|-" per archive record
 #   PMPOWER                the pmpower binary (the sanitized one when built)
 # the sanitized build when there is a current one: its reports land in
 # $WORK/log/asan.* (ASAN_OPTIONS from pmcd_start), which sanitizer_check fails on
@@ -91,6 +92,33 @@ pmlogger_start() {
 pmlogger_wait() {
     [ -n "$LOGGER_PID" ] && wait "$LOGGER_PID"
     LOGGER_PID=
+}
+
+# records ARCHIVE METRIC...: "EPOCH VALUE|-" per archive record
+records() {
+    /usr/bin/python3 - "$@" <<'EOF'
+import sys
+from pcp import pmapi
+import cpmapi as c_api
+ctx = pmapi.pmContext(c_api.PM_CONTEXT_ARCHIVE, sys.argv[1])
+pmids = ctx.pmLookupName(sys.argv[2:])
+descs = ctx.pmLookupDescs(pmids)
+ctx.pmSetMode(c_api.PM_MODE_FORW, ctx.pmGetArchiveLabel().start, 0)
+while True:
+    try:
+        r = ctx.pmFetch(pmids)
+    except pmapi.pmErr as e:
+        if e.args[0] == c_api.PM_ERR_EOL:
+            break
+        raise
+    ts = r.contents.timestamp
+    out = []
+    for i in range(r.contents.numpmid):
+        vs = r.contents.get_vset(i)
+        out.append("%.6f" % ctx.pmExtractValue(vs.valfmt, vs.vlist[0], descs[i].type,
+                                                c_api.PM_TYPE_DOUBLE).d if vs.numval > 0 else "-")
+    print("%.6f %s" % (ts.tv_sec + ts.tv_usec / 1e6, " ".join(out)))
+EOF
 }
 
 # pmcd_start_full [AGENT ARGS...]: as pmcd_start, plus the pmcd PMDA (pmcd.*
