@@ -89,7 +89,7 @@ proc_window() {
     for _ in 1 2 3 4 5; do
         s=$(value power.control.samples)
         for _ in $(seq 100); do n=$(value power.control.samples); [ "$n" != "$s" ] && break; done
-        eval "ta$1=\$(cpu_ns \$A) tb$1=\$(cpu_ns \$B) busy$1=\$(busy_ns)"
+        printf -v "ta$1" '%s' "$(cpu_ns $A)"; printf -v "tb$1" '%s' "$(cpu_ns $B)"; printf -v "busy$1" '%s' "$(busy_ns)"
         snapshot "$WORK/snap$1" power.proc.energy power.system.active_energy power.control.samples
         [ "$(from "$WORK/snap$1" power.control.samples)" = "$n" ] && return 0
     done

@@ -20,7 +20,6 @@ FAILS=0
 
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
-check() { if eval "$1"; then ok "$2"; else not_ok "$2${3:+: $3}"; fi; }   # going: the scripts move to the typed assertions
 
 # shown TEXT: TEXT on one line (newlines as \n), at most 300 characters
 shown() {
