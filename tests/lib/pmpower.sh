@@ -4,6 +4,8 @@
 #                          change the power); each change is logged to
 #                          $WORK/watts.log as "EPOCH_US WATTS" by the writer
 #   energy_between A B     joules the fake zone used between epoch seconds A and B
+#   near_window GOT A B MSG  GOT is the zone's energy between A and B as an
+#                          archive of the agent can tell it (see LAG)
 #   pmlogger_start CFG SECS  a private pmlogger into $WORK/arch; pmlogger_wait
 #   records ARCHIVE METRIC...  "EPOCH VALUE|-" per archive record
 #   PMPOWER                the pmpower binary (the sanitized one when built)
@@ -75,6 +77,22 @@ energy_between() {
             }
             printf "%.6f\n", e
         }' "$WORK/watts.log"
+}
+
+# An archive record (and a live fetch) holds the agent's latest sample,
+# taken up to one agent interval (0.1 s in these tests) before the record's
+# stamp, of a file the writer above rewrites every 20 ms or so, later on a
+# loaded host: a window's ends each read the counter as it was up to LAG
+# earlier. On a quiet host the ages at both ends are alike and cancel; on
+# a loaded one they do not (a 2.7 s phase at 60 W read 1.6% low once).
+LAG=0.2
+# near_window GOT A B MSG: GOT is the energy between A - age_A and B - age_B
+# for some ages in [0, LAG], within 1% for the arithmetic
+near_window() {
+    local lo hi
+    lo=$(awk -v e="$(energy_between "$2" "$(awk -v b="$3" -v l=$LAG 'BEGIN { printf "%.6f", b - l }')")" 'BEGIN { printf "%.6f", e * 0.99 }')
+    hi=$(awk -v e="$(energy_between "$(awk -v a="$2" -v l=$LAG 'BEGIN { printf "%.6f", a - l }')" "$3")" 'BEGIN { printf "%.6f", e * 1.01 }')
+    check_between "$1" "$lo" "$hi" "$4" "want $(energy_between "$2" "$3") J, ends up to $LAG s early"
 }
 
 fake_rapl_stop() {
