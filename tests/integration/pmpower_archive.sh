@@ -66,7 +66,7 @@ check_file_has "$WORK/text" '^rapl:package-0 ' "and each zone"
 per=$(sed -n 's/^per run (4 runs in the window, total \/ 4): \([0-9.]*\) J.*/\1/p' "$WORK/text")
 near "$per" "$(awk -v e="$total" 'BEGIN { print e / 4 }')" 0.001 "--runs 4 reports a quarter of the window per run"
 got=$("$PMPOWER" report -a "$ARCH" -S "$iso_a" -T "$iso_b" --runs 4 --json | jq -r .runs.joules_per_run)
-near "$got" "$(awk -v e="$total" 'BEGIN { print e / 4 }')" 1e-9 "--runs in JSON"
+near "$got" "$(awk -v e="$total" 'BEGIN { printf "%.17g", e / 4 }')" 1e-9 "--runs in JSON"
 
 # PCP relative times and the whole archive
 "$PMPOWER" report -a "$ARCH" -S +5s -T -5s >/dev/null 2>"$WORK/err"

@@ -116,12 +116,16 @@ CLIENT=$!
 wait_until 30 grep -q before "$WORK/client.out"
 old=$(pgrep -f "pmdapower.*$WORK" | head -1)
 kill -KILL "$old"
+# a request first: pmcd notices a dead agent, and restarts it, only when
+# it next asks it for something (without one this waited for nothing)
 new_agent_serves() {
     local new
+    [ -n "$(value power.control.samples)" ] || return 1
     new=$(pgrep -f "pmdapower.*$WORK" | head -1)
-    [ -n "$new" ] && [ "$new" != "$old" ] && [ -n "$(value power.control.samples)" ]
+    [ -n "$new" ] && [ "$new" != "$old" ]
 }
-wait_until 30 new_agent_serves
+wait_until 60 new_agent_serves
+check_cmd "pmcd restarts the killed agent" -- new_agent_serves
 touch "$WORK/go"
 wait $CLIENT
 sed 's/^/# client: /' "$WORK/client.out"
