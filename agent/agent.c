@@ -77,13 +77,8 @@ agent_open(const char *root, const char *config_path, double interval_s, power_l
         agent->sources[agent->nsources].state = state;
         agent->nsources++;
     }
+    /* each source logged its state as it opened (status.h) */
     attribute_open(&agent->attribution, agent->root, agent->config, log);
-    for (unsigned i = 0; i < agent->nsources; i++) {
-        const char *why;
-        enum source_state st = agent->sources[i].ops->state(agent->sources[i].state, &why);
-        log(LOG_INFO, "source %s: %s%s%s", agent->sources[i].ops->name,
-            source_state_name(st), why && *why ? ": " : "", why ? why : "");
-    }
     return agent;
 }
 

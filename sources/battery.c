@@ -63,11 +63,11 @@ struct level_rate {
     double  per_s;                  /* level units per second, positive while falling */
 };
 
-enum told {
-    TOLD_BAD = 1,
-    TOLD_NO_METHOD = 2,
-    TOLD_ZERO = 4,
-    TOLD_IMPLAUSIBLE = 8,
+/* What the source logs once (status_error, status_warn_once). */
+enum battery_kind {
+    BATTERY_TOO_MANY,
+    BATTERY_LONG_NAME,
+    BATTERY_OUT_OF_MEMORY,
 };
 
 /* The files a battery's sample may read; bit 1 << id in the masks below. */
@@ -119,8 +119,12 @@ struct battery {
     enum level_basis rate_basis; /* what rate tracks; a change of basis restarts it */
     char        rate_status[32];
     bool        rate_ac;
-    unsigned    told;
-    unsigned    told_unknown;    /* files that answered ENODEV, logged and counted once */
+    unsigned    unknown_counted; /* files that answered ENODEV: counted (and logged) once each */
+    /* each logged once while it lasts (a figure in it may change every sample) */
+    struct notice bad;           /* unreadable or malformed files */
+    struct notice no_method;     /* no file to take a power from */
+    struct notice implausible;   /* a rate no battery gives */
+    struct notice zero;          /* a 0 W reading while Discharging: firmware that never measures */
     char        note[256];       /* why there is no power, for the source's reason */
 };
 
@@ -136,12 +140,8 @@ struct battery_state {
     bool              ac_online;
     char              ac_name[96];     /* "Mains supply AC": the first external supply online */
     bool              candidate_valid;
-    bool              told_too_many;
-    bool              told_long_name;
-    bool              told_unreadable_dir;
-    uint64_t          errors;
-    char              why[1024];
-    enum source_state state;
+    struct notice     unlistable;      /* power_supply cannot be listed: why */
+    struct source_status status;
 };
 
 /* What one read of a file gave. */
@@ -242,7 +242,7 @@ read_number(struct battery_state *st, struct reading *r, enum file_id id, int64_
         return FILE_UNKNOWN;
     }
     if (sts < 0 || !battery_parse_value(text, value) || (*value < 0 && !file_table[id].signed_value)) {
-        st->errors++;
+        status_count(&st->status, 1);     /* logged with the battery's problem */
         note_bad(r, file_table[id].name);
         return FILE_BAD;
     }
@@ -273,7 +273,7 @@ read_status(struct battery_state *st, struct reading *r)
     else
         sts = sysfs_read_text(path, r->status, sizeof(r->status));
     if (sts < 0 && sts != -ENOENT) {
-        st->errors++;
+        status_count(&st->status, 1);
         note_bad(r, "status");
     }
     /* PCP's QA snapshots, and some firmware, have no status at all */
@@ -370,7 +370,7 @@ set_note(struct battery *b, const char *fmt, ...)
 }
 
 static void
-tell_no_method(struct battery_state *st, struct battery *b, struct reading *r)
+note_no_method(struct battery_state *st, struct battery *b, struct reading *r)
 {
     if (get(st, r, F_CHARGE, NULL) == FILE_OK && get(st, r, F_VOLTAGE, NULL) == FILE_ABSENT)
         set_note(b, "%s: charge_now without voltage_now gives no power (a voltage is never assumed)",
@@ -378,10 +378,6 @@ tell_no_method(struct battery_state *st, struct battery *b, struct reading *r)
     else
         set_note(b, "%s: none of power_now, current_now+voltage_now, energy_now, "
                  "charge_now+voltage_now", b->name);
-    if (!(b->told & TOLD_NO_METHOD)) {
-        b->told |= TOLD_NO_METHOD;
-        st->env.log(LOG_WARNING, "battery: %s", b->note);
-    }
 }
 
 /* The power of one sample and where it came from. */
@@ -529,14 +525,14 @@ track_level(struct battery_state *st, struct battery *b, struct reading *r, doub
 /* ENODEV is the firmware saying "unknown", not bad data: logged and counted
  * once per file, not on every sample. */
 static void
-tell_unknown(struct battery_state *st, struct battery *b, const struct reading *r, const struct pick *p)
+count_unknown(struct battery_state *st, struct battery *b, const struct reading *r, const struct pick *p)
 {
     for (unsigned id = 0; id < F_COUNT; id++) {
         unsigned bit = 1u << id;
-        if (!(r->unknown & bit) || (b->told_unknown & bit))
+        if (!(r->unknown & bit) || (b->unknown_counted & bit))
             continue;
-        b->told_unknown |= bit;
-        st->errors++;
+        b->unknown_counted |= bit;
+        status_count(&st->status, 1);
         st->env.log(LOG_WARNING, "battery: %s/%s answers ENODEV, the firmware's \"unknown\" "
                     "(drivers/acpi/battery.c): no value from it while it does, and %s%s; "
                     "counted once in power.source.errors, not on every sample",
@@ -562,32 +558,28 @@ sample_battery(struct battery_state *st, struct battery *b, const char *dir, dou
     b->method = p.method;
     b->note[0] = '\0';
     if (p.method != METHOD_NONE)
-        b->told &= ~(unsigned)TOLD_NO_METHOD;
+        notice_clear(&b->no_method);
 
     if (p.measured && p.watts > MAX_PLAUSIBLE_W) {
         /* a recalibrating gauge's jump, or garbage: no battery gives that */
         implausible = true;
         p.measured = false;
-        st->errors++;
+        status_count(&st->status, 1);
         set_note(b, "%s: %s gives %.1f W, more than a battery can (over %.0f W): no value",
                  b->name, method_names[p.method], p.watts, MAX_PLAUSIBLE_W);
-        if (!(b->told & TOLD_IMPLAUSIBLE)) {
-            b->told |= TOLD_IMPLAUSIBLE;
-            st->env.log(LOG_WARNING, "battery: %s: %s gives %.1f W, more than a battery can "
-                        "deliver (upower discards rates over %.0f W): no value while it does "
-                        "(counted in power.source.errors)",
-                        b->name, method_names[p.method], p.watts, MAX_PLAUSIBLE_W);
-        }
+        notice_once(&b->implausible, st->env.log, LOG_WARNING, "battery: ",
+                    "%s: %s gives %.1f W, more than a battery can deliver (upower discards rates "
+                    "over %.0f W): no value while it does (counted in power.source.errors)",
+                    b->name, method_names[p.method], p.watts, MAX_PLAUSIBLE_W);
     } else if (p.measured)
-        b->told &= ~(unsigned)TOLD_IMPLAUSIBLE;
-    if (p.zero && !(b->told & TOLD_ZERO)) {
-        b->told |= TOLD_ZERO;
-        st->env.log(LOG_WARNING, "battery: %s: %s, which is firmware that does not measure the "
-                    "rate (upower takes a reading under %g W as failed): %s%s", b->name, p.passed,
-                    MIN_READING_W, p.method == METHOD_NONE ? "no power, since there is no "
-                    "energy_now or charge_now to take a rate from" : "the power comes from the ",
+        notice_clear(&b->implausible);
+    if (p.zero)
+        notice_once(&b->zero, st->env.log, LOG_WARNING, "battery: ",
+                    "%s: %s, which is firmware that does not measure the rate (upower takes a "
+                    "reading under %g W as failed): %s%s", b->name, p.passed, MIN_READING_W,
+                    p.method == METHOD_NONE ? "no power, since there is no energy_now or "
+                    "charge_now to take a rate from" : "the power comes from the ",
                     p.method == METHOD_NONE ? "" : method_names[p.method]);
-    }
     if (!p.measured && !implausible) {
         if (p.method == METHOD_ENERGY_RATE || p.method == METHOD_CHARGE_RATE)
             set_note(b, "%s: %s%spower comes from the rate of %s, known once it has changed twice%s",
@@ -596,8 +588,10 @@ sample_battery(struct battery_state *st, struct battery *b, const char *dir, dou
                      b->rate.npoints ? " (or again after a long pause)" : "");
         else if (p.method == METHOD_NONE && p.passed[0])
             set_note(b, "%s: no power: %s", b->name, p.passed);
-        else if (p.method == METHOD_NONE)
-            tell_no_method(st, b, &r);
+        else if (p.method == METHOD_NONE) {
+            note_no_method(st, b, &r);
+            notice_once(&b->no_method, st->env.log, LOG_WARNING, "battery: ", "%s", b->note);
+        }
     }
 
     judge_direction(st, b, p.measured, p.watts, p.hint);
@@ -636,16 +630,14 @@ sample_battery(struct battery_state *st, struct battery *b, const char *dir, dou
     else
         b->has_capacity = false;
 
-    tell_unknown(st, b, &r, &p);
+    count_unknown(st, b, &r, &p);
     if (r.bad[0]) {
         set_note(b, "%s: unreadable or malformed %s", b->name, r.bad);
-        if (!(b->told & TOLD_BAD)) {
-            b->told |= TOLD_BAD;
-            st->env.log(LOG_WARNING, "battery: %s/{%s} unreadable or malformed: no value from "
-                        "it until it reads cleanly (counted in power.source.errors)", dir, r.bad);
-        }
+        notice_once(&b->bad, st->env.log, LOG_WARNING, "battery: ", "%s/{%s} unreadable or "
+                    "malformed: no value from it until it reads cleanly (counted in "
+                    "power.source.errors)", dir, r.bad);
     } else
-        b->told &= ~(unsigned)TOLD_BAD;
+        notice_clear(&b->bad);
 }
 
 static void
@@ -673,20 +665,13 @@ find_or_add(struct battery_state *st, const char *name)
         if (strcmp(st->bats[i].name, name) == 0)
             return &st->bats[i];
     if (strlen(name) >= BATTERY_NAME_MAX) {
-        st->errors++;
-        if (!st->told_long_name) {
-            st->told_long_name = true;
-            st->env.log(LOG_WARNING, "battery: ignoring %s: names longer than %d characters "
-                        "are not followed", name, BATTERY_NAME_MAX - 1);
-        }
+        status_error(&st->status, BATTERY_LONG_NAME, "ignoring %s: names longer than %d characters "
+                     "are not followed", name, BATTERY_NAME_MAX - 1);
         return NULL;
     }
     if (st->nbats >= BATTERY_MAX) {
-        st->errors++;
-        if (!st->told_too_many) {
-            st->told_too_many = true;
-            st->env.log(LOG_WARNING, "battery: ignoring %s: more than %d batteries", name, BATTERY_MAX);
-        }
+        status_error(&st->status, BATTERY_TOO_MANY, "ignoring %s: more than %d batteries", name,
+                     BATTERY_MAX);
         return NULL;
     }
     b = &st->bats[st->nbats];
@@ -757,16 +742,16 @@ scan_and_sample(struct battery_state *st, double now_s)
     if (path_join(top, sizeof(top), "%s/sys/class/power_supply", st->env.root) < 0)
         n = 0;
     else if ((n = scandir(top, &list, NULL, alphasort)) < 0) {
-        if (errno != ENOENT && !st->told_unreadable_dir) {
-            st->told_unreadable_dir = true;
-            st->errors++;
-            st->env.log(LOG_WARNING, "battery: cannot list %s: %s", top, strerror(errno));
-        }
+        /* counted once: a directory that stays unlistable is one error, not one a sample */
+        if (errno != ENOENT && notice_set(&st->unlistable, st->env.log, LOG_WARNING, "battery: ",
+                                          "cannot list %s: %s", top, strerror(errno)))
+            status_count(&st->status, 1);
         n = 0;
-    }
+    } else
+        notice_clear(&st->unlistable);
     if (n > 0 && (kind = calloc((size_t)n, sizeof(*kind))) == NULL) {
         /* out of memory: skip this sample rather than call every battery removed */
-        st->errors++;
+        status_error(&st->status, BATTERY_OUT_OF_MEMORY, "out of memory listing %s: sample skipped", top);
         for (int i = 0; i < n; i++)
             free(list[i]);
         free(list);
@@ -876,7 +861,7 @@ static void
 battery_sample(void *state, const struct sample_time *now)
 {
     struct battery_state *st = state;
-    char why_not[160];
+    char why_not[160], why[STATUS_REASON] = "";
     size_t npresent = 0, nmeasurable = 0;
 
     if (!st->enabled)
@@ -884,29 +869,24 @@ battery_sample(void *state, const struct sample_time *now)
     scan_and_sample(st, now->mono_s);
     judge_candidate(st, why_not, sizeof(why_not));
 
-    st->why[0] = '\0';
     for (size_t i = 0; i < st->nbats; i++) {
         const struct battery *b = &st->bats[i];
         if (b->present) {
             npresent++;
             nmeasurable += b->method != METHOD_NONE;
         }
-        append(st->why, sizeof(st->why), b->note);
+        append(why, sizeof(why), b->note);
     }
     if (why_not[0]) {
         char text[200];
         snprintf(text, sizeof(text), "not used for power.system: %s", why_not);
-        append(st->why, sizeof(st->why), text);
+        append(why, sizeof(why), text);
     }
-    if (st->nbats == 0) {
-        st->state = SOURCE_ABSENT;
-        snprintf(st->why, sizeof(st->why), "no battery under %s/sys/class/power_supply", st->env.root);
-    } else if (npresent == 0)
-        st->state = SOURCE_ABSENT;
-    else if (nmeasurable == 0)
-        st->state = SOURCE_FAILED;
+    if (st->nbats == 0)
+        status_set(&st->status, SOURCE_ABSENT, "no battery under %s/sys/class/power_supply", st->env.root);
     else
-        st->state = SOURCE_ACTIVE;
+        status_set(&st->status, npresent == 0 ? SOURCE_ABSENT : nmeasurable == 0 ? SOURCE_FAILED :
+                   SOURCE_ACTIVE, "%s", why);
 }
 
 static void
@@ -940,18 +920,17 @@ battery_open(const struct source_env *env)
     if (!st)
         return NULL;
     st->env = *env;
+    status_init(&st->status, "battery", env->log);
     st->enabled = config_bool(env->config, "battery", "enabled", true);
     st->rate_timeout_s = config_double(env->config, "battery", "rate_timeout", 300.0, 1.0, 86400.0);
     st->rate_window_s = config_double(env->config, "battery", "rate_window", 30.0, 0.0, 3600.0);
     if ((ignore = config_string(env->config, "battery", "ignore", NULL)) != NULL)
         parse_ignore(st, ignore);
     if (!st->enabled) {
-        st->state = SOURCE_DISABLED;
-        snprintf(st->why, sizeof(st->why), "disabled in the config ([battery] enabled = no)");
+        status_set(&st->status, SOURCE_DISABLED, "disabled in the config ([battery] enabled = no)");
         return st;
     }
-    st->state = SOURCE_ABSENT;
-    snprintf(st->why, sizeof(st->why), "not sampled yet");
+    status_set(&st->status, SOURCE_ABSENT, "not sampled yet");
     return st;
 }
 
@@ -966,14 +945,14 @@ battery_state(void *state, const char **why)
 {
     struct battery_state *st = state;
 
-    *why = st->why;
-    return st->state;
+    *why = st->status.reason;
+    return st->status.state;
 }
 
 static uint64_t
 battery_errors(void *state)
 {
-    return ((struct battery_state *)state)->errors;
+    return ((struct battery_state *)state)->status.errors;
 }
 
 /* The sum of every battery's counter, removed ones included, so the sum

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 
 struct model_state {
     struct source_env  env;
@@ -15,13 +14,12 @@ struct model_state {
     struct model_curve curve;
     struct cpu_totals  last;
     bool               have_last;
-    bool               told_unreadable;
     double             last_s;
     struct model_reading reading;
-    uint64_t           errors;
-    char               why[256];
-    enum source_state  state;
+    struct source_status status;
 };
+
+enum model_kind { MODEL_UNREADABLE };
 
 double
 model_curve_watts(const struct model_curve *c, double u, unsigned ncpu)
@@ -89,6 +87,7 @@ model_open(const struct source_env *env)
     if (!st)
         return NULL;
     st->env = *env;
+    status_init(&st->status, "model", env->log);
     st->enabled = config_bool(env->config, "model", "enabled", true);
     st->curve.idle_w = config_double(env->config, "model", "idle_watts", 10.0, 0.0, 1e6);
     st->curve.max_w = config_double(env->config, "model", "max_watts", 40.0, 0.0, 1e6);
@@ -103,13 +102,10 @@ model_open(const struct source_env *env)
         config_bad_value(env->config, "model", "curve",
                          "increasing percent:watts points such as \"0:10, 50:30, 100:45\"");
     }
-    if (!st->enabled) {
-        st->state = SOURCE_DISABLED;
-        snprintf(st->why, sizeof(st->why), "disabled in the config ([model] enabled = no)");
-    } else {
-        st->state = SOURCE_ABSENT;
-        snprintf(st->why, sizeof(st->why), "waiting for a first interval of /proc/stat");
-    }
+    if (!st->enabled)
+        status_set(&st->status, SOURCE_DISABLED, "disabled in the config ([model] enabled = no)");
+    else
+        status_set(&st->status, SOURCE_ABSENT, "waiting for a first interval of /proc/stat");
     return st;
 }
 
@@ -125,15 +121,10 @@ model_sample(void *state, const struct sample_time *now)
     if (now->cpu)
         cpu = *now->cpu;
     if (!now->cpu && cpu_totals_read(st->env.root, &cpu) < 0) {
-        st->errors++;
         st->reading.valid = false;
-        st->state = SOURCE_FAILED;
-        snprintf(st->why, sizeof(st->why), "cannot read %s/proc/stat", st->env.root);
-        if (!st->told_unreadable) {
-            st->told_unreadable = true;
-            st->env.log(LOG_WARNING, "model: cannot read %s/proc/stat: no estimate until it is readable",
-                        st->env.root);
-        }
+        status_error(&st->status, MODEL_UNREADABLE, "cannot read %s/proc/stat: no estimate until it is readable",
+                     st->env.root);
+        status_set(&st->status, SOURCE_FAILED, "cannot read %s/proc/stat", st->env.root);
         return;
     }
     if (st->have_last && now->mono_s > st->last_s) {
@@ -149,8 +140,7 @@ model_sample(void *state, const struct sample_time *now)
         st->reading.power_w = model_curve_watts(&st->curve, u, cpu.ncpu);
         st->reading.energy_j += st->reading.power_w * dt;
         st->reading.valid = true;
-        st->state = SOURCE_ACTIVE;
-        snprintf(st->why, sizeof(st->why), "an estimate from CPU utilisation, not a measurement");
+        status_set(&st->status, SOURCE_ACTIVE, "an estimate from CPU utilisation, not a measurement");
     }
     st->last = cpu;
     st->have_last = true;
@@ -168,14 +158,14 @@ model_state(void *state, const char **why)
 {
     struct model_state *st = state;
 
-    *why = st->why;
-    return st->state;
+    *why = st->status.reason;
+    return st->status.state;
 }
 
 static uint64_t
 model_errors(void *state)
 {
-    return ((struct model_state *)state)->errors;
+    return ((struct model_state *)state)->status.errors;
 }
 
 static bool

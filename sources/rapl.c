@@ -17,6 +17,15 @@
 #define RAPL_MAX_ZONES 64
 #define RAPL_SCAN_DEPTH 4
 
+/* What the source logs once (status_error, status_warn_once). */
+enum rapl_kind {
+    RAPL_TOO_MANY_ZONES,
+    RAPL_READ_FAILED,
+    RAPL_UNSAFE_INTERVAL,
+    RAPL_NO_RANGE,
+    RAPL_TWO_PLATFORMS,
+};
+
 struct rapl_zone {
     char     name[600];
     char     sysfs_id[256];
@@ -24,10 +33,8 @@ struct rapl_zone {
     int      fd;                  /* energy_uj, kept open; -1 when closed */
     bool     present;
     bool     has_power;
-    bool     told_unreadable;
-    bool     told_unsafe;
-    bool     told_no_range;
-    bool     told_replaced;
+    bool     unreadable;          /* energy_uj is root-only: the zone waits for the fix */
+    struct notice problem;        /* why the zone is not read, logged when it changes */
     bool     rebase;              /* next reading starts a new baseline: the gap is unknown */
     struct wrap_counter counter;
     double   power_w;
@@ -45,16 +52,13 @@ struct rapl_candidate {
 struct rapl_state {
     struct source_env env;
     bool              enabled;
-    bool              told_two_platforms;
     double            rescan_s;
     double            last_scan_s;
     bool              rescan_now;
     struct rapl_zone  zones[RAPL_MAX_ZONES];
     size_t            nzones;
     struct rapl_candidate psys, package_dram;
-    uint64_t          errors;
-    char              why[PATH_MAX + 128];
-    enum source_state state;
+    struct source_status status;
 };
 
 static void
@@ -137,20 +141,15 @@ open_zone_fd(struct rapl_state *st, struct rapl_zone *z)
     if (z->fd >= 0 || path_join(path, sizeof(path), "%s/energy_uj", z->dir) < 0)
         return;
     z->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (z->fd >= 0) {
-        z->told_unreadable = false;
-        return;
-    }
-    if ((errno == EACCES || errno == EPERM) && !z->told_unreadable) {
-        z->told_unreadable = true;
-        st->env.log(LOG_WARNING,
-                    "rapl: %s is readable by root only (the CVE-2020-8694 fix): "
-                    "zone %s is absent until the agent runs as root "
-                    "(./Install registers it with -U root; or chmod o+r the file)",
-                    path, z->name);
-        snprintf(st->why, sizeof(st->why),
-                 "%s is readable by root only: run the agent as root (-U root)", path);
-    }
+    z->unreadable = z->fd < 0 && (errno == EACCES || errno == EPERM);
+    if (z->fd >= 0)
+        notice_clear(&z->problem);
+    else if (z->unreadable)
+        notice_set(&z->problem, st->env.log, LOG_WARNING, "rapl: ",
+                   "%s is readable by root only (the CVE-2020-8694 fix): "
+                   "zone %s is absent until the agent runs as root "
+                   "(./Install registers it with -U root; or chmod o+r the file)",
+                   path, z->name);
 }
 
 static void
@@ -171,7 +170,8 @@ add_zone(struct rapl_state *st, const char *dir, const char *id)
         return;
     }
     if (st->nzones >= RAPL_MAX_ZONES) {
-        st->errors++;
+        status_error(&st->status, RAPL_TOO_MANY_ZONES, "more than %d zones: %s and later ones "
+                     "are not followed", RAPL_MAX_ZONES, id);
         return;
     }
     z = &st->zones[st->nzones++];
@@ -269,16 +269,15 @@ rapl_open(const struct source_env *env)
     if (!st)
         return NULL;
     st->env = *env;
+    status_init(&st->status, "rapl", env->log);
     st->enabled = config_bool(env->config, "rapl", "enabled", true);
     st->rescan_s = config_double(env->config, "rapl", "rescan", 30.0, 1.0, 86400.0);
     if (!st->enabled) {
-        st->state = SOURCE_DISABLED;
-        snprintf(st->why, sizeof(st->why), "disabled in the config ([rapl] enabled = no)");
+        status_set(&st->status, SOURCE_DISABLED, "disabled in the config ([rapl] enabled = no)");
         return st;
     }
     rescan(st, 0.0);
-    st->state = SOURCE_ABSENT;
-    snprintf(st->why, sizeof(st->why), "not sampled yet");
+    status_set(&st->status, SOURCE_ABSENT, "not sampled yet");
     return st;
 }
 
@@ -287,16 +286,14 @@ check_interval_safety(struct rapl_state *st, struct rapl_zone *z, double dt_s)
 {
     double range_j = (double)z->counter.range / 1e6, wrap_s;
 
-    if (z->told_unsafe || range_j <= 0 || z->power_w <= 0)
+    if (range_j <= 0 || z->power_w <= 0)
         return;
     wrap_s = range_j / z->power_w;
-    if (dt_s > wrap_s / 2) {
-        z->told_unsafe = true;
-        st->env.log(LOG_WARNING,
-                    "rapl: zone %s at %.1f W wraps its counter every %.0f s; the "
-                    "sampling interval %.1f s is too long to tell two wraps from one: "
-                    "set interval below %.0f s", z->name, z->power_w, wrap_s, dt_s, wrap_s / 2);
-    }
+    if (dt_s > wrap_s / 2)
+        status_warn_once(&st->status, RAPL_UNSAFE_INTERVAL,
+                         "zone %s at %.1f W wraps its counter every %.0f s; the "
+                         "sampling interval %.1f s is too long to tell two wraps from one: "
+                         "set interval below %.0f s", z->name, z->power_w, wrap_s, dt_s, wrap_s / 2);
 }
 
 /*
@@ -315,12 +312,9 @@ kept_file_gone(struct rapl_state *st, struct rapl_zone *z)
         return -errno;
     if (sb.st_nlink > 0)
         return 0;
-    if (!z->told_replaced) {
-        z->told_replaced = true;
-        st->env.log(LOG_WARNING, "rapl: zone %s: %s/energy_uj was removed or replaced while the "
-                    "agent held it open; reopened at the next scan, its gap not counted",
-                    z->name, z->dir);
-    }
+    notice_set(&z->problem, st->env.log, LOG_WARNING, "rapl: ",
+               "zone %s: %s/energy_uj was removed or replaced while the agent held it open; "
+               "reopened at the next scan, its gap not counted", z->name, z->dir);
     return -ENOENT;
 }
 
@@ -336,7 +330,9 @@ sample_zone(struct rapl_state *st, struct rapl_zone *z, double now_s)
         return;
     }
     if ((sts = sysfs_pread_u64(z->fd, &raw)) < 0 || (sts = kept_file_gone(st, z)) < 0) {
-        st->errors++;
+        status_error(&st->status, RAPL_READ_FAILED, "zone %s: cannot read %s/energy_uj: %s "
+                     "(counted in power.source.errors; a zone that went away is looked for again)",
+                     z->name, z->dir, strerror(-sts));
         if (sts != -EINVAL) {       /* the zone went away: look again */
             zone_close(z);
             st->rescan_now = true;
@@ -357,11 +353,9 @@ sample_zone(struct rapl_state *st, struct rapl_zone *z, double now_s)
     z->rebase = false;
     bool was_primed = z->counter.primed;
     delta = wrap_counter_update(&z->counter, raw);
-    if (z->counter.range == 0 && z->counter.resets && !z->told_no_range) {
-        z->told_no_range = true;
-        st->env.log(LOG_WARNING, "rapl: zone %s went backwards and has no max_energy_range_uj: "
-                    "counted as a reset, not a wrap", z->name);
-    }
+    if (z->counter.range == 0 && z->counter.resets)
+        status_warn_once(&st->status, RAPL_NO_RANGE, "zone %s went backwards and has no "
+                         "max_energy_range_uj: counted as a reset, not a wrap", z->name);
     if (was_primed && now_s > z->last_s) {
         double dt = now_s - z->last_s;
         z->power_w = (double)delta / 1e6 / dt;
@@ -436,12 +430,10 @@ update_candidates(struct rapl_state *st, const double *before, const bool *befor
             pkg += before_ok[i] ? (double)z->counter.extended / 1e6 - before[i] : 0.0;
         }
     }
-    if (nplatforms > 1 && !st->told_two_platforms) {
-        st->told_two_platforms = true;
-        st->env.log(LOG_INFO, "rapl: %zu platform (psys) zones: power.system's rapl:psys uses %s, "
-                    "the one of the lowest package, since each covers the whole platform",
-                    nplatforms, platform->name);
-    }
+    if (nplatforms > 1)
+        status_warn_once(&st->status, RAPL_TWO_PLATFORMS, "%zu platform (psys) zones: power.system's "
+                         "rapl:psys uses %s, the one of the lowest package, since each covers the "
+                         "whole platform", nplatforms, platform->name);
     st->psys.valid = platform != NULL;
     if (platform && before_ok[platform_index])
         st->psys.energy_j += (double)platform->counter.extended / 1e6 - before[platform_index];
@@ -470,23 +462,18 @@ rapl_sample(void *state, const struct sample_time *now)
         sample_zone(st, z, now->mono_s);
         if (z->present)
             npresent++;
-        else if (z->told_unreadable)
+        else if (z->unreadable)
             nunreadable++;
     }
     update_candidates(st, before, before_ok);
-    if (npresent > 0) {
-        st->state = SOURCE_ACTIVE;
-        st->why[0] = '\0';
-    } else if (nunreadable > 0) {
-        st->state = SOURCE_FAILED;
-        snprintf(st->why, sizeof(st->why), "energy_uj is readable by root only (the CVE-2020-8694 fix): "
-                 "run the agent as root (-U root; ./Install does)");
-    }
-    else {
-        st->state = SOURCE_ABSENT;
-        snprintf(st->why, sizeof(st->why), "no readable zone under %s/sys/class/powercap",
-                 st->env.root);
-    }
+    if (npresent > 0)
+        status_set(&st->status, SOURCE_ACTIVE, "%s", "");
+    else if (nunreadable > 0)
+        status_set(&st->status, SOURCE_FAILED, "energy_uj is readable by root only (the CVE-2020-8694 "
+                   "fix): run the agent as root (-U root; ./Install does)");
+    else
+        status_set(&st->status, SOURCE_ABSENT, "no readable zone under %s/sys/class/powercap",
+                   st->env.root);
 }
 
 static void
@@ -506,14 +493,14 @@ rapl_state(void *state, const char **why)
 {
     struct rapl_state *st = state;
 
-    *why = st->why;
-    return st->state;
+    *why = st->status.reason;
+    return st->status.state;
 }
 
 static uint64_t
 rapl_errors(void *state)
 {
-    return ((struct rapl_state *)state)->errors;
+    return ((struct rapl_state *)state)->status.errors;
 }
 
 static bool

@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "status.h"
 
 struct power_config;
 struct cpu_totals;
@@ -35,15 +36,6 @@ struct sample_time {
     double wall_s;
     const struct cpu_totals *cpu;
 };
-
-enum source_state {
-    SOURCE_ACTIVE,      /* delivering readings */
-    SOURCE_ABSENT,      /* nothing to read on this host (may still appear later) */
-    SOURCE_FAILED,      /* present but unusable; why says what to do */
-    SOURCE_DISABLED     /* switched off in the config */
-};
-
-const char *source_state_name(enum source_state state);
 
 struct source_ops {
     const char *name;   /* config section and power.source instance, e.g. "rapl" */

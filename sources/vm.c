@@ -27,6 +27,16 @@
  * like Scaphandre 0.5 or earlier: a minute of that exporter's loops. */
 #define VM_STUCK_ZERO_REWRITES 12
 
+/* What the source logs once (status_error, status_warn_once): each is about
+ * the exporter or the globs, the same for every VM. */
+enum vm_kind {
+    VM_TOO_MANY,
+    VM_GLOB_FAILED,
+    VM_BAD_TEXT,
+    VM_RESET,
+    VM_STUCK_ZERO,
+};
+
 enum vm_format {
     VM_FORMAT_SCAPHANDRE_1_0,   /* a rewrite adds the VM's power in microwatts */
     VM_FORMAT_MICROJOULES       /* a true energy counter */
@@ -39,10 +49,7 @@ struct vm_entry {
     bool     rate_known;        /* power_w is known for the latest rewrite */
     bool     has_power;         /* rate_known, and the latest rewrite is recent */
     bool     rebase;            /* it vanished: the next reading starts a new baseline */
-    bool     told_bad_text;
-    bool     told_unreadable;
-    bool     told_reset;
-    bool     told_stuck_zero;
+    struct notice unreadable;   /* why the file cannot be read, logged when it changes */
     struct wrap_counter counter;   /* range 0: a backward step is a reset, never a wrap */
     double   power_w;
     double   last_mtime_s;      /* the newest rewrite read */
@@ -75,10 +82,7 @@ struct vm_state {
     size_t            nvms, capacity;
     size_t            root_len;
     double            rate_timeout_s;   /* no power once the newest rewrite is older */
-    uint64_t          errors;      /* not tied to one VM: glob failures, too many VMs */
-    bool              told_too_many;
-    char              why[640];
-    enum source_state state;
+    struct source_status status;   /* errors: every VM's bad reads and resets, glob failures */
 };
 
 /* "a//b" -> "a/b": the exporter writes "scaphandre//intel-rapl:0" for a VM
@@ -224,21 +228,18 @@ vm_open(const struct source_env *env)
     if (!st)
         return NULL;
     st->env = *env;
+    status_init(&st->status, "vm", env->log);
     st->root_len = strlen(env->root);
     st->enabled = config_bool(env->config, "vm", "enabled", true);
     parse_patterns(st, config_string(env->config, "vm", "paths", VM_DEFAULT_PATHS));
     st->rate_timeout_s = config_double(env->config, "vm", "rate_timeout", 30.0, 1.0, 86400.0);
     st->format = parse_format(env->config);
-    if (!st->enabled) {
-        st->state = SOURCE_DISABLED;
-        snprintf(st->why, sizeof(st->why), "disabled in the config ([vm] enabled = no)");
-    } else if (st->npatterns == 0) {
-        st->state = SOURCE_FAILED;
-        snprintf(st->why, sizeof(st->why), "out of memory reading [vm] paths");
-    } else {
-        st->state = SOURCE_ABSENT;
-        snprintf(st->why, sizeof(st->why), "not sampled yet");
-    }
+    if (!st->enabled)
+        status_set(&st->status, SOURCE_DISABLED, "disabled in the config ([vm] enabled = no)");
+    else if (st->npatterns == 0)
+        status_set(&st->status, SOURCE_FAILED, "out of memory reading [vm] paths");
+    else
+        status_set(&st->status, SOURCE_ABSENT, "not sampled yet");
     return st;
 }
 
@@ -257,13 +258,9 @@ vm_add(struct vm_state *st, const char *name, const char *path)
     struct vm_entry *vm;
 
     if (st->nvms >= VM_MAX) {
-        st->errors++;
-        if (!st->told_too_many) {
-            st->told_too_many = true;
-            st->env.log(LOG_WARNING, "vm: more than %d files match [vm] paths (%s); "
-                        "%s and later ones are not followed: narrow the globs",
-                        VM_MAX, st->patterns_text, path);
-        }
+        status_error(&st->status, VM_TOO_MANY, "more than %d files match [vm] paths (%s); "
+                     "%s and later ones are not followed: narrow the globs",
+                     VM_MAX, st->patterns_text, path);
         return NULL;
     }
     if (st->nvms == st->capacity) {
@@ -433,15 +430,13 @@ note_stuck_zero(struct vm_state *st, struct vm_entry *vm, uint64_t raw, double m
         vm->zero_rewrites = 0;
         return;
     }
-    if (!vm->counter.primed || mtime_s == vm->last_mtime_s || vm->told_stuck_zero)
+    if (!vm->counter.primed || mtime_s == vm->last_mtime_s)
         return;
-    if (++vm->zero_rewrites >= VM_STUCK_ZERO_REWRITES) {
-        vm->told_stuck_zero = true;
-        st->env.log(LOG_WARNING, "vm: %s was rewritten %u times and still reads 0, as "
-                    "Scaphandre 0.5 and earlier write it (their qemu exporter divides integers, "
-                    "hubblo-org/scaphandre issue #200): its 0 W is kept; upgrade Scaphandre "
-                    "to 1.0 for per-VM energy", vm->path, vm->zero_rewrites);
-    }
+    if (++vm->zero_rewrites >= VM_STUCK_ZERO_REWRITES)
+        status_warn_once(&st->status, VM_STUCK_ZERO, "%s was rewritten %u times and still reads 0, as "
+                         "Scaphandre 0.5 and earlier write it (their qemu exporter divides integers, "
+                         "hubblo-org/scaphandre issue #200): its 0 W is kept; upgrade Scaphandre "
+                         "to 1.0 for per-VM energy", vm->path, vm->zero_rewrites);
 }
 
 static void
@@ -462,23 +457,19 @@ read_vm(struct vm_state *st, struct vm_entry *vm, double now_wall_s)
         if (sts == -EAGAIN)           /* rewritten while we read: read again next sample */
             return;
         vm->read_errors++;
-        if (!vm->told_unreadable) {
-            vm->told_unreadable = true;
-            st->env.log(LOG_WARNING, "vm: cannot read %s: %s%s", vm->path, strerror(-sts),
-                        sts == -EACCES ? " (run the agent as root: pmcd starts it as user pcp)" : "");
-        }
+        status_count(&st->status, 1);
+        notice_set(&vm->unreadable, st->env.log, LOG_WARNING, "vm: ", "cannot read %s: %s%s",
+                   vm->path, strerror(-sts),
+                   sts == -EACCES ? " (run the agent as root: pmcd starts it as user pcp)" : "");
         return;
     }
-    vm->told_unreadable = false;
+    notice_clear(&vm->unreadable);
     /* The exporter truncates the file and then writes it, so a read can
      * land in between and see nothing; that is a retry, never a zero. */
     if (!parse_u64_text(text, &raw)) {
         vm->read_errors++;
-        if (!vm->told_bad_text) {
-            vm->told_bad_text = true;
-            st->env.log(LOG_INFO, "vm: %s holds \"%s\", not a counter (caught mid-rewrite?); "
-                        "read again next sample (further ones are only counted)", vm->path, text);
-        }
+        status_error(&st->status, VM_BAD_TEXT, "%s holds \"%s\", not a counter (caught mid-rewrite?); "
+                     "read again next sample (further ones are only counted)", vm->path, text);
         return;
     }
     note_stuck_zero(st, vm, raw, mtime_s);
@@ -499,12 +490,9 @@ read_vm(struct vm_state *st, struct vm_entry *vm, double now_wall_s)
         if (vm->counter.resets != resets) {
             /* A restarted exporter reads the file and adds to it (qemu.rs,
              * add_or_create()); only a new file starts again from 0. */
-            if (!vm->told_reset) {
-                vm->told_reset = true;
-                st->env.log(LOG_INFO, "vm: %s went backwards: counted as a reset, the energy "
-                            "counter continues (a new file: its tmpfs recreated, after a host "
-                            "reboot or a remount?)", vm->name);
-            }
+            status_error(&st->status, VM_RESET, "%s went backwards: counted as a reset, the energy "
+                         "counter continues (a new file: its tmpfs recreated, after a host "
+                         "reboot or a remount?)", vm->name);
             start_baseline(vm, mtime_s);    /* what the new file gained so far is unknown */
         } else if (st->format == VM_FORMAT_MICROJOULES)
             account_microjoules(st, vm, mtime_s);
@@ -549,7 +537,7 @@ expand_patterns(struct vm_state *st, struct match **out)
         int sts = glob(st->patterns[p], 0, NULL, &g);
 
         if (sts == GLOB_NOSPACE)
-            st->errors++;
+            status_error(&st->status, VM_GLOB_FAILED, "out of memory expanding %s", st->patterns[p]);
         if (sts == 0) {
             struct match *grown = realloc(m, (n + g.gl_pathc) * sizeof(*grown));
             if (grown) {
@@ -628,16 +616,13 @@ vm_sample(void *state, const struct sample_time *now)
     scan(st, now->wall_s);
     for (size_t i = 0; i < st->nvms; i++)
         present += st->vms[i]->seen;
-    if (present > 0) {
-        st->state = SOURCE_ACTIVE;
-        st->why[0] = '\0';
-    } else {
-        st->state = SOURCE_ABSENT;
-        snprintf(st->why, sizeof(st->why), "no file matches %s%s%s "
-                 "(is scaphandre qemu running on this host, or its directory mounted at "
-                 "/var/scaphandre in this guest, and the agent allowed to read the files?)",
-                 st->patterns_text, st->env.root[0] ? " under " : "", st->env.root);
-    }
+    if (present > 0)
+        status_set(&st->status, SOURCE_ACTIVE, "%s", "");
+    else
+        status_set(&st->status, SOURCE_ABSENT, "no file matches %s%s%s "
+                   "(is scaphandre qemu running on this host, or its directory mounted at "
+                   "/var/scaphandre in this guest, and the agent allowed to read the files?)",
+                   st->patterns_text, st->env.root[0] ? " under " : "", st->env.root);
 }
 
 static void
@@ -665,19 +650,14 @@ vm_state(void *state, const char **why)
 {
     struct vm_state *st = state;
 
-    *why = st->why;
-    return st->state;
+    *why = st->status.reason;
+    return st->status.state;
 }
 
 static uint64_t
 vm_errors(void *state)
 {
-    struct vm_state *st = state;
-    uint64_t total = st->errors;
-
-    for (size_t i = 0; i < st->nvms; i++)
-        total += st->vms[i]->read_errors + st->vms[i]->counter.resets;
-    return total;
+    return ((struct vm_state *)state)->status.errors;
 }
 
 static bool

@@ -737,9 +737,9 @@ test_macos12_child(void)
         CHECK_NEAR(s.energy_j, 0.120, 1e-12, "combined on macOS 12 is cpu + gpu + ane: 0.120 J");
         powermetrics_reading(r.state, SOC_DRAM, &s);
         CHECK(s.valid && fabs(s.energy_j - 0.024) < 1e-12, "dram has its value on macOS 12 (%g J)", s.energy_j);
-        CHECK(powermetrics_source.errors(r.state) == 0 && fake_log_lines == 0,
+        CHECK(powermetrics_source.errors(r.state) == 0 && fake_problem_lines() == 0,
               "and nothing went wrong (%llu errors, %d log lines)",
-              (unsigned long long)powermetrics_source.errors(r.state), fake_log_lines);
+              (unsigned long long)powermetrics_source.errors(r.state), fake_problem_lines());
         run_close(&r);
     }
 
@@ -756,7 +756,7 @@ test_macos12_child(void)
                   "it is run once with ane_power and once more without it");
         CHECK(powermetrics_source.errors(r.state) == 1, "the retry is counted once (%llu)",
               (unsigned long long)powermetrics_source.errors(r.state));
-        CHECK(fake_log_lines == 1 && fake_log_count("unknown sampler") == 1 &&
+        CHECK(fake_problem_lines() == 1 && fake_log_count("unknown sampler") == 1 &&
               fake_log_count("unrecognized sampler: ane_power") == 1 &&
               fake_log_count("--samplers cpu_power,gpu_power -f plist -i 200") == 1,
               "and logged once, with powermetrics's words and the command now run: %s", fake_log);
@@ -823,7 +823,7 @@ test_source(void)
     snprintf(cmd, sizeof(cmd), "sh -c 'cat %s/powermetrics-output-m1.xml; printf \"\\\\0\"'", fixture_dir);
     if (!run_open(&r, cmd))
         return;
-    fake_log_lines = 0;
+    fake_log_clear();
     RUN_UNTIL(&r, 8.0, reading(&r, SOC_COMBINED, NULL) > 0.3);
     e = reading(&r, SOC_COMBINED, &valid);
     CHECK(e > 0.3 && valid, "the child is restarted and each run adds its 0.120 J (%g)", e);
@@ -831,17 +831,17 @@ test_source(void)
           "the energy is a whole number of documents (%g)", e);
     CHECK(powermetrics_source.errors(r.state) >= 2, "each exit is counted (%llu)",
           (unsigned long long)powermetrics_source.errors(r.state));
-    CHECK(fake_log_lines == 1, "and logged once (%d lines)", fake_log_lines);
+    CHECK(fake_problem_lines() == 1, "and logged once (%d lines)", fake_problem_lines());
     run_close(&r);
 
     /* a command that does not exist */
     if (!run_open(&r, "/nonexistent/powermetrics --samplers cpu_power"))
         return;
-    fake_log_lines = 0;
+    fake_log_clear();
     RUN_UNTIL(&r, 3.0, powermetrics_source.errors(r.state) > 0);
     CHECK(powermetrics_source.state(r.state, &why) == SOURCE_FAILED && strstr(why, "nonexistent"),
           "a missing command fails and says which (%s)", why);
-    CHECK(fake_log_lines == 1, "logged once (%d)", fake_log_lines);
+    CHECK(fake_problem_lines() == 1, "logged once (%d)", fake_problem_lines());
     run_close(&r);
 
     test_macos12_child();

@@ -486,12 +486,12 @@ test_unreadable(void)
     put(&fx, "locked", "5");
     snprintf(path, sizeof(path), "%s" SCAPH "/locked/intel-rapl:0/energy_uj", fx.root);
     chmod(path, 0);
-    fake_log_lines = 0;
+    fake_log_clear();
     tick(&fx);
     tick(&fx);
     v = info(&fx, 0);
     CHECK(v.read_errors == 2 && !v.has_energy, "an unreadable file is an error each sample");
-    CHECK(fake_log_lines == 1, "and is logged once (%d)", fake_log_lines);
+    CHECK(fake_problem_lines() == 1, "and is logged once (%d)", fake_problem_lines());
     teardown(&fx);
 }
 
