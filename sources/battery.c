@@ -940,30 +940,26 @@ battery_close(void *state)
     free(state);
 }
 
-static enum source_state
-battery_state(void *state, const char **why)
+static const struct source_status *
+battery_status(const void *state)
 {
-    struct battery_state *st = state;
-
-    *why = st->status.reason;
-    return st->status.state;
+    return &((const struct battery_state *)state)->status;
 }
 
-static uint64_t
-battery_errors(void *state)
-{
-    return ((struct battery_state *)state)->status.errors;
-}
+static const struct system_candidate battery_candidates[] = {
+    { "battery", true },    /* offered only while the host runs on its batteries alone */
+    { NULL, false }
+};
 
 /* The sum of every battery's counter, removed ones included, so the sum
  * never steps back when a battery goes away. */
 static bool
-battery_system_energy(void *state, const char *candidate, double *energy_j)
+battery_system_energy(const void *state, size_t candidate, double *energy_j)
 {
-    struct battery_state *st = state;
+    const struct battery_state *st = state;
     double sum = 0.0;
 
-    if (strcmp(candidate, "battery") != 0)
+    if (candidate != 0)
         return false;
     for (size_t i = 0; i < st->nbats; i++)
         sum += st->bats[i].drawn.energy_j;
@@ -1006,10 +1002,10 @@ battery_get(void *state, size_t index, struct battery_info *info)
 
 const struct source_ops battery_source = {
     .name = "battery",
+    .candidates = battery_candidates,
     .open = battery_open,
     .sample = battery_sample,
     .close = battery_close,
-    .state = battery_state,
-    .errors = battery_errors,
+    .status = battery_status,
     .system_energy = battery_system_energy,
 };

@@ -1,16 +1,13 @@
 #include "meter.h"
 #include "config.h"
+#include "reader.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libserialport.h>
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define METER_MSGS      8       /* log lines a thread may queue between two samples */
-#define METER_TEXT      320
 #define REPLY_S         2.0     /* "The Meter will be expected to respond within two seconds" (I.9) */
 #define PACE_S          1.0     /* between commands that have no documented reply */
 #define RETRY_MIN_S     1.0
@@ -32,15 +27,21 @@
 
 static const int known_bauds[] = { 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200 };
 
-struct meter_msg {
-    int  priority;
-    char text[METER_TEXT];
-};
-
 enum meter_problem {
     PROBLEM_NONE,
     PROBLEM_ABSENT,     /* no device there (unplugged): may come back */
     PROBLEM_FAILED      /* there but unusable: permissions, not a meter, bad config */
+};
+
+/* What a reader thread says once (reader_say_once): per connection, the
+ * first three; the others until the meter answers, so the retries of a
+ * meter that never does say nothing new. */
+enum meter_said {
+    SAID_BAD_INPUT,
+    SAID_REFUSED,
+    SAID_NO_RECORD_IN_ANY_FORM,
+    SAID_NO_HEADER,
+    SAID_ASKING_FORM,                   /* + the form: one for each form tried */
 };
 
 /* What a meter's reader thread and the timer both see. */
@@ -51,7 +52,7 @@ struct meter_view {
     double             connected_s;   /* when the latest handshake finished */
     uint64_t           errors;
     enum meter_problem problem;
-    char               reason[METER_TEXT];
+    struct notice      reason;        /* why it is not delivering: logged when it changes */
 };
 
 struct meter {
@@ -65,25 +66,21 @@ struct meter {
     bool        enabled;
     bool        usable;             /* enabled, configured, its thread running */
 
+    char        who[80];            /* "meter LABEL: ", its log lines' start */
+
     /* the reader thread's own, across connections */
     unsigned    log_form;           /* the log-start form that last brought records */
-    bool        told_no_answer;     /* retries of a meter that never answered say no more */
 
-    /* the reader thread and what it shares, under mu */
-    pthread_t        thread;
-    bool             started;
-    int              wake[2];       /* close() writes here: the thread stops at once */
-    atomic_bool      stop;
-    pthread_mutex_t  mu;
-    bool             mu_ready;
+    /* the reader thread and what it shares, under the reader's lock */
+    struct reader    reader;
     struct meter_view shared;
     double           stall_s;       /* set by the timer, read by the thread */
-    struct meter_msg msgs[METER_MSGS];
-    unsigned         nmsgs, dropped;
 
     /* the timer's copy, read by fetch: main thread only */
     struct meter_view view;
-    bool             live, stalled, told_stall;
+    bool             live, stalled;
+    struct notice    stall;         /* logged when a stall starts, cleared when records return */
+    uint64_t         errors_counted;   /* view.errors already added to the source's status */
     double           silent_s;
     double           energy_j;      /* the counter as the timer publishes it (meter_accum_energy_at) */
 };
@@ -95,8 +92,7 @@ struct meter_state {
     double            last_sample_s;
     double            agent_interval_s;
     bool              sampled;
-    enum source_state state;
-    char              why[1024];
+    struct source_status status;
 };
 
 /* The reader thread's private end of one connection. */
@@ -107,10 +103,8 @@ struct meter_link {
     struct wattsup_framer framer;
     struct wattsup_layout layout;
     bool                  have_layout;
-    bool                  told_bad;     /* the first bad input per connection is logged */
     bool                  layout_guessed;   /* no header: the documented layout for the field count */
     bool                  connected;    /* the meter answered (header or first record) */
-    bool                  told_refused, told_forms;
     int                   zero_reads;
     double                last_rx_s;
     uint64_t              records;      /* accepted on this connection */
@@ -208,26 +202,6 @@ errtext(int err, struct errtext *buf)
     return strerror_r(err, buf->text, sizeof(buf->text));
 }
 
-static void say(struct meter *m, int priority, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-say(struct meter *m, int priority, const char *fmt, ...)
-{
-    va_list ap;
-
-    pthread_mutex_lock(&m->mu);
-    if (m->nmsgs < METER_MSGS) {
-        struct meter_msg *msg = &m->msgs[m->nmsgs++];
-        msg->priority = priority;
-        va_start(ap, fmt);
-        vsnprintf(msg->text, sizeof(msg->text), fmt, ap);
-        va_end(ap);
-    } else
-        m->dropped++;
-    pthread_mutex_unlock(&m->mu);
-}
-
 static void problem(struct meter *m, enum meter_problem kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -236,28 +210,24 @@ static void problem(struct meter *m, enum meter_problem kind, const char *fmt, .
 static void
 problem(struct meter *m, enum meter_problem kind, const char *fmt, ...)
 {
-    char text[METER_TEXT];
-    bool changed;
+    char text[NOTICE_TEXT];
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    pthread_mutex_lock(&m->mu);
-    changed = strcmp(m->shared.reason, text) != 0;
-    snprintf(m->shared.reason, sizeof(m->shared.reason), "%s", text);
+    reader_lock(&m->reader);
     m->shared.problem = kind;
-    pthread_mutex_unlock(&m->mu);
-    if (changed)
-        say(m, LOG_WARNING, "meter %s: %s", m->label, text);
+    reader_unlock(&m->reader);
+    reader_note(&m->reader, &m->shared.reason, LOG_WARNING, m->who, "%s", text);
 }
 
 static void
 count_error(struct meter *m)
 {
-    pthread_mutex_lock(&m->mu);
+    reader_lock(&m->reader);
     m->shared.errors++;
-    pthread_mutex_unlock(&m->mu);
+    reader_unlock(&m->reader);
 }
 
 /* Bytes from the line, printable, for a log message. */
@@ -277,17 +247,16 @@ printable(const char *in, size_t len, char *out, size_t size)
 }
 
 static void
-bad_input(struct meter *m, struct meter_link *link, const char *what, const char *bytes, size_t len)
+bad_input(struct meter *m, const char *what, const char *bytes, size_t len)
 {
     char text[120];
 
     count_error(m);
-    if (link->told_bad)
+    if (reader_told(&m->reader, SAID_BAD_INPUT))
         return;
-    link->told_bad = true;
     printable(bytes, len > 60 ? 60 : len, text, sizeof(text));
-    say(m, LOG_WARNING, "meter %s: %s: \"%s\" (skipped; further bad input on this "
-        "connection is only counted in power.meter.errors)", m->label, what, text);
+    reader_say_once(&m->reader, SAID_BAD_INPUT, LOG_WARNING, "meter %s: %s: \"%s\" (skipped; further "
+                    "bad input on this connection is only counted in power.meter.errors)", m->label, what, text);
 }
 
 enum wait_result { WAIT_STOP, WAIT_READY, WAIT_HUP, WAIT_TIMEOUT };
@@ -296,23 +265,18 @@ enum wait_result { WAIT_STOP, WAIT_READY, WAIT_HUP, WAIT_TIMEOUT };
 static enum wait_result
 wait_for(struct meter *m, int fd, int timeout_ms, short *revents)
 {
-    struct pollfd p[2] = {
-        { .fd = m->wake[0], .events = POLLIN },
-        { .fd = fd, .events = POLLIN },
-    };
-    int n;
+    struct pollfd p = { .fd = fd, .events = POLLIN };
 
-    if (atomic_load(&m->stop))
+    switch (reader_poll(&m->reader, &p, 1, timeout_ms)) {
+    case READER_STOP:
         return WAIT_STOP;
-    n = poll(p, fd >= 0 ? 2 : 1, timeout_ms);
-    if (atomic_load(&m->stop) || (n > 0 && p[0].revents))
-        return WAIT_STOP;
-    if (n <= 0)
-        return WAIT_TIMEOUT;    /* EINTR counts as a short timeout */
-    *revents = p[1].revents;
-    if (p[1].revents & POLLIN)
-        return WAIT_READY;
-    return WAIT_HUP;
+    case READER_TIMEOUT:
+        return WAIT_TIMEOUT;
+    case READER_READY:
+        break;
+    }
+    *revents = p.revents;
+    return p.revents & POLLIN ? WAIT_READY : WAIT_HUP;
 }
 
 static bool
@@ -336,14 +300,17 @@ static void
 mark_connected(struct meter *m, struct meter_link *link, double now)
 {
     link->connected = true;
-    m->told_no_answer = false;
-    pthread_mutex_lock(&m->mu);
+    /* it answers: what its retries kept quiet about may be said again */
+    reader_forget(&m->reader, SAID_NO_HEADER);
+    for (unsigned form = 0; form < WATTSUP_LOG_FORMS; form++)
+        reader_forget(&m->reader, SAID_ASKING_FORM + form);
+    reader_lock(&m->reader);
     m->shared.connected = true;
     m->shared.connected_s = now;
     m->shared.problem = PROBLEM_NONE;
-    m->shared.reason[0] = '\0';
-    pthread_mutex_unlock(&m->mu);
-    say(m, LOG_INFO, "meter %s: connected on %s at %d baud, %d fields%s, logging every %u s",
+    notice_clear(&m->shared.reason);
+    reader_unlock(&m->reader);
+    reader_say(&m->reader, LOG_INFO, "meter %s: connected on %s at %d baud, %d fields%s, logging every %u s",
         m->label, link->real, m->baud, link->layout.nfields,
         link->layout_guessed ? " (documented layout: no header)" : "", m->interval_s);
 }
@@ -351,9 +318,9 @@ mark_connected(struct meter *m, struct meter_link *link, double now)
 static void
 set_starting(struct meter *m, bool starting)
 {
-    pthread_mutex_lock(&m->mu);
+    reader_lock(&m->reader);
     m->shared.starting = starting;
-    pthread_mutex_unlock(&m->mu);
+    reader_unlock(&m->reader);
 }
 
 static void
@@ -369,7 +336,7 @@ handle_data(struct meter *m, struct meter_link *link, const struct wattsup_recor
         /* old RS-232 meters do not answer #H,R,0;: their records' field
          * count tells which documented layout they use */
         if (wattsup_layout_for_record(rec, &link->layout) != WATTSUP_OK) {
-            bad_input(m, link, "a record with no header to name its fields (not 16 or 18 of them)",
+            bad_input(m, "a record with no header to name its fields (not 16 or 18 of them)",
                       text, strlen(text));
             return;
         }
@@ -377,15 +344,15 @@ handle_data(struct meter *m, struct meter_link *link, const struct wattsup_recor
         link->layout_guessed = true;
     }
     if ((sts = wattsup_reading_parse(rec, &link->layout, &reading)) != WATTSUP_OK) {
-        bad_input(m, link, wattsup_status_message(sts), text, strlen(text));
+        bad_input(m, wattsup_status_message(sts), text, strlen(text));
         return;
     }
     now = link->last_rx_s = monotonic_seconds();
     link->records++;
-    pthread_mutex_lock(&m->mu);
+    reader_lock(&m->reader);
     m->shared.acc.max_gap_s = m->stall_s;
     meter_accum_record(&m->shared.acc, now, &reading);
-    pthread_mutex_unlock(&m->mu);
+    reader_unlock(&m->reader);
     if (!link->connected)
         mark_connected(m, link, now);
     if (!link->forms_done) {
@@ -403,7 +370,7 @@ handle_record(struct meter *m, struct meter_link *link, const char *text)
     enum wattsup_status sts;
 
     if ((sts = wattsup_record_parse(text, &rec)) != WATTSUP_OK) {
-        bad_input(m, link, wattsup_status_message(sts), text, strlen(text));
+        bad_input(m, wattsup_status_message(sts), text, strlen(text));
         return;
     }
     if (rec.cmd == 'v')
@@ -413,7 +380,7 @@ handle_record(struct meter *m, struct meter_link *link, const char *text)
     if (rec.cmd == 'h') {
         struct wattsup_layout layout;
         if ((sts = wattsup_layout_from_header(&rec, &layout)) != WATTSUP_OK)
-            bad_input(m, link, wattsup_status_message(sts), text, strlen(text));
+            bad_input(m, wattsup_status_message(sts), text, strlen(text));
         else {
             link->layout = layout;
             link->have_layout = true;
@@ -438,15 +405,15 @@ handle_bytes(struct meter *m, struct meter_link *link, const char *buf, size_t l
         case WATTSUP_FRAME_GARBAGE: {
             /* show the noise from its first byte up to the record that follows it */
             const char *run = buf + used - 1, *next = memchr(run, '#', len - used + 1);
-            bad_input(m, link, "line noise outside any record (wrong baud rate?)", run,
+            bad_input(m, "line noise outside any record (wrong baud rate?)", run,
                       next ? (size_t)(next - run) : len - used + 1);
             break;
         }
         case WATTSUP_FRAME_CUT:
-            bad_input(m, link, "record cut short", link->framer.record, strlen(link->framer.record));
+            bad_input(m, "record cut short", link->framer.record, strlen(link->framer.record));
             break;
         case WATTSUP_FRAME_TOO_LONG:
-            bad_input(m, link, "record too long", link->framer.record, strlen(link->framer.record));
+            bad_input(m, "record too long", link->framer.record, strlen(link->framer.record));
             break;
         case WATTSUP_FRAME_NONE:
             break;
@@ -578,11 +545,9 @@ paced_command(struct meter *m, struct meter_link *link, const char *cmd, char re
         return LINK_LOST;
     r = serve_line(m, link, timeout_s, reply != 0);
     link->awaiting = 0;
-    if (r == LINK_CONNECTED && link->refused && !link->told_refused) {
-        link->told_refused = true;
-        say(m, LOG_WARNING, "meter %s: it refused %s (answered #v, its reply to commands it does "
-            "not take)", m->label, cmd);
-    }
+    if (r == LINK_CONNECTED && link->refused)
+        reader_say_once(&m->reader, SAID_REFUSED, LOG_WARNING, "meter %s: it refused %s (answered #v, "
+                        "its reply to commands it does not take)", m->label, cmd);
     return r;
 }
 
@@ -653,9 +618,10 @@ handshake(struct meter *m, struct meter_link *link)
     link->last_rx_s = monotonic_seconds();
     if (link->have_layout)
         mark_connected(m, link, monotonic_seconds());
-    else if (!m->told_no_answer)
-        say(m, LOG_INFO, "meter %s: no header from %s (old RS-232 meters send none): waiting for "
-            "records to tell their field count", m->label, link->real);
+    else
+        reader_say_once(&m->reader, SAID_NO_HEADER, LOG_INFO, "meter %s: no header from %s (old "
+                        "RS-232 meters send none): waiting for records to tell their field count",
+                        m->label, link->real);
     return LINK_CONNECTED;
 }
 
@@ -675,16 +641,16 @@ next_log_form(struct meter *m, struct meter_link *link)
 
         link->form = (link->form + 1) % WATTSUP_LOG_FORMS;
         if (wattsup_format_log_start(link->form, m->interval_s, next, sizeof(next)) >= 0 &&
-            link->rounds == 0 && !m->told_no_answer)
-            say(m, LOG_INFO, "meter %s: no record after %s%s: asking with %s", m->label, tried,
-                link->refused ? " (refused)" : "", next);
+            link->rounds == 0)
+            reader_say_once(&m->reader, SAID_ASKING_FORM + link->form, LOG_INFO, "meter %s: no record "
+                            "after %s%s: asking with %s", m->label, tried, link->refused ? " (refused)" : "",
+                            next);
         return ask_logging(m, link);
     }
     link->forms_done = true;
     link->rounds++;
     set_starting(m, false);
     if (!link->connected) {
-        m->told_no_answer = true;
         count_error(m);
         problem(m, PROBLEM_FAILED, "no answer from %s at %d baud, neither to the header request "
                 "nor to logging requests: is it a WattsUp, at this rate? Current USB meters talk at "
@@ -692,11 +658,8 @@ next_log_form(struct meter *m, struct meter_link *link)
                 link->real, m->baud, m->label);
         return LINK_FAILED;
     }
-    if (!link->told_forms) {
-        link->told_forms = true;
-        say(m, LOG_WARNING, "meter %s: no record after asking for logging in each of %d forms",
-            m->label, WATTSUP_LOG_FORMS);
-    }
+    reader_say_once(&m->reader, SAID_NO_RECORD_IN_ANY_FORM, LOG_WARNING, "meter %s: no record after "
+                    "asking for logging in each of %d forms", m->label, WATTSUP_LOG_FORMS);
     return LINK_CONNECTED;
 }
 
@@ -738,13 +701,13 @@ read_records(struct meter *m, struct meter_link *link)
 
         /* A meter that lost mains power restarts with logging off while its
          * USB side stays up: after a long silence, ask it to log again. */
-        pthread_mutex_lock(&m->mu);
+        reader_lock(&m->reader);
         stall_s = m->stall_s;
-        pthread_mutex_unlock(&m->mu);
+        reader_unlock(&m->reader);
         kick_s = fmax(KICK_MIN_S, 2 * stall_s);
         if (link->forms_done && now - link->last_rx_s > kick_s && now - last_kick_s > kick_s) {
             last_kick_s = now;
-            say(m, LOG_INFO, "meter %s: silent for %.0f s: asking it to log again",
+            reader_say(&m->reader, LOG_INFO, "meter %s: silent for %.0f s: asking it to log again",
                 m->label, now - link->last_rx_s);
             if ((r = ask_header_and_logging(m, link)) != LINK_CONNECTED)
                 return r;
@@ -765,29 +728,32 @@ close_link(struct meter_link *link)
 static void
 lose_connection(struct meter *m, struct meter_link *link)
 {
-    pthread_mutex_lock(&m->mu);
+    reader_lock(&m->reader);
     m->shared.connected = false;
     m->shared.starting = false;
     m->shared.errors++;
     meter_accum_break(&m->shared.acc);
-    pthread_mutex_unlock(&m->mu);
+    reader_unlock(&m->reader);
     problem(m, PROBLEM_ABSENT, "lost: %s; reopening", link->lost[0] ? link->lost : "line dropped");
 }
 
-static void *
-meter_thread(void *arg)
+static void
+meter_thread(struct reader *reader, void *arg)
 {
     struct meter *m = arg;
     double backoff_s = RETRY_MIN_S;
 
-    while (!atomic_load(&m->stop)) {
+    while (!reader_stopping(reader)) {
         struct meter_link link;
         enum link_result r;
         bool worked = false;
-        short ignored;
 
         memset(&link, 0, sizeof(link));
         link.fd = -1;
+        /* each connection says its first bad input, refusal and silence again */
+        reader_forget(reader, SAID_BAD_INPUT);
+        reader_forget(reader, SAID_REFUSED);
+        reader_forget(reader, SAID_NO_RECORD_IN_ANY_FORM);
         r = open_port(m, &link);
         if (r == LINK_CONNECTED)
             r = handshake(m, &link);
@@ -803,23 +769,20 @@ meter_thread(void *arg)
         if (r == LINK_LOST)
             lose_connection(m, &link);
         else {
-            pthread_mutex_lock(&m->mu);
+            reader_lock(reader);
             m->shared.connected = false;
             m->shared.starting = false;
-            pthread_mutex_unlock(&m->mu);
+            reader_unlock(reader);
         }
         close_link(&link);
-        if (r == LINK_STOPPED)
-            break;
-        if (wait_for(m, -1, (int)(backoff_s * 1000), &ignored) == WAIT_STOP)
+        if (r == LINK_STOPPED || reader_sleep(reader, backoff_s))
             break;
         if (!worked)
             backoff_s = fmin(backoff_s * 2, m->retry_max_s);
     }
-    pthread_mutex_lock(&m->mu);
+    reader_lock(reader);
     m->shared.connected = false;
-    pthread_mutex_unlock(&m->mu);
-    return NULL;
+    reader_unlock(reader);
 }
 
 /* ---- the timer's side ---- */
@@ -833,25 +796,6 @@ valid_baud(double baud)
     return false;
 }
 
-static bool
-start_thread(struct meter *m)
-{
-    sigset_t all, old;
-    int sts;
-
-    if (pipe2(m->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
-        m->wake[0] = m->wake[1] = -1;
-        return false;
-    }
-    /* signals belong to the agent's main loop, never to a reader thread */
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    sts = pthread_create(&m->thread, NULL, meter_thread, m);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    m->started = sts == 0;
-    return m->started;
-}
-
 static void
 configure_meter(struct meter_state *st, struct meter *m, const char *name)
 {
@@ -862,6 +806,7 @@ configure_meter(struct meter_state *st, struct meter *m, const char *name)
 
     snprintf(section, sizeof(section), "meter %s", name);
     snprintf(m->label, sizeof(m->label), "%s", name);
+    snprintf(m->who, sizeof(m->who), "meter %s: ", m->label);
     m->enabled = config_bool(cfg, section, "enabled", true);
     device = config_string(cfg, section, "device", NULL);
     baud = config_double(cfg, section, "baud", 115200, 300, 4000000);
@@ -882,13 +827,13 @@ configure_meter(struct meter_state *st, struct meter *m, const char *name)
     if (strlen(name) >= sizeof(m->label)) {
         st->env.log(LOG_WARNING, "config: [meter %s]: the label is longer than %zu characters; "
                     "the meter is not used", name, sizeof(m->label) - 1);
-        snprintf(m->view.reason, sizeof(m->view.reason), "label too long");
+        snprintf(m->view.reason.text, sizeof(m->view.reason.text), "label too long");
         m->view.problem = PROBLEM_FAILED;
         m->usable = false;
     }
     if (!device || !*device || strlen(device) >= sizeof(m->device)) {
         config_bad_value(cfg, section, "device", "the meter's serial device, such as /dev/ttyUSB0");
-        snprintf(m->view.reason, sizeof(m->view.reason), "no device = in [meter %s]", name);
+        snprintf(m->view.reason.text, sizeof(m->view.reason.text), "no device = in [meter %s]", name);
         m->view.problem = PROBLEM_FAILED;
         m->usable = false;
     } else
@@ -905,6 +850,7 @@ meter_open(const struct source_env *env)
     if (!st)
         return NULL;
     st->env = *env;
+    status_init(&st->status, "meter", env->log);
     st->agent_interval_s = 1.0;
     n = config_named_sections(env->config, "meter", names, METER_MAX + 1);
     if (n > METER_MAX) {
@@ -915,34 +861,30 @@ meter_open(const struct source_env *env)
     for (size_t i = 0; i < n; i++) {
         struct meter *m = &st->meters[i];
 
-        m->wake[0] = m->wake[1] = -1;
-        atomic_init(&m->stop, false);
         configure_meter(st, m, names[i]);
-        if (pthread_mutex_init(&m->mu, NULL) != 0) {
+        if (!reader_init(&m->reader)) {
             m->usable = false;
-            snprintf(m->view.reason, sizeof(m->view.reason), "cannot create a mutex");
+            snprintf(m->view.reason.text, sizeof(m->view.reason.text), "cannot create its reader's lock or pipe");
             continue;
         }
-        m->mu_ready = true;
         m->stall_s = 3 * fmax(st->agent_interval_s, m->interval_s);
         m->shared.acc.interval_s = m->interval_s;
-        if (m->usable && !start_thread(m)) {
+        if (m->usable && !reader_start(&m->reader, meter_thread, m)) {
             m->usable = false;
             m->view.problem = PROBLEM_FAILED;
-            snprintf(m->view.reason, sizeof(m->view.reason), "cannot start its reader thread");
+            snprintf(m->view.reason.text, sizeof(m->view.reason.text), "cannot start its reader thread");
             env->log(LOG_ERR, "meter %s: cannot start its reader thread", m->label);
         }
     }
     st->nmeters = n;
     for (size_t i = 0; i < n; i++)
         nenabled += st->meters[i].enabled;
-    st->state = nenabled || n == 0 ? SOURCE_ABSENT : SOURCE_DISABLED;
     if (n == 0)
-        snprintf(st->why, sizeof(st->why), "no [meter NAME] section in the config");
+        status_set(&st->status, SOURCE_ABSENT, "no [meter NAME] section in the config");
     else if (nenabled == 0)
-        snprintf(st->why, sizeof(st->why), "every [meter NAME] section says enabled = no");
+        status_set(&st->status, SOURCE_DISABLED, "every [meter NAME] section says enabled = no");
     else
-        snprintf(st->why, sizeof(st->why), "connecting to %zu meter%s", nenabled, nenabled == 1 ? "" : "s");
+        status_set(&st->status, SOURCE_ABSENT, "connecting to %zu meter%s", nenabled, nenabled == 1 ? "" : "s");
     return st;
 }
 
@@ -966,24 +908,17 @@ append(char *buf, size_t size, const char *fmt, ...)
 static void
 sample_meter(struct meter_state *st, struct meter *m, double now)
 {
-    struct meter_msg msgs[METER_MSGS];
-    unsigned nmsgs, dropped;
     double stall_s, since;
 
     stall_s = m->stall_cfg_s > 0 ? m->stall_cfg_s : 3 * fmax(st->agent_interval_s, m->interval_s);
-    pthread_mutex_lock(&m->mu);
+    reader_lock(&m->reader);
     m->stall_s = stall_s;
     m->view = m->shared;
-    nmsgs = m->nmsgs;
-    memcpy(msgs, m->msgs, nmsgs * sizeof(msgs[0]));
-    dropped = m->dropped;
-    m->nmsgs = m->dropped = 0;
-    pthread_mutex_unlock(&m->mu);
-
-    for (unsigned i = 0; i < nmsgs; i++)
-        st->env.log(msgs[i].priority, "%s", msgs[i].text);
-    if (dropped)
-        st->env.log(LOG_WARNING, "meter %s: %u more messages dropped", m->label, dropped);
+    reader_unlock(&m->reader);
+    reader_drain(&m->reader, st->env.log, m->who);
+    /* the thread counts its meter's errors (power.meter.errors); the source's are their sum */
+    status_count(&st->status, m->view.errors - m->errors_counted);
+    m->errors_counted = m->view.errors;
 
     since = m->view.connected_s;
     if (m->view.acc.have && m->view.acc.last_s > since)
@@ -1001,12 +936,12 @@ sample_meter(struct meter_state *st, struct meter *m, double now)
     m->live = m->view.connected && m->view.acc.have && m->view.acc.last_s >= m->view.connected_s &&
               m->silent_s <= stall_s;
     m->stalled = m->view.connected && !m->view.starting && !m->live && m->silent_s > stall_s;
-    if (m->stalled && !m->told_stall) {
-        m->told_stall = true;
-        st->env.log(LOG_WARNING, "meter %s: stalled: no record for %.1f s (limit %.1f s); "
-                    "its power has no value until records return", m->label, m->silent_s, stall_s);
-    } else if (m->live && m->told_stall) {
-        m->told_stall = false;
+    if (m->stalled)
+        notice_once(&m->stall, st->env.log, LOG_WARNING, "", "meter %s: stalled: no record for %.1f s "
+                    "(limit %.1f s); its power has no value until records return",
+                    m->label, m->silent_s, stall_s);
+    else if (m->live && notice_is_set(&m->stall)) {
+        notice_clear(&m->stall);
         st->env.log(LOG_INFO, "meter %s: records again after a stall", m->label);
     }
 }
@@ -1017,7 +952,7 @@ meter_sample(void *state, const struct sample_time *now)
     struct meter_state *st = state;
     size_t nenabled = 0, nlive = 0;
     bool failed = false;
-    char why[sizeof(st->why)] = "";
+    char why[STATUS_REASON] = "";
 
     if (st->sampled && now->mono_s > st->last_sample_s)
         st->agent_interval_s = now->mono_s - st->last_sample_s;
@@ -1042,26 +977,16 @@ meter_sample(void *state, const struct sample_time *now)
             append(why, sizeof(why), "stalled: no record for %.1f s", m->silent_s);
         } else if (m->view.connected)
             append(why, sizeof(why), "connected, waiting for the first record");
-        else if (m->view.reason[0]) {
+        else if (notice_is_set(&m->view.reason)) {
             failed |= m->view.problem == PROBLEM_FAILED;
-            append(why, sizeof(why), "%s", m->view.reason);
+            append(why, sizeof(why), "%s", m->view.reason.text);
         } else
             append(why, sizeof(why), "connecting");
     }
-    if (st->nmeters == 0)
-        return;
-    if (nenabled == 0) {
-        st->state = SOURCE_DISABLED;
-        snprintf(st->why, sizeof(st->why), "every [meter NAME] section says enabled = no");
-        return;
-    }
-    if (nlive == nenabled)
-        st->state = SOURCE_ACTIVE;
-    else if (nlive > 0)
-        st->state = SOURCE_ACTIVE;     /* why names the meters that are not */
-    else
-        st->state = failed ? SOURCE_FAILED : SOURCE_ABSENT;
-    snprintf(st->why, sizeof(st->why), "%s", why);
+    if (st->nmeters == 0 || nenabled == 0)
+        return;     /* as open() said */
+    /* some meters live: active, and the reason names the meters that are not */
+    status_set(&st->status, nlive > 0 ? SOURCE_ACTIVE : failed ? SOURCE_FAILED : SOURCE_ABSENT, "%s", why);
 }
 
 static void
@@ -1071,47 +996,20 @@ meter_close(void *state)
 
     if (!st)
         return;
+    /* all at once: each thread leaves its meter quiet (#L,R) as it stops */
+    for (size_t i = 0; i < st->nmeters; i++)
+        reader_ask_stop(&st->meters[i].reader);
     for (size_t i = 0; i < st->nmeters; i++) {
-        struct meter *m = &st->meters[i];
-        if (m->started) {
-            atomic_store(&m->stop, true);
-            if (write(m->wake[1], "x", 1) < 0) {
-                /* the flag alone stops it within one poll timeout */
-            }
-        }
-    }
-    for (size_t i = 0; i < st->nmeters; i++) {
-        struct meter *m = &st->meters[i];
-        if (m->started)
-            pthread_join(m->thread, NULL);
-        if (m->wake[0] >= 0)
-            close(m->wake[0]);
-        if (m->wake[1] >= 0)
-            close(m->wake[1]);
-        if (m->mu_ready)
-            pthread_mutex_destroy(&m->mu);
+        reader_stop(&st->meters[i].reader);
+        reader_fini(&st->meters[i].reader);
     }
     free(st);
 }
 
-static enum source_state
-meter_state(void *state, const char **why)
+static const struct source_status *
+meter_status(const void *state)
 {
-    struct meter_state *st = state;
-
-    *why = st->why;
-    return st->state;
-}
-
-static uint64_t
-meter_errors(void *state)
-{
-    struct meter_state *st = state;
-    uint64_t n = 0;
-
-    for (size_t i = 0; i < st->nmeters; i++)
-        n += st->meters[i].view.errors;
-    return n;
+    return &((const struct meter_state *)state)->status;
 }
 
 size_t
@@ -1152,9 +1050,9 @@ meter_get(void *state, size_t index, struct meter_info *info)
 }
 
 void
-meter_get_total(void *state, struct meter_total *total)
+meter_get_total(const void *state, struct meter_total *total)
 {
-    struct meter_state *st = state;
+    const struct meter_state *st = state;
     size_t nenabled = 0;
     bool all_live = true;
 
@@ -1171,12 +1069,17 @@ meter_get_total(void *state, struct meter_total *total)
     total->valid = nenabled > 0 && all_live;
 }
 
+static const struct system_candidate meter_candidates[] = {
+    { "meter", true },      /* at the wall: everything the host draws */
+    { NULL, false }
+};
+
 static bool
-meter_system_energy(void *state, const char *candidate, double *energy_j)
+meter_system_energy(const void *state, size_t candidate, double *energy_j)
 {
     struct meter_total total;
 
-    if (strcmp(candidate, "meter") != 0)
+    if (candidate != 0)
         return false;
     meter_get_total(state, &total);
     *energy_j = total.energy_j;
@@ -1185,10 +1088,10 @@ meter_system_energy(void *state, const char *candidate, double *energy_j)
 
 const struct source_ops meter_source = {
     .name = "meter",
+    .candidates = meter_candidates,
     .open = meter_open,
     .sample = meter_sample,
     .close = meter_close,
-    .state = meter_state,
-    .errors = meter_errors,
+    .status = meter_status,
     .system_energy = meter_system_energy,
 };

@@ -59,7 +59,7 @@ struct meter_total {
 /* Meters in config order; the index is the instance id. */
 size_t meter_count(void *state);
 bool   meter_get(void *state, size_t index, struct meter_info *info);
-void   meter_get_total(void *state, struct meter_total *total);
+void   meter_get_total(const void *state, struct meter_total *total);
 
 /*
  * The per-meter arithmetic, apart from any I/O so it is unit-tested.

@@ -153,27 +153,23 @@ model_close(void *state)
     free(state);
 }
 
-static enum source_state
-model_state(void *state, const char **why)
+static const struct source_status *
+model_status(const void *state)
 {
-    struct model_state *st = state;
-
-    *why = st->status.reason;
-    return st->status.state;
+    return &((const struct model_state *)state)->status;
 }
 
-static uint64_t
-model_errors(void *state)
-{
-    return ((struct model_state *)state)->status.errors;
-}
+static const struct system_candidate model_candidates[] = {
+    { "model", false },     /* from CPU time: a GPU's draw is not in it */
+    { NULL, false }
+};
 
 static bool
-model_system_energy(void *state, const char *candidate, double *energy_j)
+model_system_energy(const void *state, size_t candidate, double *energy_j)
 {
-    struct model_state *st = state;
+    const struct model_state *st = state;
 
-    if (strcmp(candidate, "model") != 0)
+    if (candidate != 0)
         return false;
     *energy_j = st->reading.energy_j;
     return st->enabled && st->reading.valid;
@@ -187,10 +183,10 @@ model_reading(void *state, struct model_reading *out)
 
 const struct source_ops model_source = {
     .name = "model",
+    .candidates = model_candidates,
     .open = model_open,
     .sample = model_sample,
     .close = model_close,
-    .state = model_state,
-    .errors = model_errors,
+    .status = model_status,
     .system_energy = model_system_energy,
 };

@@ -2,19 +2,19 @@
  * powermetrics.c: the powermetrics child, the thread that reads it, and
  * the source interface. The parsing is in powermetrics_parse.c.
  *
- * Two sides share struct pm_shared under its lock: the reader thread
- * (spawns the child, reads, parses, restarts) only adds documents and
- * problems to it; sample() on the agent's timer drains it, updates the
- * counters and does all the logging. Nothing here calls PCP.
+ * Two sides share struct pm_handover under the reader's lock (reader.h):
+ * the reader thread (spawns the child, reads, parses, restarts) only adds
+ * documents and problems to it; sample() on the agent's timer drains it,
+ * updates the counters and does all the logging. Nothing here calls PCP.
  */
 #include "powermetrics.h"
 #include "config.h"
+#include "reader.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -49,9 +49,8 @@ extern char **environ;
 #define PM_DEFAULT_ENABLED false
 #endif
 
-/* What the reader thread hands over to the timer. */
+/* What the reader thread hands over to the timer, under the reader's lock. */
 struct pm_handover {
-    bool      stop;                      /* set by close() */
     unsigned  documents;                 /* good documents since the last drain */
     double    energy_mj[SOC_NCOMPONENTS];
     uint64_t  elapsed_ns[SOC_NCOMPONENTS];
@@ -60,11 +59,6 @@ struct pm_handover {
     enum pm_problem latest;              /* the latest problem since the latest good document */
     bool      child_running;
     double    restart_in_s;              /* back-off before the next start */
-};
-
-struct pm_shared {
-    pthread_mutex_t    lock;
-    struct pm_handover h;                /* guarded by lock */
 };
 
 struct pm_component {
@@ -81,19 +75,15 @@ struct pm_state {
     char             *command;          /* for messages */
     double            interval_s;
     double            stale_s;
-    int               wake[2];          /* close() wakes the reader through this pipe */
-    pthread_t         reader;
-    bool              reader_started;
-    struct pm_stream *stream;           /* the reader's alone */
-    struct pm_shared  shared;
+    struct reader     reader;
+    struct pm_stream *stream;           /* the reader thread's alone */
+    struct pm_handover shared;
 
     /* the timer's side */
     struct pm_component comp[SOC_NCOMPONENTS];
     uint64_t          problems_seen[PM_NPROBLEMS];
-    bool              told[PM_NPROBLEMS];
     double            now_s;
-    char              why[512];
-    enum source_state state;
+    struct source_status status;      /* its kinds are enum pm_problem */
 };
 
 /* ---- a sampler the child does not know ---- */
@@ -211,24 +201,13 @@ report(struct pm_state *st, enum pm_problem kind, const char *fmt, ...)
 {
     va_list ap;
 
-    pthread_mutex_lock(&st->shared.lock);
-    st->shared.h.problems[kind]++;
-    st->shared.h.latest = kind;
+    reader_lock(&st->reader);
+    st->shared.problems[kind]++;
+    st->shared.latest = kind;
     va_start(ap, fmt);
-    vsnprintf(st->shared.h.detail[kind], sizeof(st->shared.h.detail[kind]), fmt, ap);
+    vsnprintf(st->shared.detail[kind], sizeof(st->shared.detail[kind]), fmt, ap);
     va_end(ap);
-    pthread_mutex_unlock(&st->shared.lock);
-}
-
-static bool
-stopping(struct pm_state *st)
-{
-    bool stop;
-
-    pthread_mutex_lock(&st->shared.lock);
-    stop = st->shared.h.stop;
-    pthread_mutex_unlock(&st->shared.lock);
-    return stop;
+    reader_unlock(&st->reader);
 }
 
 struct pump {
@@ -242,23 +221,23 @@ static void
 on_document(void *arg, enum pm_problem problem, const struct pm_sample *sample, const char *detail)
 {
     struct pump *pump = arg;
-    struct pm_shared *sh = &pump->st->shared;
+    struct pm_handover *sh = &pump->st->shared;
 
     if (problem != PM_OK) {
         report(pump->st, problem, "%s", detail);
         return;
     }
     pump->delivered++;
-    pthread_mutex_lock(&sh->lock);
-    sh->h.documents++;
-    sh->h.latest = PM_OK;       /* the problems before this document are over */
+    reader_lock(&pump->st->reader);
+    sh->documents++;
+    sh->latest = PM_OK;         /* the problems before this document are over */
     for (int c = 0; c < SOC_NCOMPONENTS; c++) {
         if (sample->has[c]) {
-            sh->h.energy_mj[c] += sample->energy_mj[c];
-            sh->h.elapsed_ns[c] += sample->elapsed_ns;
+            sh->energy_mj[c] += sample->energy_mj[c];
+            sh->elapsed_ns[c] += sample->elapsed_ns;
         }
     }
-    pthread_mutex_unlock(&sh->lock);
+    reader_unlock(&pump->st->reader);
 }
 
 /* pipe2() sets close-on-exec atomically, but macOS, where this source
@@ -416,20 +395,20 @@ pump_child(struct pm_state *st, struct pump *pump, pid_t pid, int fd, int err_fd
     char buf[64 * 1024];
 
     for (;;) {
-        struct pollfd fds[3] = { { fd, POLLIN, 0 }, { st->wake[0], POLLIN, 0 }, { err_fd, POLLIN, 0 } };
-        int n = poll(fds, 3, CHILD_CHECK_MS);
+        struct pollfd fds[2] = { { fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
         ssize_t got;
 
-        if (n < 0 && errno != EINTR)
+        switch (reader_poll(&st->reader, fds, 2, CHILD_CHECK_MS)) {
+        case READER_STOP:
             return;
-        if (n <= 0) {
-            if (n == 0 && (child_status(pid) != CHILD_ALIVE || stopping(st)))
+        case READER_TIMEOUT:
+            if (child_status(pid) != CHILD_ALIVE)
                 return;
             continue;
+        case READER_READY:
+            break;
         }
-        if (fds[1].revents)
-            return;             /* stop: the byte stays in the pipe for every later poll */
-        if (fds[2].revents && take_stderr(pump, err_fd) == TAKE_END)
+        if (fds[1].revents && take_stderr(pump, err_fd) == TAKE_END)
             err_fd = -1;        /* closed: poll() skips a negative fd */
         if (!fds[0].revents)
             continue;
@@ -500,30 +479,19 @@ describe_exit(char *out, size_t size, int status)
 static bool
 wait_or_stop(struct pm_state *st, double seconds)
 {
-    struct pollfd fds = { st->wake[0], POLLIN, 0 };
-    double until = monotonic_seconds() + seconds;
-
-    pthread_mutex_lock(&st->shared.lock);
-    st->shared.h.restart_in_s = seconds;
-    pthread_mutex_unlock(&st->shared.lock);
-    for (;;) {
-        double left = until - monotonic_seconds();
-        if (stopping(st))
-            return true;
-        if (left <= 0)
-            return false;
-        if (poll(&fds, 1, (int)(left * 1000) + 1) > 0)
-            return true;
-    }
+    reader_lock(&st->reader);
+    st->shared.restart_in_s = seconds;
+    reader_unlock(&st->reader);
+    return reader_sleep(&st->reader, seconds);
 }
 
-static void *
-reader_main(void *arg)
+static void
+reader_main(struct reader *reader, void *arg)
 {
     struct pm_state *st = arg;
     double backoff = BACKOFF_FIRST_S;
 
-    while (!stopping(st)) {
+    while (!reader_stopping(reader)) {
         struct pump pump = { .st = st };
         pid_t pid = -1;
         int fd = -1, err_fd = -1, err;
@@ -535,9 +503,9 @@ reader_main(void *arg)
             const char *said;
             int status;
 
-            pthread_mutex_lock(&st->shared.lock);
-            st->shared.h.child_running = true;
-            pthread_mutex_unlock(&st->shared.lock);
+            reader_lock(reader);
+            st->shared.child_running = true;
+            reader_unlock(reader);
             pump_child(st, &pump, pid, fd, err_fd);
             close(fd);
             status = end_child(pid);
@@ -546,10 +514,10 @@ reader_main(void *arg)
             for (int i = 0; i < 64 && take_stderr(&pump, err_fd) == TAKE_SOME; i++)
                 ;
             close(err_fd);
-            pthread_mutex_lock(&st->shared.lock);
-            st->shared.h.child_running = false;
-            pthread_mutex_unlock(&st->shared.lock);
-            if (stopping(st))
+            reader_lock(reader);
+            st->shared.child_running = false;
+            reader_unlock(reader);
+            if (reader_stopping(reader))
                 break;
             pm_stream_end(st->stream, on_document, &pump);
             if (retry_without_sampler(st, &pump))
@@ -565,29 +533,9 @@ reader_main(void *arg)
             break;
         backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2;
     }
-    return NULL;
 }
 
 /* ---- the source ---- */
-
-static bool
-start_reader(struct pm_state *st)
-{
-    sigset_t all, old;
-    int sts;
-
-    if (cloexec_pipe(st->wake, true) < 0) {
-        st->wake[0] = st->wake[1] = -1;
-        return false;
-    }
-    /* signals are the agent's main loop's business, not the reader's */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    sts = pthread_create(&st->reader, NULL, reader_main, st);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    st->reader_started = sts == 0;
-    return st->reader_started;
-}
 
 static void *
 pm_open(const struct source_env *env)
@@ -600,24 +548,21 @@ pm_open(const struct source_env *env)
     if (!st)
         return NULL;
     st->env = *env;
-    st->wake[0] = st->wake[1] = -1;
-    pthread_mutex_init(&st->shared.lock, NULL);
+    status_init(&st->status, "powermetrics", env->log);
     st->enabled = config_bool(env->config, "powermetrics", "enabled", PM_DEFAULT_ENABLED);
     st->interval_s = config_double(env->config, "powermetrics", "interval", 1.0, 0.1, 3600.0);
     /* a sample is late after three of powermetrics's intervals and some slack for start-up */
     st->stale_s = 3 * st->interval_s + 2.0;
     command = config_string(env->config, "powermetrics", "command", PM_DEFAULT_COMMAND);
     if (!st->enabled) {
-        st->state = SOURCE_DISABLED;
-        snprintf(st->why, sizeof(st->why), "disabled in the config ([powermetrics] enabled = no%s)",
-                 PM_DEFAULT_ENABLED ? "" : ", the default except on macOS");
+        status_set(&st->status, SOURCE_DISABLED, "disabled in the config ([powermetrics] enabled = no%s)",
+                   PM_DEFAULT_ENABLED ? "" : ", the default except on macOS");
         return st;
     }
     if ((st->argv = pm_split_command(command, 2, &argc)) == NULL) {
         config_bad_value(env->config, "powermetrics", "command",
                          "a program and its arguments, such as " PM_DEFAULT_COMMAND);
-        st->state = SOURCE_FAILED;
-        snprintf(st->why, sizeof(st->why), "[powermetrics] command is empty or has an unclosed quote");
+        status_set(&st->status, SOURCE_FAILED, "[powermetrics] command is empty or has an unclosed quote");
         return st;
     }
     snprintf(ms, sizeof(ms), "%.0f", st->interval_s * 1000);
@@ -625,33 +570,30 @@ pm_open(const struct source_env *env)
     st->argv[argc + 1] = strdup(ms);
     st->command = strdup(command);
     st->stream = pm_stream_new(PM_DEFAULT_MAX_DOCUMENT);
-    if (!st->argv[argc] || !st->argv[argc + 1] || !st->command || !st->stream || !start_reader(st)) {
-        st->state = SOURCE_FAILED;
-        snprintf(st->why, sizeof(st->why), "out of memory or threads starting the reader");
+    if (!st->argv[argc] || !st->argv[argc + 1] || !st->command || !st->stream ||
+        !reader_init(&st->reader) || !reader_start(&st->reader, reader_main, st)) {
+        status_set(&st->status, SOURCE_FAILED, "out of memory or threads starting the reader");
         return st;
     }
-    st->state = SOURCE_ABSENT;
-    snprintf(st->why, sizeof(st->why), "waiting for the first sample from \"%s\"", command);
+    status_set(&st->status, SOURCE_ABSENT, "waiting for the first sample from \"%s\"", command);
     return st;
 }
 
-/* The reader cannot log (no PCP in threads): the timer logs each kind of
- * problem the first time it appears; the rest are counted. */
+/* The reader cannot log (no PCP in threads): the timer counts what it
+ * reported and logs each kind of problem the first time it appears. */
 static void
 log_new_problems(struct pm_state *st, const uint64_t *problems, char (*detail)[DETAIL_SIZE])
 {
     for (int k = 1; k < PM_NPROBLEMS; k++) {
         if (problems[k] == st->problems_seen[k])
             continue;
+        status_count(&st->status, problems[k] - st->problems_seen[k] - 1);
         st->problems_seen[k] = problems[k];
-        if (st->told[k])
-            continue;
-        st->told[k] = true;
-        st->env.log(k == PM_SPAWN_FAILED ? LOG_ERR : LOG_WARNING,
-                    "powermetrics: %s: %s (logged once; every one is counted in power.source.errors)%s",
-                    pm_problem_name((enum pm_problem)k), detail[k],
-                    k == PM_SPAWN_FAILED || k == PM_CHILD_EXIT ?
-                    "; started again after a back-off of 1 s, doubling to 60 s while it fails" : "");
+        status_error(&st->status, (unsigned)k,
+                     "%s: %s (logged once; every one is counted in power.source.errors)%s",
+                     pm_problem_name((enum pm_problem)k), detail[k],
+                     k == PM_SPAWN_FAILED || k == PM_CHILD_EXIT ?
+                     "; started again after a back-off of 1 s, doubling to 60 s while it fails" : "");
     }
 }
 
@@ -663,14 +605,14 @@ pm_sample(void *state, const struct sample_time *now)
     bool fresh = false;
 
     st->now_s = now->mono_s;
-    if (!st->reader_started)
+    if (!st->reader.started)
         return;
-    pthread_mutex_lock(&st->shared.lock);
-    taken = st->shared.h;
-    st->shared.h.documents = 0;
-    memset(st->shared.h.energy_mj, 0, sizeof(st->shared.h.energy_mj));
-    memset(st->shared.h.elapsed_ns, 0, sizeof(st->shared.h.elapsed_ns));
-    pthread_mutex_unlock(&st->shared.lock);
+    reader_lock(&st->reader);
+    taken = st->shared;
+    st->shared.documents = 0;
+    memset(st->shared.energy_mj, 0, sizeof(st->shared.energy_mj));
+    memset(st->shared.elapsed_ns, 0, sizeof(st->shared.elapsed_ns));
+    reader_unlock(&st->reader);
 
     log_new_problems(st, taken.problems, taken.detail);
     for (int c = 0; c < SOC_NCOMPONENTS; c++) {
@@ -683,24 +625,19 @@ pm_sample(void *state, const struct sample_time *now)
         }
         fresh = fresh || (pc->seen && now->mono_s - pc->last_s <= st->stale_s);
     }
-    if (fresh) {
-        st->state = SOURCE_ACTIVE;
-        st->why[0] = '\0';
-    } else if (taken.latest != PM_OK) {
-        st->state = SOURCE_FAILED;
-        snprintf(st->why, sizeof(st->why), "%s: %s; %s", pm_problem_name(taken.latest),
-                 taken.detail[taken.latest],
-                 taken.child_running ? "the child is running" : "");
-        if (!taken.child_running) {
-            size_t len = strlen(st->why);
-            snprintf(st->why + len, sizeof(st->why) - len, "started again within %.0f s",
-                     taken.restart_in_s);
-        }
-    } else if (st->comp[SOC_COMBINED].seen) {
-        st->state = SOURCE_FAILED;
-        snprintf(st->why, sizeof(st->why), "no sample from \"%s\" for %.0f s", st->command,
-                 now->mono_s - st->comp[SOC_COMBINED].last_s);
-    }
+    if (fresh)
+        status_set(&st->status, SOURCE_ACTIVE, "%s", "");
+    else if (taken.latest == PM_UNKNOWN_SAMPLER && taken.child_running)
+        /* not a failure: the child runs again at once without the sampler, as logged */
+        status_set(&st->status, SOURCE_ABSENT, "waiting for the first sample, a sampler dropped (see the log)");
+    else if (taken.latest != PM_OK) {
+        char restart[64];
+        snprintf(restart, sizeof(restart), "started again within %.0f s", taken.restart_in_s);
+        status_set(&st->status, SOURCE_FAILED, "%s: %s; %s", pm_problem_name(taken.latest),
+                   taken.detail[taken.latest], taken.child_running ? "the child is running" : restart);
+    } else if (st->comp[SOC_COMBINED].seen)
+        status_set(&st->status, SOURCE_FAILED, "no sample from \"%s\" for %.0f s", st->command,
+                   now->mono_s - st->comp[SOC_COMBINED].last_s);
 }
 
 static void
@@ -710,50 +647,25 @@ pm_close(void *state)
 
     if (!st)
         return;
-    if (st->reader_started) {
-        pthread_mutex_lock(&st->shared.lock);
-        st->shared.h.stop = true;
-        pthread_mutex_unlock(&st->shared.lock);
-        if (write(st->wake[1], "x", 1) < 0) {
-            /* cannot happen to an empty pipe; the reader also looks at the flag every poll period */
-        }
-        pthread_join(st->reader, NULL);
-    }
-    for (int i = 0; i < 2; i++)
-        if (st->wake[i] >= 0)
-            close(st->wake[i]);
-    pthread_mutex_destroy(&st->shared.lock);
+    reader_stop(&st->reader);
+    reader_fini(&st->reader);
     pm_stream_free(st->stream);
     pm_argv_free(st->argv);
     free(st->command);
     free(st);
 }
 
-static enum source_state
-pm_state(void *state, const char **why)
+/* its errors are what the timer has taken over: the thread's running count is not read unlocked */
+static const struct source_status *
+pm_status(const void *state)
 {
-    struct pm_state *st = state;
-
-    *why = st->why;
-    return st->state;
-}
-
-static uint64_t
-pm_errors(void *state)
-{
-    struct pm_state *st = state;
-    uint64_t total = 0;
-
-    /* what the timer has taken over: the thread's running count is not read unlocked */
-    for (int k = 1; k < PM_NPROBLEMS; k++)
-        total += st->problems_seen[k];
-    return total;
+    return &((const struct pm_state *)state)->status;
 }
 
 bool
-powermetrics_reading(void *state, unsigned component, struct soc_reading *out)
+powermetrics_reading(const void *state, unsigned component, struct soc_reading *out)
 {
-    struct pm_state *st = state;
+    const struct pm_state *st = state;
     const struct pm_component *pc;
 
     if (component >= SOC_NCOMPONENTS)
@@ -765,12 +677,17 @@ powermetrics_reading(void *state, unsigned component, struct soc_reading *out)
     return true;
 }
 
+static const struct system_candidate pm_candidates[] = {
+    { "powermetrics", false },      /* combined: the SoC's cpu + gpu + ane, not all the host draws */
+    { NULL, false }
+};
+
 static bool
-pm_system_energy(void *state, const char *candidate, double *energy_j)
+pm_system_energy(const void *state, size_t candidate, double *energy_j)
 {
     struct soc_reading r;
 
-    if (strcmp(candidate, "powermetrics") != 0 || !powermetrics_reading(state, SOC_COMBINED, &r))
+    if (candidate != 0 || !powermetrics_reading(state, SOC_COMBINED, &r))
         return false;
     *energy_j = r.energy_j;
     return r.valid;
@@ -778,10 +695,10 @@ pm_system_energy(void *state, const char *candidate, double *energy_j)
 
 const struct source_ops powermetrics_source = {
     .name = "powermetrics",
+    .candidates = pm_candidates,
     .open = pm_open,
     .sample = pm_sample,
     .close = pm_close,
-    .state = pm_state,
-    .errors = pm_errors,
+    .status = pm_status,
     .system_energy = pm_system_energy,
 };

@@ -50,7 +50,7 @@ struct soc_reading {
     double power_w;      /* energy / elapsed over the documents of the latest batch */
 };
 
-bool powermetrics_reading(void *state, unsigned component, struct soc_reading *out);
+bool powermetrics_reading(const void *state, unsigned component, struct soc_reading *out);
 
 /* ---- the parser, apart from the child so tests can drive it ---- */
 

@@ -488,30 +488,30 @@ rapl_close(void *state)
     free(st);
 }
 
-static enum source_state
-rapl_state(void *state, const char **why)
+static const struct source_status *
+rapl_status(const void *state)
 {
-    struct rapl_state *st = state;
-
-    *why = st->status.reason;
-    return st->status.state;
+    return &((const struct rapl_state *)state)->status;
 }
 
-static uint64_t
-rapl_errors(void *state)
-{
-    return ((struct rapl_state *)state)->status.errors;
-}
+/* in the order of rapl_candidates */
+enum { CANDIDATE_PSYS, CANDIDATE_PACKAGE_DRAM };
+
+static const struct system_candidate rapl_candidates[] = {
+    [CANDIDATE_PSYS] = { "rapl:psys", true },
+    [CANDIDATE_PACKAGE_DRAM] = { "rapl:package+dram", false },
+    { NULL, false }
+};
 
 static bool
-rapl_system_energy(void *state, const char *candidate, double *energy_j)
+rapl_system_energy(const void *state, size_t candidate, double *energy_j)
 {
-    struct rapl_state *st = state;
+    const struct rapl_state *st = state;
     const struct rapl_candidate *c;
 
-    if (strcmp(candidate, "rapl:psys") == 0)
+    if (candidate == CANDIDATE_PSYS)
         c = &st->psys;
-    else if (strcmp(candidate, "rapl:package+dram") == 0)
+    else if (candidate == CANDIDATE_PACKAGE_DRAM)
         c = &st->package_dram;
     else
         return false;
@@ -548,10 +548,10 @@ rapl_zone(void *state, size_t index, struct rapl_zone_info *info)
 
 const struct source_ops rapl_source = {
     .name = "rapl",
+    .candidates = rapl_candidates,
     .open = rapl_open,
     .sample = rapl_sample,
     .close = rapl_close,
-    .state = rapl_state,
-    .errors = rapl_errors,
+    .status = rapl_status,
     .system_energy = rapl_system_energy,
 };

@@ -37,20 +37,32 @@ struct sample_time {
     const struct cpu_totals *cpu;
 };
 
+/* One figure a source offers for power.system (agent/system.h). */
+struct system_candidate {
+    const char *name;        /* "rapl:psys", "rapl:package+dram", "meter", "model", ... */
+    bool        whole_host;  /* measures everything the host draws, GPUs included (a wall meter, a
+                                battery, psys); false for CPU-side figures (package+dram, the model,
+                                powermetrics' combined): the GPU issue will add GPU energy to those */
+};
+
 struct source_ops {
     const char *name;   /* config section and power.source instance, e.g. "rapl" */
+    /* The power.system candidates it offers, ended by { NULL }; NULL for none. */
+    const struct system_candidate *candidates;
     /* NULL only when out of memory: an absent source still returns a state
-     * that answers state() with SOURCE_ABSENT and a reason. */
+     * whose status says SOURCE_ABSENT and why. */
     void *(*open)(const struct source_env *env);
     void  (*sample)(void *state, const struct sample_time *now);
     void  (*close)(void *state);
-    enum source_state (*state)(void *state, const char **why);
-    /* Bad input seen so far (malformed lines, failed reads): power.source.errors. */
-    uint64_t (*errors)(void *state);
-    /* The cumulative energy (J) this source offers for a power.system
-     * candidate such as "rapl:psys" or "model"; false when it does not
-     * offer that candidate or has no valid reading in the latest sample. */
-    bool (*system_energy)(void *state, const char *candidate, double *energy_j);
+    /* state, reason and errors: power.source (status.h) */
+    const struct source_status *(*status)(const void *state);
+    /* The cumulative energy (J) of candidates[candidate]; false when the
+     * latest sample has no valid reading of it (or it has no such
+     * candidate). NULL when candidates is. */
+    bool  (*system_energy)(const void *state, size_t candidate, double *energy_j);
 };
+
+/* The index of the candidate named name in ops->candidates, or -1. */
+int source_candidate(const struct source_ops *ops, const char *name);
 
 #endif

@@ -645,29 +645,10 @@ vm_close(void *state)
     free(st);
 }
 
-static enum source_state
-vm_state(void *state, const char **why)
+static const struct source_status *
+vm_status(const void *state)
 {
-    struct vm_state *st = state;
-
-    *why = st->status.reason;
-    return st->status.state;
-}
-
-static uint64_t
-vm_errors(void *state)
-{
-    return ((struct vm_state *)state)->status.errors;
-}
-
-static bool
-vm_system_energy(void *state, const char *candidate, double *energy_j)
-{
-    /* a VM's energy is already inside the host's: never a host total */
-    (void)state;
-    (void)candidate;
-    (void)energy_j;
-    return false;
+    return &((const struct vm_state *)state)->status;
 }
 
 size_t
@@ -701,10 +682,10 @@ vm_get(void *state, size_t index, struct vm_info *info)
 
 const struct source_ops vm_source = {
     .name = "vm",
+    /* a VM's energy is already inside the host's: never a host total */
+    .candidates = NULL,
     .open = vm_open,
     .sample = vm_sample,
     .close = vm_close,
-    .state = vm_state,
-    .errors = vm_errors,
-    .system_energy = vm_system_energy,
+    .status = vm_status,
 };

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "config.h"
 #include "fakesys.h"
+#include "source_harness.h"
 
 #include <libgen.h>
 
@@ -61,7 +62,7 @@ static const char *
 reason(struct bat_run *r, enum source_state *state)
 {
     const char *why = NULL;
-    enum source_state s = battery_source.state(r->state, &why);
+    enum source_state s = source_state_of(&battery_source, r->state, &why);
 
     if (state)
         *state = s;
@@ -72,7 +73,7 @@ static bool
 candidate(struct bat_run *r, double *energy)
 {
     double e = -1;
-    bool valid = battery_source.system_energy(r->state, "battery", &e);
+    bool valid = source_energy(&battery_source, r->state, "battery", &e);
 
     if (energy)
         *energy = e;
@@ -490,7 +491,7 @@ bad_input_is_counted(void)
     supply(root, "BAT0", "power_now", "5O00000");
     sample_at(&r, 1.0);
     bat(&r, "BAT0", &b);
-    errors = battery_source.errors(r.state);
+    errors = source_errors_of(&battery_source, r.state);
     CHECK(errors == 1, "a malformed power_now is counted (%llu)", (unsigned long long)errors);
     CHECK(!b.has_power, "and gives no power, not a zero");
     CHECK(strstr(fake_log, "malformed") != NULL && strstr(fake_log, "power_now") != NULL,
@@ -501,7 +502,7 @@ bad_input_is_counted(void)
     sample_at(&r, 2.0);
     first = strstr(fake_log, "malformed");
     CHECK(first && !strstr(first + 1, "malformed"), "logged once while it stays bad");
-    CHECK(battery_source.errors(r.state) == 2, "every bad read counts");
+    CHECK(source_errors_of(&battery_source, r.state) == 2, "every bad read counts");
     supply(root, "BAT0", "power_now", "7000000");
     sample_at(&r, 3.0);
     bat(&r, "BAT0", &b);
@@ -522,7 +523,7 @@ bad_input_is_counted(void)
     bat(&r, "BAT0", &b);
     CHECK(b.has_power && b.power_w == 8.0, "trailing NULs read cleanly");
     CHECK(!b.has_capacity, "a negative capacity is rejected");
-    CHECK(battery_source.errors(r.state) == 3, "and counted");
+    CHECK(source_errors_of(&battery_source, r.state) == 3, "and counted");
     run_close(&r);
     fake_remove(root);
 }
@@ -560,7 +561,7 @@ what_counts_as_a_battery(void)
 
     run_open(&r, root, "[battery]\nenabled = no\n");
     sample_at(&r, 0.0);
-    CHECK(battery_source.state(r.state, &(const char *){ NULL }) == SOURCE_DISABLED, "disabled in the config");
+    CHECK(source_state_of(&battery_source, r.state, &(const char *){ NULL }) == SOURCE_DISABLED, "disabled in the config");
     CHECK(battery_count(r.state) == 0 && !candidate(&r, NULL), "and reads nothing");
     run_close(&r);
     fake_remove(root);
@@ -606,8 +607,8 @@ enodev_is_unknown_not_bad(void)
     CHECK_STR(b.method, "energy_now rate", "power_now answering ENODEV: the energy_now rate instead");
     CHECK(b.has_power, "with a power");
     CHECK_NEAR(b.power_w, 18.0, 1e-9, "5000 uWh a second is 18 W");
-    CHECK(battery_source.errors(r.state) == 1, "counted once in six samples, not on every one (%llu)",
-          (unsigned long long)battery_source.errors(r.state));
+    CHECK(source_errors_of(&battery_source, r.state) == 1, "counted once in six samples, not on every one (%llu)",
+          (unsigned long long)source_errors_of(&battery_source, r.state));
     CHECK(fake_log_count("/BAT0/power_now answers ENODEV, the firmware's \"unknown\"") == 1,
           "logged once, with the file");
     CHECK(candidate(&r, NULL), "offered for power.system");
@@ -626,8 +627,8 @@ enodev_is_unknown_not_bad(void)
     bat(&r, "BAT0", &b);
     CHECK_STR(b.method, "charge_now rate*voltage_now", "current_now answering ENODEV: the charge_now rate");
     CHECK_NEAR(b.power_w, 21.6, 1e-9, "1000 uAh in 2 s at 12 V is 21.6 W");
-    CHECK(battery_source.errors(r.state) == 1, "counted once (%llu)",
-          (unsigned long long)battery_source.errors(r.state));
+    CHECK(source_errors_of(&battery_source, r.state) == 1, "counted once (%llu)",
+          (unsigned long long)source_errors_of(&battery_source, r.state));
     run_close(&r);
     fake_remove(root);
 
@@ -645,8 +646,8 @@ enodev_is_unknown_not_bad(void)
     CHECK_STR(b.method, "none", "no method gives a value");
     CHECK(!b.has_power && !b.has_energy_now, "no power and no energy left, never a zero");
     CHECK(b.has_capacity && b.capacity_pct == 80.0, "the capacity still reads");
-    CHECK(battery_source.errors(r.state) == 2, "power_now and energy_now counted once each in five "
-          "samples (%llu)", (unsigned long long)battery_source.errors(r.state));
+    CHECK(source_errors_of(&battery_source, r.state) == 2, "power_now and energy_now counted once each in five "
+          "samples (%llu)", (unsigned long long)source_errors_of(&battery_source, r.state));
     CHECK(strstr(reason(&r, NULL), "no power: power_now is unknown to the firmware (ENODEV); "
                  "energy_now is unknown to the firmware (ENODEV)") != NULL, "the reason says so (\"%s\")",
           reason(&r, NULL));
@@ -656,7 +657,7 @@ enodev_is_unknown_not_bad(void)
     bat(&r, "BAT0", &b);
     CHECK(b.has_power && b.power_w == 15.0 && strcmp(b.method, "power_now") == 0,
           "the firmware knows the rate again: 15 W from power_now");
-    CHECK(battery_source.errors(r.state) == 2, "nothing more counted");
+    CHECK(source_errors_of(&battery_source, r.state) == 2, "nothing more counted");
     run_close(&r);
     fake_remove(root);
 }
@@ -702,7 +703,7 @@ zero_while_discharging_is_no_reading(void)
     CHECK(strstr(reason(&r, NULL), "BAT0: no power: power_now reads 0 W while Discharging") != NULL,
           "the reason says why (\"%s\")", reason(&r, NULL));
     CHECK(!candidate(&r, NULL), "a 0 W battery is never offered as power.system");
-    CHECK(battery_source.errors(r.state) == 0, "no data error: the file reads cleanly");
+    CHECK(source_errors_of(&battery_source, r.state) == 0, "no data error: the file reads cleanly");
     run_close(&r);
     fake_remove(root);
 
@@ -785,12 +786,12 @@ implausible_rates_are_rejected(void)
     sample_at(&r, 1.0);
     bat(&r, "BAT0", &b);
     CHECK(!b.has_power, "350 W: no value");
-    CHECK(battery_source.errors(r.state) == 1, "counted (%llu)", (unsigned long long)battery_source.errors(r.state));
+    CHECK(source_errors_of(&battery_source, r.state) == 1, "counted (%llu)", (unsigned long long)source_errors_of(&battery_source, r.state));
     CHECK(strstr(reason(&r, NULL), "BAT0: power_now gives 350.0 W, more than a battery can (over 300 W)") != NULL,
           "the reason says why (\"%s\")", reason(&r, NULL));
     CHECK(!candidate(&r, NULL), "not offered");
     sample_at(&r, 2.0);
-    CHECK(battery_source.errors(r.state) == 2, "each rejected reading counts");
+    CHECK(source_errors_of(&battery_source, r.state) == 2, "each rejected reading counts");
     CHECK(fake_log_count("BAT0: power_now gives 350.0 W, more than a battery can deliver") == 1,
           "logged once");
     supply(root, "BAT0", "power_now", "15000000");
@@ -815,7 +816,7 @@ implausible_rates_are_rejected(void)
     sample_at(&r, 4.0);
     bat(&r, "BAT0", &b);
     CHECK(!b.has_power, "a 2 Wh step is no discharge rate (about 1.8 kW): no value");
-    CHECK(battery_source.errors(r.state) == 1, "counted");
+    CHECK(source_errors_of(&battery_source, r.state) == 1, "counted");
     run_close(&r);
     fake_remove(root);
 }
@@ -887,7 +888,7 @@ fixtures(void)
         CHECK_NEAR(b.capacity_pct, 96, 1e-12, "L480: 96 %");
         CHECK(candidate(&r, &e), "L480: battery candidate offered");
         CHECK_NEAR(e, 26.439, 1e-12, "L480: 1 s at 26.439 W");
-        CHECK(battery_source.errors(r.state) == 0, "L480: trailing NULs are not errors");
+        CHECK(source_errors_of(&battery_source, r.state) == 0, "L480: trailing NULs are not errors");
         fixture_close(&r, root);
     }
     if ((root = fixture_open(&r, "Thinkpad_T460s_2_batteries")) != NULL) {

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "config.h"
 #include "fakesys.h"
+#include "source_harness.h"
 #include "meter.h"
 #include "wattsup.h"
 
@@ -508,9 +509,9 @@ test_source_no_meters(void)
     void *st = meter_source.open(&env);
 
     meter_source.sample(st, &now);
-    CHECK(meter_source.state(st, &why) == SOURCE_ABSENT && why && strstr(why, "no [meter NAME]"),
+    CHECK(source_state_of(&meter_source, st, &why) == SOURCE_ABSENT && why && strstr(why, "no [meter NAME]"),
           "source: no [meter] sections: absent (%s)", why ? why : "(null)");
-    CHECK(meter_count(st) == 0 && !meter_source.system_energy(st, "meter", &e),
+    CHECK(meter_count(st) == 0 && !source_energy(&meter_source, st, "meter", &e),
           "source: no meters, no power.system candidate");
     meter_source.close(st);
     config_free(cfg);
@@ -553,7 +554,7 @@ test_source_unplugged(void)
         now.mono_s = monotonic_seconds();
         now.wall_s = 0;
         meter_source.sample(st, &now);
-        state = meter_source.state(st, &why);
+        state = source_state_of(&meter_source, st, &why);
         if (strstr(why, "No such file"))
             break;
         usleep(50000);
@@ -570,8 +571,8 @@ test_source_unplugged(void)
     meter_get(st, 0, &info);
     CHECK(!info.connected && !info.live && info.samples == 0, "source: unplugged meter not connected");
     meter_get_total(st, &total);
-    CHECK(!total.valid && !meter_source.system_energy(st, "meter", &e) &&
-          !meter_source.system_energy(st, "rapl:psys", &e),
+    CHECK(!total.valid && !source_energy(&meter_source, st, "meter", &e) &&
+          !source_energy(&meter_source, st, "rapl:psys", &e),
           "source: no power.system candidate while a meter is missing");
 
     closing = monotonic_seconds();

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "cpustat.h"
 #include "fakesys.h"
+#include "source_harness.h"
 #include "model.h"
 
 static void
@@ -115,7 +116,7 @@ model_over_a_fake_proc(void)
     model_source.sample(st, &now);
     model_reading(st, &r);
     CHECK(!r.valid, "no estimate before a full interval");
-    CHECK(!model_source.system_energy(st, "model", &e), "and no system candidate yet");
+    CHECK(!source_energy(&model_source, st, "model", &e), "and no system candidate yet");
     /* 2 s: 50 busy ticks of 200: 25% */
     fake_write(root, "proc/stat", "cpu  40 0 10 1150 0 0 0 0\ncpu0 40 0 10 1150 0 0 0 0\n");
     now.mono_s = 12;
@@ -125,8 +126,8 @@ model_over_a_fake_proc(void)
     CHECK_NEAR(r.utilization, 0.25, 1e-12, "utilisation 25%");
     CHECK_NEAR(r.power_w, 30, 1e-12, "20 W + 25% of 40 W = 30 W");
     CHECK_NEAR(r.energy_j, 60, 1e-12, "30 W for 2 s = 60 J");
-    CHECK(model_source.system_energy(st, "model", &e) && e == 60, "offers the model candidate");
-    CHECK(model_source.state(st, &why) == SOURCE_ACTIVE && strstr(why, "estimate"), "named an estimate");
+    CHECK(source_energy(&model_source, st, "model", &e) && e == 60, "offers the model candidate");
+    CHECK(source_state_of(&model_source, st, &why) == SOURCE_ACTIVE && strstr(why, "estimate"), "named an estimate");
     model_source.close(st);
     config_free(cfg);
 

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "config.h"
 #include "fakesys.h"
+#include "source_harness.h"
 #include "powermetrics.h"
 
 #include <errno.h>
@@ -730,16 +731,16 @@ test_macos12_child(void)
         fake_log_clear();
         RUN_UNTIL(&r, 5.0, (powermetrics_reading(r.state, SOC_COMBINED, &s), s.valid));
         read_lines(runs, got, sizeof(got));
-        CHECK(s.valid && powermetrics_source.state(r.state, &why) == SOURCE_ACTIVE,
+        CHECK(s.valid && source_state_of(&powermetrics_source, r.state, &why) == SOURCE_ACTIVE,
               "the default command delivers on macOS 12's powermetrics (runs: %s)", got);
         CHECK_STR(got, "--samplers cpu_power,gpu_power -f plist -i 200",
                   "the default asks for cpu_power and gpu_power, not ane_power");
         CHECK_NEAR(s.energy_j, 0.120, 1e-12, "combined on macOS 12 is cpu + gpu + ane: 0.120 J");
         powermetrics_reading(r.state, SOC_DRAM, &s);
         CHECK(s.valid && fabs(s.energy_j - 0.024) < 1e-12, "dram has its value on macOS 12 (%g J)", s.energy_j);
-        CHECK(powermetrics_source.errors(r.state) == 0 && fake_problem_lines() == 0,
+        CHECK(source_errors_of(&powermetrics_source, r.state) == 0 && fake_problem_lines() == 0,
               "and nothing went wrong (%llu errors, %d log lines)",
-              (unsigned long long)powermetrics_source.errors(r.state), fake_problem_lines());
+              (unsigned long long)source_errors_of(&powermetrics_source, r.state), fake_problem_lines());
         run_close(&r);
     }
 
@@ -754,13 +755,13 @@ test_macos12_child(void)
         CHECK_STR(got, "--samplers cpu_power,gpu_power,ane_power -f plist -i 200|"
                        "--samplers cpu_power,gpu_power -f plist -i 200",
                   "it is run once with ane_power and once more without it");
-        CHECK(powermetrics_source.errors(r.state) == 1, "the retry is counted once (%llu)",
-              (unsigned long long)powermetrics_source.errors(r.state));
+        CHECK(source_errors_of(&powermetrics_source, r.state) == 1, "the retry is counted once (%llu)",
+              (unsigned long long)source_errors_of(&powermetrics_source, r.state));
         CHECK(fake_problem_lines() == 1 && fake_log_count("unknown sampler") == 1 &&
               fake_log_count("unrecognized sampler: ane_power") == 1 &&
               fake_log_count("--samplers cpu_power,gpu_power -f plist -i 200") == 1,
               "and logged once, with powermetrics's words and the command now run: %s", fake_log);
-        CHECK(powermetrics_source.state(r.state, &why) == SOURCE_ACTIVE, "the source is active");
+        CHECK(source_state_of(&powermetrics_source, r.state, &why) == SOURCE_ACTIVE, "the source is active");
         run_close(&r);
     }
     setenv("PATH", old_path ? old_path : "/usr/bin:/bin", 1);
@@ -791,7 +792,7 @@ test_source(void)
              fixture_dir);
     if (!run_open(&r, cmd))
         return;
-    CHECK(powermetrics_source.state(r.state, &why) == SOURCE_ABSENT, "before a sample: absent (%s)", why);
+    CHECK(source_state_of(&powermetrics_source, r.state, &why) == SOURCE_ABSENT, "before a sample: absent (%s)", why);
     RUN_UNTIL(&r, 5.0, (reading(&r, SOC_COMBINED, &valid), valid));
     CHECK(valid, "the child's document arrives");
     CHECK_NEAR(reading(&r, SOC_CPU, NULL), 0.089, 1e-12, "cpu energy 89 mJ = 0.089 J");
@@ -801,16 +802,16 @@ test_source(void)
     struct soc_reading s;
     powermetrics_reading(r.state, SOC_COMBINED, &s);
     CHECK_NEAR(s.power_w, 0.120 / 2.01917875, 1e-12, "combined power is energy over elapsed_ns");
-    CHECK(powermetrics_source.state(r.state, &why) == SOURCE_ACTIVE, "active while delivering");
-    CHECK(powermetrics_source.system_energy(r.state, "powermetrics", &e) && e == 0.120,
+    CHECK(source_state_of(&powermetrics_source, r.state, &why) == SOURCE_ACTIVE, "active while delivering");
+    CHECK(source_energy(&powermetrics_source, r.state, "powermetrics", &e) && e == 0.120,
           "offers the powermetrics candidate: combined energy");
     /* no more documents: after 3 intervals + 2 s the readings are stale */
     for (int i = 0; i < 60; i++)
         run_sample(&r);     /* 3 s of agent time */
     reading(&r, SOC_COMBINED, &valid);
-    CHECK(!valid && !powermetrics_source.system_energy(r.state, "powermetrics", &e),
+    CHECK(!valid && !source_energy(&powermetrics_source, r.state, "powermetrics", &e),
           "a silent child makes the readings stale");
-    CHECK(powermetrics_source.state(r.state, &why) == SOURCE_FAILED && strstr(why, "no sample"),
+    CHECK(source_state_of(&powermetrics_source, r.state, &why) == SOURCE_FAILED && strstr(why, "no sample"),
           "and the source says so (%s)", why);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -829,8 +830,8 @@ test_source(void)
     CHECK(e > 0.3 && valid, "the child is restarted and each run adds its 0.120 J (%g)", e);
     CHECK(fabs(e / 0.120 - (double)(long)(e / 0.120 + 0.5)) < 1e-9,
           "the energy is a whole number of documents (%g)", e);
-    CHECK(powermetrics_source.errors(r.state) >= 2, "each exit is counted (%llu)",
-          (unsigned long long)powermetrics_source.errors(r.state));
+    CHECK(source_errors_of(&powermetrics_source, r.state) >= 2, "each exit is counted (%llu)",
+          (unsigned long long)source_errors_of(&powermetrics_source, r.state));
     CHECK(fake_problem_lines() == 1, "and logged once (%d lines)", fake_problem_lines());
     run_close(&r);
 
@@ -838,8 +839,8 @@ test_source(void)
     if (!run_open(&r, "/nonexistent/powermetrics --samplers cpu_power"))
         return;
     fake_log_clear();
-    RUN_UNTIL(&r, 3.0, powermetrics_source.errors(r.state) > 0);
-    CHECK(powermetrics_source.state(r.state, &why) == SOURCE_FAILED && strstr(why, "nonexistent"),
+    RUN_UNTIL(&r, 3.0, source_errors_of(&powermetrics_source, r.state) > 0);
+    CHECK(source_state_of(&powermetrics_source, r.state, &why) == SOURCE_FAILED && strstr(why, "nonexistent"),
           "a missing command fails and says which (%s)", why);
     CHECK(fake_problem_lines() == 1, "logged once (%d)", fake_problem_lines());
     run_close(&r);
@@ -852,9 +853,9 @@ test_source(void)
         struct source_env env = { "", cfg, fake_record };
         void *st = powermetrics_source.open(&env);
 #ifdef __APPLE__
-        CHECK(powermetrics_source.state(st, &why) != SOURCE_DISABLED, "on by default on macOS");
+        CHECK(source_state_of(&powermetrics_source, st, &why) != SOURCE_DISABLED, "on by default on macOS");
 #else
-        CHECK(powermetrics_source.state(st, &why) == SOURCE_DISABLED && strstr(why, "enabled"),
+        CHECK(source_state_of(&powermetrics_source, st, &why) == SOURCE_DISABLED && strstr(why, "enabled"),
               "off by default on Linux (%s)", why);
 #endif
         powermetrics_source.close(st);

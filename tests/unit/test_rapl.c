@@ -2,6 +2,7 @@
 #include "check.h"
 #include "config.h"
 #include "fakesys.h"
+#include "source_harness.h"
 #include "rapl.h"
 
 #include <libgen.h>
@@ -123,11 +124,11 @@ live_layout_names_and_values(void)
     sample_at(&r, 101.0);
     zone_named(r.state, "package-0", &z);
     CHECK_NEAR(z.power_w, 25.0, 1e-9, "25 J in 1 s is 25 W");
-    CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram candidate valid");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:package+dram", &e), "package+dram candidate valid");
     CHECK_NEAR(e, 28.0, 1e-9, "package+dram counts package and dram deltas: 25 + 3 J");
-    CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "psys candidate valid");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:psys", &e), "psys candidate valid");
     CHECK_NEAR(e, 40.0, 1e-9, "psys counts 40 J");
-    CHECK(!rapl_source.system_energy(r.state, "model", &e), "rapl offers no model candidate");
+    CHECK(!source_energy(&rapl_source, r.state, "model", &e), "rapl offers no model candidate");
     run_close(&r);
     fake_remove(root);
 }
@@ -184,8 +185,8 @@ zones_come_and_go(void)
         perror("rename");
     sample_at(&r, 3.0);
     CHECK(zone_named(r.state, "psys", &z) && !z.present, "a vanished zone is absent, not zero");
-    CHECK(!rapl_source.system_energy(r.state, "rapl:psys", &before) || true, "psys candidate queried");
-    CHECK(!rapl_source.system_energy(r.state, "rapl:psys", &before), "psys candidate invalid while absent");
+    CHECK(!source_energy(&rapl_source, r.state, "rapl:psys", &before) || true, "psys candidate queried");
+    CHECK(!source_energy(&rapl_source, r.state, "rapl:psys", &before), "psys candidate invalid while absent");
     /* it returns with a counter that moved while we could not see it */
     if (rename(to, from) < 0)
         perror("rename");
@@ -277,7 +278,7 @@ unreadable_energy_is_reported_once(void)
         run_open(&r, root, NULL);
         sample_at(&r, 1.0);
         sample_at(&r, 2.0);
-        bad |= rapl_source.state(r.state, &why) != SOURCE_FAILED;
+        bad |= source_state_of(&rapl_source, r.state, &why) != SOURCE_FAILED;
         bad |= (strstr(why, "root only") == NULL || strstr(why, "-U root") == NULL) << 1;
         run_close(&r);
         _exit(bad);
@@ -393,9 +394,9 @@ platform_zone_of_package_1(void)
     CHECK(zone_named(r.state, "psys-1", &z) && strcmp(z.sysfs_id, "intel-rapl:2") == 0,
           "the platform zone keeps the kernel's name psys-1 (id %s)", z.sysfs_id);
     CHECK_NEAR(z.power_w, 300.0, 1e-9, "psys-1 reads 300 W");
-    CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "psys-1 is the rapl:psys candidate");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:psys", &e), "psys-1 is the rapl:psys candidate");
     CHECK_NEAR(e, 300.0, 1e-9, "rapl:psys counts psys-1's 300 J");
-    CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram still offered");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:package+dram", &e), "package+dram still offered");
     CHECK_NEAR(e, 100.0 + 10.0 + 120.0 + 12.0, 1e-9, "package+dram sums both sockets, not psys-1");
     run_close(&r);
     fake_remove(root);
@@ -419,12 +420,12 @@ two_platform_zones_are_not_summed(void)
 
     fake_log_clear();
     one_interval(root, &r, "[rapl]\nrescan = 1\n", zs, sizeof(zs) / sizeof(zs[0]));
-    CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "rapl:psys offered");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:psys", &e), "rapl:psys offered");
     CHECK_NEAR(e, 300.0, 1e-9, "rapl:psys is psys's 300 J, not psys + psys-1 (590 J)");
     set_uj(root, "intel-rapl", "intel-rapl:1", 601000000);
     set_uj(root, "intel-rapl", "intel-rapl:3", 581000000);
     sample_at(&r, 12.0);
-    rapl_source.system_energy(r.state, "rapl:psys", &e);
+    source_energy(&rapl_source, r.state, "rapl:psys", &e);
     CHECK_NEAR(e, 600.0, 1e-9, "and again the next interval");
     CHECK(fake_log_count("2 platform (psys) zones: power.system's rapl:psys uses psys,") == 1,
           "logged once which one is used");
@@ -438,7 +439,7 @@ two_platform_zones_are_not_summed(void)
     }
     set_uj(root, "intel-rapl", "intel-rapl:3", 871000000);
     sample_at(&r, 13.0);
-    CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "rapl:psys still offered from psys-1");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:psys", &e), "rapl:psys still offered from psys-1");
     CHECK_NEAR(e, 890.0, 1e-9, "psys-1's 290 J that interval");
     run_close(&r);
     fake_remove(root);
@@ -463,7 +464,7 @@ mmio_zones_are_not_added(void)
 
     one_interval(root, &r, NULL, zs, sizeof(zs) / sizeof(zs[0]));
     CHECK(rapl_zone_count(r.state) == 4, "four zones (got %zu)", rapl_zone_count(r.state));
-    CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram offered");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:package+dram", &e), "package+dram offered");
     CHECK_NEAR(e, 28.0, 1e-9, "package+dram is 25 + 3 J; mmio:package-0/dram is not added again");
     run_close(&r);
     fake_remove(root);
@@ -490,9 +491,9 @@ amd_core_is_never_summed(void)
     one_interval(root, &r, NULL, zs, sizeof(zs) / sizeof(zs[0]));
     CHECK(zone_named(r.state, "package-0/core", &z) && z.has_power, "package-0/core has its own value");
     CHECK_NEAR(z.power_w, 6.0, 1e-9, "package-0/core reads 6 W (one core)");
-    CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram offered");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:package+dram", &e), "package+dram offered");
     CHECK_NEAR(e, 130.0 + 120.0, 1e-9, "package+dram is the packages' 250 J; no core is added");
-    CHECK(!rapl_source.system_energy(r.state, "rapl:psys", &e), "no psys on AMD");
+    CHECK(!source_energy(&rapl_source, r.state, "rapl:psys", &e), "no psys on AMD");
     run_close(&r);
     fake_remove(root);
 }
@@ -506,11 +507,11 @@ no_powercap_is_absent(void)
 
     run_open(&r, root, NULL);
     sample_at(&r, 1.0);
-    CHECK(rapl_source.state(r.state, &why) == SOURCE_ABSENT, "no powercap: absent");
+    CHECK(source_state_of(&rapl_source, r.state, &why) == SOURCE_ABSENT, "no powercap: absent");
     CHECK(strstr(why, "no readable zone") != NULL, "with a reason (%s)", why);
     run_close(&r);
     run_open(&r, root, "[rapl]\nenabled = no\n");
-    CHECK(rapl_source.state(r.state, &why) == SOURCE_DISABLED, "disabled in the config");
+    CHECK(source_state_of(&rapl_source, r.state, &why) == SOURCE_DISABLED, "disabled in the config");
     run_close(&r);
     fake_remove(root);
 }

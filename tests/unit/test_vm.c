@@ -7,6 +7,7 @@
 #include "check.h"
 #include "config.h"
 #include "fakesys.h"
+#include "source_harness.h"
 #include "vm.h"
 
 #include <errno.h>
@@ -229,7 +230,7 @@ test_lifecycle(void)
     if (!setup(&fx, "/tmp/test_vm.XXXXXX", MICROJOULES))
         return;
     tick(&fx);
-    CHECK(vm_source.state(fx.state, &why) == SOURCE_ABSENT && strstr(why, "scaphandre"),
+    CHECK(source_state_of(&vm_source, fx.state, &why) == SOURCE_ABSENT && strstr(why, "scaphandre"),
           "no VM files: absent, and the reason names the glob (%s)", why);
 
     put(&fx, "alpha", "1000000");
@@ -237,7 +238,7 @@ test_lifecycle(void)
     a = info(&fx, 0);
     CHECK(vm_count(fx.state) == 1 && strcmp(a.name, "alpha") == 0 && a.id == 0,
           "a VM appears as instance 0 named by its domain (%s)", a.name);
-    CHECK(vm_source.state(fx.state, &why) == SOURCE_ACTIVE, "one VM present: active");
+    CHECK(source_state_of(&vm_source, fx.state, &why) == SOURCE_ACTIVE, "one VM present: active");
     CHECK_NEAR(a.energy_j, 1.0, 1e-12, "energy starts at the file's value, 1000000 uJ = 1 J");
     CHECK(a.present && a.has_energy && !a.has_power, "no power before a full interval");
 
@@ -263,8 +264,8 @@ test_lifecycle(void)
     a = info(&fx, 0);
     CHECK_NEAR(a.energy_j, 3.0, 1e-12, "a counter going backwards adds nothing");
     CHECK(a.resets == 1, "and is counted as a reset (%llu)", (unsigned long long)a.resets);
-    CHECK(vm_source.errors(fx.state) == 1, "resets count in power.source.errors (%llu)",
-          (unsigned long long)vm_source.errors(fx.state));
+    CHECK(source_errors_of(&vm_source, fx.state) == 1, "resets count in power.source.errors (%llu)",
+          (unsigned long long)source_errors_of(&vm_source, fx.state));
     CHECK(!a.has_power, "a reset has no power: what the new file gained so far is unknown");
 
     put(&fx, "alpha", "1000100");
@@ -288,8 +289,8 @@ test_lifecycle(void)
     CHECK(b.read_errors == 2 && b.resets == 0 && b.energy_j == 0.0005,
           "\"12a\" is a read error too, not 12 uJ (errors %llu, energy %g)",
           (unsigned long long)b.read_errors, b.energy_j);
-    CHECK(vm_source.errors(fx.state) == 3, "power.source.errors has 1 reset + 2 bad reads (%llu)",
-          (unsigned long long)vm_source.errors(fx.state));
+    CHECK(source_errors_of(&vm_source, fx.state) == 3, "power.source.errors has 1 reset + 2 bad reads (%llu)",
+          (unsigned long long)source_errors_of(&vm_source, fx.state));
 
     put(&fx, "beta", "2000500");
     tick(&fx);
@@ -302,7 +303,7 @@ test_lifecycle(void)
     a = info(&fx, 0);
     CHECK(vm_count(fx.state) == 2 && !a.present && !a.has_power,
           "a vanished VM keeps its instance, without values");
-    CHECK(vm_source.state(fx.state, &why) == SOURCE_ACTIVE, "still active with beta");
+    CHECK(source_state_of(&vm_source, fx.state, &why) == SOURCE_ACTIVE, "still active with beta");
 
     put(&fx, "alpha", "5000000");
     tick(&fx);
@@ -320,8 +321,8 @@ test_lifecycle(void)
     vanish(fx.root, "alpha");
     vanish(fx.root, "beta");
     tick(&fx);
-    CHECK(vm_source.state(fx.state, &why) == SOURCE_ABSENT, "every VM gone: absent");
-    CHECK(!vm_source.system_energy(fx.state, "vm", &a.energy_j),
+    CHECK(source_state_of(&vm_source, fx.state, &why) == SOURCE_ABSENT, "every VM gone: absent");
+    CHECK(!source_energy(&vm_source, fx.state, "vm", &a.energy_j),
           "VM energy is never a power.system candidate");
     teardown(&fx);
 }
@@ -457,7 +458,7 @@ test_patterns(void)
     CHECK(config_error_count(fx.config) == 1, "a relative glob is a config error");
     put(&fx, "alpha", "1");
     tick(&fx);
-    CHECK(vm_source.state(fx.state, &why) == SOURCE_ACTIVE && vm_count(fx.state) == 1,
+    CHECK(source_state_of(&vm_source, fx.state, &why) == SOURCE_ACTIVE && vm_count(fx.state) == 1,
           "and the default glob is used instead (%s)", why);
     teardown(&fx);
 
@@ -465,7 +466,7 @@ test_patterns(void)
         return;
     put(&fx, "alpha", "1");
     tick(&fx);
-    CHECK(vm_source.state(fx.state, &why) == SOURCE_DISABLED && vm_count(fx.state) == 0,
+    CHECK(source_state_of(&vm_source, fx.state, &why) == SOURCE_DISABLED && vm_count(fx.state) == 0,
           "disabled: nothing is read (%s)", why);
     teardown(&fx);
 }
@@ -757,7 +758,7 @@ test_old_scaphandre(void)
         CHECK(fake_log_count("#200") == 1 && fake_log_count("Scaphandre 0.5") == 1,
               "%s: and the agent says once that this is what Scaphandre 0.5 and earlier write (%d): %s",
               format ? "microjoules" : "scaphandre-1.0", fake_log_count("#200"), fake_log);
-        CHECK(vm_source.errors(fx.state) == 0, "it is not an error");
+        CHECK(source_errors_of(&vm_source, fx.state) == 0, "it is not an error");
         teardown(&fx);
     }
 
