@@ -968,15 +968,14 @@ battery_system_energy(const void *state, size_t candidate, double *energy_j)
 }
 
 size_t
-battery_count(void *state)
+battery_count(const struct battery_state *st)
 {
-    return ((struct battery_state *)state)->nbats;
+    return st->nbats;
 }
 
 bool
-battery_get(void *state, size_t index, struct battery_info *info)
+battery_get(const struct battery_state *st, size_t index, struct battery_info *info)
 {
-    struct battery_state *st = state;
     const struct battery *b;
 
     if (index >= st->nbats)

@@ -1013,15 +1013,14 @@ meter_status(const void *state)
 }
 
 size_t
-meter_count(void *state)
+meter_count(const struct meter_state *st)
 {
-    return ((struct meter_state *)state)->nmeters;
+    return st->nmeters;
 }
 
 bool
-meter_get(void *state, size_t index, struct meter_info *info)
+meter_get(const struct meter_state *st, size_t index, struct meter_info *info)
 {
-    struct meter_state *st = state;
     const struct meter *m;
     const struct wattsup_reading *r;
 
@@ -1050,9 +1049,8 @@ meter_get(void *state, size_t index, struct meter_info *info)
 }
 
 void
-meter_get_total(const void *state, struct meter_total *total)
+meter_get_total(const struct meter_state *st, struct meter_total *total)
 {
-    const struct meter_state *st = state;
     size_t nenabled = 0;
     bool all_live = true;
 

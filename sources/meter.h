@@ -32,6 +32,8 @@
 #include "wattsup.h"
 
 extern const struct source_ops meter_source;
+/* Its state, as open() returns it: the accessors below take it. */
+struct meter_state;
 
 #define METER_MAX 16
 
@@ -57,9 +59,9 @@ struct meter_total {
 };
 
 /* Meters in config order; the index is the instance id. */
-size_t meter_count(void *state);
-bool   meter_get(void *state, size_t index, struct meter_info *info);
-void   meter_get_total(const void *state, struct meter_total *total);
+size_t meter_count(const struct meter_state *st);
+bool   meter_get(const struct meter_state *st, size_t index, struct meter_info *info);
+void   meter_get_total(const struct meter_state *st, struct meter_total *total);
 
 /*
  * The per-meter arithmetic, apart from any I/O so it is unit-tested.

@@ -176,9 +176,9 @@ model_system_energy(const void *state, size_t candidate, double *energy_j)
 }
 
 void
-model_reading(void *state, struct model_reading *out)
+model_reading(const struct model_state *st, struct model_reading *out)
 {
-    *out = ((struct model_state *)state)->reading;
+    *out = st->reading;
 }
 
 const struct source_ops model_source = {

@@ -11,6 +11,8 @@
 #include "source.h"
 
 extern const struct source_ops model_source;
+/* Its state, as open() returns it: the accessors below take it. */
+struct model_state;
 
 #define MODEL_MAX_POINTS 16
 
@@ -37,6 +39,6 @@ struct model_reading {
     double utilization;  /* 0..1 over the latest interval */
 };
 
-void model_reading(void *state, struct model_reading *out);
+void model_reading(const struct model_state *st, struct model_reading *out);
 
 #endif

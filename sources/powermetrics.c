@@ -663,9 +663,8 @@ pm_status(const void *state)
 }
 
 bool
-powermetrics_reading(const void *state, unsigned component, struct soc_reading *out)
+powermetrics_reading(const struct pm_state *st, unsigned component, struct soc_reading *out)
 {
-    const struct pm_state *st = state;
     const struct pm_component *pc;
 
     if (component >= SOC_NCOMPONENTS)

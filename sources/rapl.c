@@ -520,15 +520,14 @@ rapl_system_energy(const void *state, size_t candidate, double *energy_j)
 }
 
 size_t
-rapl_zone_count(void *state)
+rapl_zone_count(const struct rapl_state *st)
 {
-    return ((struct rapl_state *)state)->nzones;
+    return st->nzones;
 }
 
 bool
-rapl_zone(void *state, size_t index, struct rapl_zone_info *info)
+rapl_zone(const struct rapl_state *st, size_t index, struct rapl_zone_info *info)
 {
-    struct rapl_state *st = state;
     const struct rapl_zone *z;
 
     if (index >= st->nzones)

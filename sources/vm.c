@@ -652,15 +652,14 @@ vm_status(const void *state)
 }
 
 size_t
-vm_count(void *state)
+vm_count(const struct vm_state *st)
 {
-    return ((struct vm_state *)state)->nvms;
+    return st->nvms;
 }
 
 bool
-vm_get(void *state, size_t index, struct vm_info *info)
+vm_get(const struct vm_state *st, size_t index, struct vm_info *info)
 {
-    struct vm_state *st = state;
     const struct vm_entry *vm;
 
     if (index >= st->nvms)
