@@ -9,6 +9,7 @@
 #include "fakesys.h"
 #include "source_harness.h"
 #include "meter.h"
+#include "meter_accum.h"
 #include "wattsup.h"
 
 #include <stdio.h>
