@@ -183,16 +183,25 @@ say_locked(struct reader *r, int priority, const char *fmt, ...)
     va_end(ap);
 }
 
+static void say_va(struct reader *r, int priority, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void
+say_va(struct reader *r, int priority, const char *fmt, va_list ap)
+{
+    reader_lock(r);
+    push_line(r, priority, fmt, ap);
+    reader_unlock(r);
+}
+
 void
 reader_say(struct reader *r, int priority, const char *fmt, ...)
 {
     va_list ap;
 
-    reader_lock(r);
     va_start(ap, fmt);
-    push_line(r, priority, fmt, ap);
+    say_va(r, priority, fmt, ap);
     va_end(ap);
-    reader_unlock(r);
 }
 
 void
@@ -204,11 +213,9 @@ reader_say_once(struct reader *r, unsigned kind, int priority, const char *fmt, 
     if (r->told & bit)
         return;
     r->told |= bit;
-    reader_lock(r);
     va_start(ap, fmt);
-    push_line(r, priority, fmt, ap);
+    say_va(r, priority, fmt, ap);
     va_end(ap);
-    reader_unlock(r);
 }
 
 void
