@@ -1,5 +1,5 @@
 /*
- * fuzz_config: power.conf, through the agent's own reader (pmda/config.c)
+ * fuzz_config: power.conf, through the agent's own reader (common/config.c)
  * and what the sources do with its values when they open: the model's
  * curve, the battery's ignore list, the VM globs, the power.system
  * priority list, the powermetrics command line (pm_split_command), and the

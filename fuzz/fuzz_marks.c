@@ -1,7 +1,7 @@
 /*
  * fuzz_marks: phase marks as any local user can store them into the agent
  * (pmstore power.phase.mark, pmpower mark): "start|end [EPOCH] LABEL",
- * kept by pmda/phaselog.c as "EPOCH VERB LABEL" in power.phase.log. The
+ * kept by agent/phaselog.c as "EPOCH VERB LABEL" in power.phase.log. The
  * input is one mark per line, stored one after the other.
  *
  * Properties: a kept mark reads back as pmpower report --phases archive

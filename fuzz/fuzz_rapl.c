@@ -1,9 +1,9 @@
 /*
  * fuzz_rapl: a powercap zone's files as the RAPL source reads them
  * (sources/rapl.c): max_energy_range_uj once, then energy_uj at every
- * sample, each through the sysfs reader (sources/sysfs.c: pread into 64
+ * sample, each through the sysfs reader (common/sysfs.c: pread into 64
  * bytes, text, counter), and the counter extended across wraps
- * (sources/counter.c). The input is the files' contents one after the
+ * (common/counter.c). The input is the files' contents one after the
  * other, each ending at its newline; the first is the range.
  *
  * Properties: a parsed counter is the decimal its text spells; with a

@@ -1,7 +1,7 @@
 /*
  * fuzz_vm: what Scaphandre's qemu exporter leaves in a VM's energy_uj, as
  * the VM source reads it (sources/vm.c): 64 bytes through the sysfs reader
- * (sources/sysfs.c), then a counter (parse_u64_text), which a half-written
+ * (common/sysfs.c), then a counter (parse_u64_text), which a half-written
  * file ("", "12a") must fail; and the file's path, which names the VM
  * (vm_label_from_path, sources/vm_paths.c). The same input serves as the
  * file and the path.
