@@ -2,10 +2,17 @@
  * source.h: the one interface every power source implements.
  *
  * A source opens from the config, is sampled on the agent's timer, and says
- * whether it is delivering and, if not, why. It never calls PCP: the agent
- * (pmda/) reads its figures through the small accessors in the source's own
- * header. Sources that block (a serial meter, a child process) run a thread
- * that hands readings to sample() under a lock.
+ * through its struct source_status (status.h) whether it is delivering and,
+ * if not, why. It never calls PCP: the PCP side (pmda/) reads its figures
+ * through the small accessors in the source's own header, which take the
+ * source's own state type. Sources that block (a serial meter, a child
+ * process, NVML) run a reader thread (reader.h) that hands readings and
+ * log lines to sample() under a lock.
+ *
+ * The power.system candidates a source offers are declared in its ops
+ * (candidates); the agent gathers them from the opened sources, resolves
+ * [system] priority against them once at open, and each refresh asks
+ * system_energy(state, index) of the one it resolved.
  */
 #ifndef POWER_SOURCE_H
 #define POWER_SOURCE_H
@@ -20,7 +27,6 @@
 
 struct power_config;
 struct cpu_totals;
-
 
 struct source_env {
     const char          *root;     /* prefix for /sys and /proc: "" on a live host */
