@@ -16,14 +16,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-const char *const battery_method_names[] = {
-    [METHOD_NONE] = "none",
-    [METHOD_POWER_NOW] = "power_now",
-    [METHOD_CURRENT_VOLTAGE] = "current_now*voltage_now",
-    [METHOD_ENERGY_RATE] = "energy_now rate",
-    [METHOD_CHARGE_RATE] = "charge_now rate*voltage_now",
-};
-
 int
 battery_instance_id(const char *name)
 {

@@ -12,6 +12,14 @@
 #include <string.h>
 #include <syslog.h>
 
+const char *const battery_method_names[] = {
+    [METHOD_NONE] = "none",
+    [METHOD_POWER_NOW] = "power_now",
+    [METHOD_CURRENT_VOLTAGE] = "current_now*voltage_now",
+    [METHOD_ENERGY_RATE] = "energy_now rate",
+    [METHOD_CHARGE_RATE] = "charge_now rate*voltage_now",
+};
+
 /* sysfs units: µW, µA, µV, µWh, µAh */
 #define J_PER_UWH 3.6e-3
 #define J_PER_UAH_UV 3.6e-9
