@@ -30,6 +30,12 @@ struct source_slot {
     void                    *state;
 };
 
+/* Where power.system's candidate i comes from: ops->candidates[index] of sources[source]. */
+struct candidate_ref {
+    unsigned source;
+    size_t   index;
+};
+
 struct power_agent {
     char                 root[PATH_MAX];     /* -r: prefix for /sys and /proc */
     char                 config_path[PATH_MAX];
@@ -40,6 +46,7 @@ struct power_agent {
     struct source_slot   sources[POWER_MAX_SOURCES];
     unsigned             nsources;
     struct system_state  system;
+    struct candidate_ref system_from[SYSTEM_MAX_CANDIDATES];   /* resolved once at open */
     struct sample_time   now;                /* time of the latest sample */
     uint64_t             samples;            /* timer ticks sampled */
     double               started_s;          /* monotonic time of the first sample */

@@ -29,7 +29,7 @@ baseline_configure(struct idle_baseline *b, struct power_config *config)
 }
 
 void
-baseline_choose(struct idle_baseline *b, struct system_state *system, void *model, double now_s)
+baseline_choose(struct idle_baseline *b, struct system_state *system, const struct model_state *model, double now_s)
 {
     const char *source = system_source_name(system), *reference;
     double watts, watched;

@@ -42,7 +42,9 @@ void baseline_configure(struct idle_baseline *b, struct power_config *config);
 
 /* Before system_update: set system->idle_basis and idle_w for the interval
  * ending at now_s. model is the model source's state (NULL without one). */
-void baseline_choose(struct idle_baseline *b, struct system_state *system, void *model, double now_s);
+struct model_state;
+void baseline_choose(struct idle_baseline *b, struct system_state *system,
+                     const struct model_state *model, double now_s);
 
 /* After system_update: the interval's power goes into the window. */
 void baseline_observe(struct idle_baseline *b, const struct system_state *system, double now_s,

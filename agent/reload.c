@@ -44,7 +44,7 @@ void
 agent_reload_if_changed(struct power_agent *agent)
 {
     struct power_config *fresh;
-    void *model;
+    struct model_state *model;
 
     if (!config_watch_changed(&agent->config_watch, agent->config_path))
         return;

@@ -21,7 +21,7 @@ static int
 candidate(const struct system_state *s, const char *name)
 {
     for (unsigned i = 0; i < s->ncandidates; i++)
-        if (strcmp(s->candidates[i], name) == 0 && s->previous[i].valid)
+        if (strcmp(s->candidates[i]->name, name) == 0 && s->previous[i].valid)
             return (int)i;
     return -1;
 }
@@ -52,8 +52,8 @@ wall_ratio_update(struct wall_ratio *w, const struct system_state *s, double now
                  meter < 0 ? "no meter reading" : "no RAPL reading");
         return;
     }
-    if (strcmp(w->rapl, s->candidates[rapl]) != 0) {
-        restart(w, s->candidates[rapl]);     /* psys and package+dram are different scales */
+    if (strcmp(w->rapl, s->candidates[rapl]->name) != 0) {
+        restart(w, s->candidates[rapl]->name);     /* psys and package+dram are different scales */
         w->have_last = false;
         w->meter_moved = 0;
     }

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 
 struct model_state {
     struct source_env  env;
@@ -15,16 +14,15 @@ struct model_state {
     struct model_curve curve;
     struct cpu_totals  last;
     bool               have_last;
-    bool               told_unreadable;
     double             last_s;
     struct model_reading reading;
-    uint64_t           errors;
-    char               why[256];
     char               active_why[256];
     char               calibrated[64];     /* [model] calibrated: when */
     char               reference[32];      /* [model] reference: the scale it predicts */
-    enum source_state  state;
+    struct source_status status;
 };
+
+enum model_kind { MODEL_UNREADABLE };
 
 double
 model_curve_watts(const struct model_curve *c, double u, unsigned ncpu)
@@ -84,9 +82,8 @@ model_curve_parse(const char *text, struct model_curve *c)
 }
 
 void
-model_configure(void *state, struct power_config *config)
+model_configure(struct model_state *st, struct power_config *config)
 {
-    struct model_state *st = state;
     struct model_curve curve = { 0 };
     const char *points, *calibrated, *reference;
 
@@ -116,15 +113,13 @@ model_configure(void *state, struct power_config *config)
     else
         snprintf(st->active_why, sizeof(st->active_why),
                  "an estimate from CPU utilisation, not a measurement (uncalibrated: pmpower calibrate)");
-    if (st->state == SOURCE_ACTIVE)
-        snprintf(st->why, sizeof(st->why), "%s", st->active_why);
+    if (st->status.state == SOURCE_ACTIVE)
+        status_set(&st->status, SOURCE_ACTIVE, "%s", st->active_why);
 }
 
 bool
-model_calibration(void *state, double *idle_w, const char **reference)
+model_calibration(const struct model_state *st, double *idle_w, const char **reference)
 {
-    struct model_state *st = state;
-
     if (!st->enabled || !st->calibrated[0] || !st->reference[0])
         return false;
     *idle_w = model_curve_watts(&st->curve, 0, 1);
@@ -140,15 +135,13 @@ model_open(const struct source_env *env)
     if (!st)
         return NULL;
     st->env = *env;
+    status_init(&st->status, "model", env->log);
     st->enabled = config_bool(env->config, "model", "enabled", true);
     model_configure(st, env->config);
-    if (!st->enabled) {
-        st->state = SOURCE_DISABLED;
-        snprintf(st->why, sizeof(st->why), "disabled in the config ([model] enabled = no)");
-    } else {
-        st->state = SOURCE_ABSENT;
-        snprintf(st->why, sizeof(st->why), "waiting for a first interval of /proc/stat");
-    }
+    if (!st->enabled)
+        status_set(&st->status, SOURCE_DISABLED, "disabled in the config ([model] enabled = no)");
+    else
+        status_set(&st->status, SOURCE_ABSENT, "waiting for a first interval of /proc/stat");
     return st;
 }
 
@@ -164,15 +157,10 @@ model_sample(void *state, const struct sample_time *now)
     if (now->cpu)
         cpu = *now->cpu;
     if (!now->cpu && cpu_totals_read(st->env.root, &cpu) < 0) {
-        st->errors++;
         st->reading.valid = false;
-        st->state = SOURCE_FAILED;
-        snprintf(st->why, sizeof(st->why), "cannot read %s/proc/stat", st->env.root);
-        if (!st->told_unreadable) {
-            st->told_unreadable = true;
-            st->env.log(LOG_WARNING, "model: cannot read %s/proc/stat: no estimate until it is readable",
-                        st->env.root);
-        }
+        status_error(&st->status, MODEL_UNREADABLE, "cannot read %s/proc/stat: no estimate until it is readable",
+                     st->env.root);
+        status_set(&st->status, SOURCE_FAILED, "cannot read %s/proc/stat", st->env.root);
         return;
     }
     if (st->have_last && now->mono_s > st->last_s) {
@@ -188,8 +176,7 @@ model_sample(void *state, const struct sample_time *now)
         st->reading.power_w = model_curve_watts(&st->curve, u, cpu.ncpu);
         st->reading.energy_j += st->reading.power_w * dt;
         st->reading.valid = true;
-        st->state = SOURCE_ACTIVE;
-        snprintf(st->why, sizeof(st->why), "%s", st->active_why);
+        status_set(&st->status, SOURCE_ACTIVE, "%s", st->active_why);
     }
     st->last = cpu;
     st->have_last = true;
@@ -202,44 +189,40 @@ model_close(void *state)
     free(state);
 }
 
-static enum source_state
-model_state(void *state, const char **why)
+static const struct source_status *
+model_status(const void *state)
 {
-    struct model_state *st = state;
-
-    *why = st->why;
-    return st->state;
+    return &((const struct model_state *)state)->status;
 }
 
-static uint64_t
-model_errors(void *state)
-{
-    return ((struct model_state *)state)->errors;
-}
+static const struct system_candidate model_candidates[] = {
+    { "model", false },     /* from CPU time: a GPU's draw is not in it */
+    { NULL, false }
+};
 
 static bool
-model_system_energy(void *state, const char *candidate, double *energy_j)
+model_system_energy(const void *state, size_t candidate, double *energy_j)
 {
-    struct model_state *st = state;
+    const struct model_state *st = state;
 
-    if (strcmp(candidate, "model") != 0)
+    if (candidate != 0)
         return false;
     *energy_j = st->reading.energy_j;
     return st->enabled && st->reading.valid;
 }
 
 void
-model_reading(void *state, struct model_reading *out)
+model_reading(const struct model_state *st, struct model_reading *out)
 {
-    *out = ((struct model_state *)state)->reading;
+    *out = st->reading;
 }
 
 const struct source_ops model_source = {
     .name = "model",
+    .candidates = model_candidates,
     .open = model_open,
     .sample = model_sample,
     .close = model_close,
-    .state = model_state,
-    .errors = model_errors,
+    .status = model_status,
     .system_energy = model_system_energy,
 };

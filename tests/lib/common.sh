@@ -221,20 +221,12 @@ finish() {
 trap 'advance_stop; pmcd_stop' EXIT
 
 # make_rapl_tree ROOT: a live-kernel powercap layout with package-0 (+core,
-# +dram) and psys; zone dirs in $ROOT/zones/NAME for the tests to advance
+# +dram) and psys, each at 0 uJ (tests/helpers/fakerapl.h, the builder the
+# unit tests use too), and a /proc/stat
 make_rapl_tree() {
-    local root=$1 dev=$1/sys/devices/virtual/powercap/intel-rapl
-    mkdir -p "$dev/intel-rapl:0/intel-rapl:0:0" "$dev/intel-rapl:0/intel-rapl:0:1" "$dev/intel-rapl:1" \
-        "$root/sys/class/powercap" "$root/proc"
-    echo package-0 > "$dev/intel-rapl:0/name"
-    echo core > "$dev/intel-rapl:0/intel-rapl:0:0/name"
-    echo dram > "$dev/intel-rapl:0/intel-rapl:0:1/name"
-    echo psys > "$dev/intel-rapl:1/name"
-    for z in intel-rapl:0 intel-rapl:0/intel-rapl:0:0 intel-rapl:0/intel-rapl:0:1 intel-rapl:1; do
-        echo 0 > "$dev/$z/energy_uj"
-        echo 262143328850 > "$dev/$z/max_energy_range_uj"
-        ln -s "../../devices/virtual/powercap/intel-rapl/$z" "$root/sys/class/powercap/$(basename "$z")"
-    done
+    local root=$1
+    "$BUILD/tests/fakerapl" "$root" || return 1
+    mkdir -p "$root/proc"
     cp /proc/stat "$root/proc/stat"
 }
 

@@ -1,6 +1,16 @@
-/* power.system: priority, counter continuity across source changes, active/idle split (pmda/system.c). */
+/* power.system: priority, counter continuity across source changes, active/idle split (agent/system.c). */
 #include "check.h"
 #include "system.h"
+
+/* what the sources would offer: system.c lists no names of its own */
+static const struct system_candidate offered[] = {
+    { "meter", true }, { "battery", true }, { "rapl:psys", true },
+    { "rapl:package+dram", false }, { "powermetrics", false }, { "model", false },
+};
+static const struct system_candidate *const known[] = {
+    &offered[0], &offered[1], &offered[2], &offered[3], &offered[4], &offered[5],
+};
+#define NKNOWN (sizeof(known) / sizeof(known[0]))
 
 static struct cpu_totals
 cpu(uint64_t busy, uint64_t idle)
@@ -20,9 +30,12 @@ priority_and_continuity(void)
     /* candidates: meter, rapl:psys, model */
     struct candidate_reading r[3];
     struct cpu_totals c;
-    const char *unknown;
+    char unknown[32];
 
-    CHECK(system_init(&s, "meter, rapl:psys,model", &unknown) == 3 && !unknown, "three candidates");
+    CHECK(system_init(&s, "meter, rapl:psys,model", known, NKNOWN, unknown, sizeof(unknown)) == 3 &&
+          !unknown[0], "three candidates");
+    CHECK(s.known[1] == 2 && s.candidates[1] == &offered[2] && s.candidates[1]->whole_host,
+          "each kept name points at the candidate offered, and where it is in the known list");
     c = cpu(0, 0);
     r[0] = (struct candidate_reading){ true, 1000 };
     r[1] = (struct candidate_reading){ true, 50 };
@@ -72,7 +85,7 @@ nothing_valid(void)
     struct system_state s;
     struct candidate_reading r[1] = { { false, 0 } };
 
-    system_init(&s, "model", NULL);
+    system_init(&s, "model", known, NKNOWN, NULL, 0);
     system_update(&s, 0, r, NULL);
     system_update(&s, 1, r, NULL);
     CHECK_STR(system_source_name(&s), "none", "no source: 'none', not a zero");
@@ -96,10 +109,13 @@ static void
 bad_priority(void)
 {
     struct system_state s;
-    const char *unknown;
+    char unknown[32];
 
-    CHECK(system_init(&s, "rapl:psys, smoke-signals, model", &unknown) == 2, "known names kept");
+    CHECK(system_init(&s, "rapl:psys, smoke-signals, model", known, NKNOWN, unknown, sizeof(unknown)) == 2,
+          "known names kept");
     CHECK_STR(unknown, "smoke-signals", "the unknown name is returned for the error message");
+    CHECK(system_init(&s, "meter, model", known + 2, NKNOWN - 2, unknown, sizeof(unknown)) == 1 &&
+          strcmp(unknown, "meter") == 0, "a name no opened source offers is unknown too");
 }
 
 /* [attribution] idle = baseline: power.system's own split (the ledger's is
@@ -111,7 +127,7 @@ baseline_split(void)
     struct candidate_reading r[1] = { { true, 0 } };
     struct cpu_totals c = cpu(0, 0);
 
-    system_init(&s, "meter", NULL);
+    system_init(&s, "meter", known, NKNOWN, NULL, 0);
     system_update(&s, 0, r, &c);
     s.idle_basis = IDLE_BASELINE;
     s.idle_w = 100;

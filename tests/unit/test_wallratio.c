@@ -4,6 +4,11 @@
 #include "system.h"
 #include "wallratio.h"
 
+static const struct system_candidate offered[] = {
+    { "meter", true }, { "rapl:psys", true }, { "rapl:package+dram", false },
+};
+static const struct system_candidate *const known[] = { &offered[0], &offered[1], &offered[2] };
+
 static void
 quiet(int level, const char *fmt, ...)
 {
@@ -29,10 +34,10 @@ main(void)
     struct power_config *cfg = config_parse("[system]\nwall_ratio_window = 10\n", "test", quiet);
     struct system_state s;
     struct wall_ratio w;
-    const char *unknown;
+    char unknown[32];
     double t = 100, meter = 0, psys = 0, pkg = 0;
 
-    CHECK(system_init(&s, "meter, rapl:psys, rapl:package+dram", &unknown) == 3, "three candidates");
+    CHECK(system_init(&s, "meter, rapl:psys, rapl:package+dram", known, 3, unknown, sizeof(unknown)) == 3, "three candidates");
     wall_ratio_configure(&w, cfg);
     CHECK(!w.known && strstr(w.basis, "no wall meter and RAPL"), "no value before any reading: %s", w.basis);
 
