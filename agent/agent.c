@@ -1,6 +1,7 @@
 #include "agent.h"
 #include "config.h"
 #include "cpustat.h"
+#include "model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,12 +37,44 @@ agent_interval_changed(struct power_agent *agent)
     return changed;
 }
 
+/* power.system's candidates: every one the opened sources offer, the
+ * priority list's entries resolved to (source, index) once. An unknown
+ * name is a config error that lists the known ones. */
+static void
+open_system(struct power_agent *agent)
+{
+    const struct system_candidate *known[SYSTEM_MAX_CANDIDATES * 2];
+    struct candidate_ref refs[SYSTEM_MAX_CANDIDATES * 2];
+    size_t nknown = 0;
+    char unknown[32], names[512] = "";
+    const char *priority = config_string(agent->config, "system", "priority", SYSTEM_DEFAULT_PRIORITY);
+
+    for (unsigned i = 0; i < agent->nsources; i++) {
+        const struct system_candidate *c = agent->sources[i].ops->candidates;
+        for (size_t k = 0; c && c[k].name && nknown < sizeof(known) / sizeof(known[0]); k++) {
+            size_t len = strlen(names);
+            snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "", c[k].name);
+            refs[nknown] = (struct candidate_ref){ i, k };
+            known[nknown++] = &c[k];
+        }
+    }
+    if (system_init(&agent->system, priority, known, nknown, unknown, sizeof(unknown)) == 0 ?
+        config_has(agent->config, "system", "priority") : unknown[0] != '\0') {
+        char expected[600];
+        snprintf(expected, sizeof(expected), "a comma-separated list of: %s", names);
+        config_bad_value(agent->config, "system", "priority", expected);
+        if (agent->system.ncandidates == 0)
+            system_init(&agent->system, SYSTEM_DEFAULT_PRIORITY, known, nknown, NULL, 0);
+    }
+    for (unsigned c = 0; c < agent->system.ncandidates; c++)
+        agent->system_from[c] = refs[agent->system.known[c]];
+}
+
 struct power_agent *
 agent_open(const char *root, const char *config_path, double interval_s, power_log_fn log,
            const struct source_ops *const *sources, size_t nsources)
 {
     struct power_agent *agent = calloc(1, sizeof(*agent));
-    const char *priority, *unknown = NULL;
 
     if (!agent)
         return NULL;
@@ -56,13 +89,6 @@ agent_open(const char *root, const char *config_path, double interval_s, power_l
                                       POWER_MIN_INTERVAL, POWER_MAX_INTERVAL);
     if (interval_s > 0)
         agent->interval_s = interval_s;
-    priority = config_string(agent->config, "system", "priority", SYSTEM_DEFAULT_PRIORITY);
-    if (system_init(&agent->system, priority, &unknown) == 0 || unknown) {
-        config_bad_value(agent->config, "system", "priority",
-                         "a comma-separated list of: " SYSTEM_DEFAULT_PRIORITY);
-        if (agent->system.ncandidates == 0)
-            system_init(&agent->system, SYSTEM_DEFAULT_PRIORITY, NULL);
-    }
 
     agent->env.root = agent->root;
     agent->env.config = agent->config;
@@ -77,13 +103,12 @@ agent_open(const char *root, const char *config_path, double interval_s, power_l
         agent->sources[agent->nsources].state = state;
         agent->nsources++;
     }
+    open_system(agent);
+    /* each source logged its state as it opened (status.h) */
     attribute_open(&agent->attribution, agent->root, agent->config, log);
-    for (unsigned i = 0; i < agent->nsources; i++) {
-        const char *why;
-        enum source_state st = agent->sources[i].ops->state(agent->sources[i].state, &why);
-        log(LOG_INFO, "source %s: %s%s%s", agent->sources[i].ops->name,
-            source_state_name(st), why && *why ? ": " : "", why ? why : "");
-    }
+    baseline_configure(&agent->baseline, agent->config);
+    wall_ratio_configure(&agent->wall_ratio, agent->config);
+    config_watch_init(&agent->config_watch, agent->config_path);
     return agent;
 }
 
@@ -100,25 +125,28 @@ agent_refresh(struct power_agent *agent)
     agent->now.mono_s = monotonic_seconds();
     agent->now.wall_s = wall_seconds();
     start = agent->now.mono_s;
+    if (agent->samples == 0)
+        agent->started_s = agent->now.mono_s;
     have_cpu = cpu_totals_read(agent->root, &cpu) == 0;
     agent->now.cpu = have_cpu ? &cpu : NULL;
     for (unsigned i = 0; i < agent->nsources; i++)
         agent->sources[i].ops->sample(agent->sources[i].state, &agent->now);
 
     for (unsigned c = 0; c < agent->system.ncandidates; c++) {
-        const char *name = agent->system.candidates[c];
-        readings[c].valid = false;
+        const struct source_slot *slot = &agent->sources[agent->system_from[c].source];
         readings[c].energy_j = 0.0;
-        for (unsigned i = 0; i < agent->nsources && !readings[c].valid; i++) {
-            const struct source_slot *slot = &agent->sources[i];
-            size_t len = strlen(slot->ops->name);
-            if (strncmp(name, slot->ops->name, len) != 0 || (name[len] != '\0' && name[len] != ':'))
-                continue;
-            readings[c].valid = slot->ops->system_energy(slot->state, name, &readings[c].energy_j);
-        }
+        readings[c].valid = slot->ops->system_energy(slot->state, agent->system_from[c].index,
+                                                     &readings[c].energy_j);
     }
+    agent_reload_if_changed(agent);
+    baseline_choose(&agent->baseline, &agent->system, agent_source_state(agent, &model_source),
+                    agent->now.mono_s);
     system_update(&agent->system, agent->samples ? agent->now.mono_s - previous : 0.0,
                   readings, have_cpu ? &cpu : NULL);
+    baseline_observe(&agent->baseline, &agent->system, agent->now.mono_s,
+                     agent->samples ? agent->now.mono_s - previous : 0.0);
+    wall_ratio_update(&agent->wall_ratio, &agent->system, agent->now.mono_s,
+                      agent->samples ? agent->now.mono_s - previous : 0.0);
     attribute_update(&agent->attribution, agent->now.mono_s, &agent->system);
     agent->now.cpu = NULL;     /* it pointed at this stack frame */
     agent->refresh_ms = (monotonic_seconds() - start) * 1e3;

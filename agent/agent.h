@@ -14,6 +14,9 @@
 #include <stdint.h>
 
 #include "attribute.h"
+#include "baseline.h"
+#include "reload.h"
+#include "wallratio.h"
 #include "source.h"
 #include "system.h"
 
@@ -27,6 +30,12 @@ struct source_slot {
     void                    *state;
 };
 
+/* Where power.system's candidate i comes from: ops->candidates[index] of sources[source]. */
+struct candidate_ref {
+    unsigned source;
+    size_t   index;
+};
+
 struct power_agent {
     char                 root[PATH_MAX];     /* -r: prefix for /sys and /proc */
     char                 config_path[PATH_MAX];
@@ -37,10 +46,15 @@ struct power_agent {
     struct source_slot   sources[POWER_MAX_SOURCES];
     unsigned             nsources;
     struct system_state  system;
+    struct candidate_ref system_from[SYSTEM_MAX_CANDIDATES];   /* resolved once at open */
     struct sample_time   now;                /* time of the latest sample */
     uint64_t             samples;            /* timer ticks sampled */
+    double               started_s;          /* monotonic time of the first sample */
     double               refresh_ms;         /* cost of the latest refresh */
     struct attribute_state attribution;      /* power.proc and power.cgroup */
+    struct idle_baseline baseline;           /* [attribution] idle: how active is told from idle */
+    struct config_watch  config_watch;       /* power.conf, re-read in part when it changes */
+    struct wall_ratio    wall_ratio;         /* power.system.wall_ratio: meter over RAPL */
 };
 
 /* Create the context: load the config, open each of the sources (the

@@ -83,6 +83,7 @@ attribute_update(struct attribute_state *st, double now_s, const struct system_s
     st->told_failure = false;
     /* the first update only records every process's starting point */
     dt = st->last_s > 0 ? now_s - st->last_s : 0.0;
+    ledger_set_idle(st->ledger, system->idle_basis, system->idle_w);
     if (ledger_update(st->ledger, now_s, dt, dt > 0 ? system->interval_energy_j : 0.0,
                       system->interval_busy_ns, system->interval_total_ns, procs, n) < 0)
         st->errors++;

@@ -4,32 +4,30 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const known_candidates[] = {
-    "meter", "battery", "rapl:psys", "rapl:package+dram", "powermetrics", "model",
-};
-
-bool
-system_known_candidate(const char *name)
+static int
+known_index(const char *name, const struct system_candidate *const *known, size_t nknown)
 {
-    for (size_t i = 0; i < sizeof(known_candidates) / sizeof(known_candidates[0]); i++)
-        if (strcmp(name, known_candidates[i]) == 0)
-            return true;
-    return false;
+    for (size_t i = 0; i < nknown; i++)
+        if (strcmp(name, known[i]->name) == 0)
+            return (int)i;
+    return -1;
 }
 
 unsigned
-system_init(struct system_state *s, const char *priority, const char **unknown)
+system_init(struct system_state *s, const char *priority,
+            const struct system_candidate *const *known, size_t nknown,
+            char *unknown, size_t unknown_size)
 {
-    static char bad[32];
     const char *p = priority;
 
     memset(s, 0, sizeof(*s));
     s->chosen = -1;
-    if (unknown)
-        *unknown = NULL;
+    if (unknown && unknown_size)
+        unknown[0] = '\0';
     while (*p && s->ncandidates < SYSTEM_MAX_CANDIDATES) {
         char name[32];
         size_t n = 0;
+        int k;
 
         while (*p == ',' || isspace((unsigned char)*p))
             p++;
@@ -41,14 +39,13 @@ system_init(struct system_state *s, const char *priority, const char **unknown)
         name[n] = '\0';
         if (n == 0)
             continue;
-        if (!system_known_candidate(name)) {
-            if (unknown && !*unknown) {
-                snprintf(bad, sizeof(bad), "%s", name);
-                *unknown = bad;
-            }
+        if ((k = known_index(name, known, nknown)) < 0) {
+            if (unknown && unknown_size && !unknown[0])
+                snprintf(unknown, unknown_size, "%s", name);
             continue;
         }
-        snprintf(s->candidates[s->ncandidates++], sizeof(s->candidates[0]), "%s", name);
+        s->known[s->ncandidates] = (unsigned)k;
+        s->candidates[s->ncandidates++] = known[k];
     }
     return s->ncandidates;
 }
@@ -60,6 +57,7 @@ system_update(struct system_state *s, double dt_s,
 {
     double delta = 0.0;
     uint64_t busy = 0, total = 0;
+    struct idle_split split;
 
     s->chosen = -1;
     for (unsigned i = 0; i < s->ncandidates; i++) {
@@ -94,6 +92,8 @@ system_update(struct system_state *s, double dt_s,
     }
     s->interval_busy_ns = busy;
     s->interval_total_ns = total;
+    s->busy_s += (double)busy / 1e9;
+    s->cpu_s += (double)total / 1e9;
     s->utilization = total ? (double)busy / (double)total : 0.0;
 
     if (s->chosen < 0 || dt_s <= 0) {
@@ -106,9 +106,12 @@ system_update(struct system_state *s, double dt_s,
     s->energy_j += delta;
     s->power_w = delta / dt_s;
     s->have_power = true;
-    /* with no CPU accounting for the interval, call it all idle rather than invent a split */
+    /* with no CPU accounting for the interval, utilisation calls it all
+     * idle rather than invent a split; a baseline needs none */
     s->interval_energy_j = delta;
-    s->interval_active_j = total ? delta * (double)busy / (double)total : 0.0;
+    idle_split(s->idle_basis, s->idle_w, delta, dt_s, busy, total, &split);
+    s->interval_active_j = split.active;
+    s->unexplained_j += split.unexplained;
     s->active_j += s->interval_active_j;
     s->idle_j += delta - s->interval_active_j;
     s->active_power_w = s->interval_active_j / dt_s;
@@ -119,5 +122,5 @@ system_source_name(const struct system_state *s)
 {
     if (s->chosen < 0 || (unsigned)s->chosen >= s->ncandidates)
         return "none";
-    return s->candidates[s->chosen];
+    return s->candidates[s->chosen]->name;
 }

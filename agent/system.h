@@ -1,8 +1,9 @@
 /*
  * system.h: power.system, the host total from the best source available.
  *
- * Candidates ("meter", "battery", "rapl:psys", "rapl:package+dram",
- * "powermetrics", "model") are tried in priority order each interval; the
+ * Candidates are what the sources offer (source_ops.candidates: "meter",
+ * "battery", "rapl:psys", "rapl:package+dram", "powermetrics", "model"),
+ * tried in the priority order of [system] priority each interval; the
  * first whose energy counter was valid at both ends of the interval gives
  * that interval's delta. power.system.energy only ever adds those deltas,
  * so it stays a true counter when the chosen source changes (a meter
@@ -15,8 +16,11 @@
 #include <stdint.h>
 
 #include "cpustat.h"
+#include "idle.h"
+#include "source.h"
 
 #define SYSTEM_MAX_CANDIDATES 12
+/* the one place the default order is written */
 #define SYSTEM_DEFAULT_PRIORITY "meter, battery, rapl:psys, rapl:package+dram, powermetrics, model"
 
 struct candidate_reading {
@@ -25,7 +29,8 @@ struct candidate_reading {
 };
 
 struct system_state {
-    char     candidates[SYSTEM_MAX_CANDIDATES][32];
+    const struct system_candidate *candidates[SYSTEM_MAX_CANDIDATES];   /* in priority order */
+    unsigned known[SYSTEM_MAX_CANDIDATES];    /* each one's index in system_init's known list */
     unsigned ncandidates;
     struct candidate_reading previous[SYSTEM_MAX_CANDIDATES];
 
@@ -42,13 +47,21 @@ struct system_state {
 
     struct cpu_totals last_cpu;
     bool     have_cpu;
+
+    /* How active is told from idle (attribution/idle.h): set by the agent
+     * before each system_update (agent/baseline.h). */
+    enum idle_basis idle_basis;
+    double   idle_w;
+    double   unexplained_j;               /* baseline energy the source did not measure */
+    double   busy_s, cpu_s;               /* /proc/stat busy and all CPU time, seconds, cumulative */
 };
 
-/* Parse a comma-separated priority list; returns the number of names kept.
- * unknown receives the first name that is not a known candidate (or NULL). */
-unsigned system_init(struct system_state *s, const char *priority, const char **unknown);
-
-bool system_known_candidate(const char *name);
+/* Parse a comma-separated priority list of the known candidates' names (the
+ * ones the opened sources offer); returns the number of names kept. unknown
+ * (may be NULL) receives the first name that is none of them, or "". */
+unsigned system_init(struct system_state *s, const char *priority,
+                     const struct system_candidate *const *known, size_t nknown,
+                     char *unknown, size_t unknown_size);
 
 /* One interval of dt_s seconds: readings[i] belongs to candidates[i];
  * cpu is NULL when /proc/stat could not be read. */

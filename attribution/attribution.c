@@ -139,6 +139,8 @@ struct proc_entry {
 
 struct ledger {
     enum attribute_mode  mode;
+    enum idle_basis      idle_basis;
+    double               idle_w;
     double               grace_s;
     uint64_t             gen;
     struct table         proc_index;
@@ -212,6 +214,13 @@ void
 ledger_set_mode(struct ledger *l, enum attribute_mode mode)
 {
     l->mode = mode;
+}
+
+void
+ledger_set_idle(struct ledger *l, enum idle_basis basis, double idle_w)
+{
+    l->idle_basis = basis;
+    l->idle_w = idle_w;
 }
 
 void
@@ -383,14 +392,20 @@ ledger_update(struct ledger *l, double now_s, double dt_s,
 
     double C = match_snapshot(l, procs, n, &status);
 
-    /* The interval's apportioning: scale turns c_i into joules. */
+    /* The interval's apportioning: scale turns c_i into joules. A
+     * baseline splits dE without the CPU totals, but without them the c_i
+     * compare to nothing: that active energy all goes to unattributed. */
     double E = (isfinite(dE_j) && dE_j > 0) ? dE_j : 0;
     double active = 0, base = 0, scale = 0;
+    struct idle_split split;
+    idle_split(l->idle_basis, l->idle_w, E, dt_s, busy_ns, total_ns, &split);
     if (total_ns == 0 || E == 0) {
         l->stats.no_attribution++;
+        active = split.active;
+        base = l->mode == ATTRIBUTE_ALL ? 0 : active;
     } else {
         double B = (double)(busy_ns < total_ns ? busy_ns : total_ns);
-        active = E * B / (double)total_ns;
+        active = split.active;
         if (l->mode == ATTRIBUTE_ALL) {
             base = E;
             scale = C > 0 ? E / C : 0;
@@ -432,6 +447,7 @@ ledger_update(struct ledger *l, double now_s, double dt_s,
     for (size_t i = l->ncgroups; i-- > 0;) {
         struct cgroup_entry *cg = l->cgroups[i];
         cg->pub.power_w = dt_s > 0 ? cg->interval_j / dt_s : 0;
+        cg->pub.last_j = cg->interval_j;
         if (cg->pub.members == 0)
             cgroup_remove(l, cg);
     }
@@ -444,12 +460,14 @@ ledger_update(struct ledger *l, double now_s, double dt_s,
     l->last.system = E;
     l->last.active = active;
     l->last.idle = E - active;
+    l->last.unexplained = split.unexplained;
     l->last.base = base;
     l->last.attributed = attributed;
     l->last.unattributed = unattributed;
     l->total.system += E;
     l->total.active += active;
     l->total.idle += E - active;
+    l->total.unexplained += split.unexplained;
     l->total.base += base;
     l->total.attributed += attributed;
     l->total.unattributed += unattributed;

@@ -13,6 +13,8 @@
  * present in both this snapshot and the previous one), C = sum c_i:
  *
  *   active = dE * B/T                       idle = dE - active
+ *     (or, with ledger_set_idle(IDLE_BASELINE, idle_w), active =
+ *     dE - idle_w * dt, never negative: idle.h)
  *   ATTRIBUTE_ACTIVE: e_i = active * c_i / max(B, C)
  *                     unattributed += active - sum e_i
  *   ATTRIBUTE_ALL:    e_i = dE * c_i / C   (sum e_i = dE)
@@ -35,6 +37,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "idle.h"
 
 /* One process in one snapshot. The strings are only read during the
  * ledger_update call that first sees the process (the ledger copies them);
@@ -78,6 +82,7 @@ struct cgroup_account {
     const char *path;               /* owned by the ledger */
     double      energy_j;           /* cumulative */
     double      power_w;            /* mean over the latest interval */
+    double      last_j;             /* energy of the latest interval (power_w * dt) */
     size_t      members;            /* listed processes (live or gone-in-grace) */
 };
 
@@ -85,8 +90,9 @@ struct cgroup_account {
  * (ledger_total) or for the latest interval alone (ledger_last). */
 struct ledger_energy {
     double system;          /* sum of dE (negative / non-finite dE count as 0) */
-    double active;          /* dE * B/T */
+    double active;          /* dE * B/T, or dE - idle_w * dt (idle.h) */
     double idle;            /* dE - active */
+    double unexplained;     /* baseline only: idle_w * dt beyond dE, not in system */
     double base;            /* what was apportioned: active, or dE in mode all */
     double attributed;      /* sum e_i */
     double unattributed;    /* base - sum e_i  (power.proc.unattributed.energy) */
@@ -116,6 +122,11 @@ void ledger_free(struct ledger *ledger);
 
 /* Takes effect from the next ledger_update. */
 void ledger_set_mode(struct ledger *ledger, enum attribute_mode mode);
+
+/* How active energy is told from idle (idle.h), from the next
+ * ledger_update on: IDLE_UTILISATION (the default) or IDLE_BASELINE with
+ * the host's idle power idle_w, applied over each update's dt_s. */
+void ledger_set_idle(struct ledger *ledger, enum idle_basis basis, double idle_w);
 
 /* The next ledger_update only records every process's basis and
  * attributes nothing to processes (its base goes to unattributed): call it

@@ -51,10 +51,30 @@ notice_set(struct notice *n, power_log_fn log, int priority, const char *who, co
     return changed;
 }
 
+bool
+notice_once(struct notice *n, power_log_fn log, int priority, const char *who, const char *fmt, ...)
+{
+    va_list ap;
+    bool logged;
+
+    if (notice_is_set(n))
+        return false;
+    va_start(ap, fmt);
+    logged = notice_vset(n, log, priority, who, fmt, ap);
+    va_end(ap);
+    return logged;
+}
+
 void
 notice_clear(struct notice *n)
 {
     n->text[0] = '\0';
+}
+
+bool
+notice_is_set(const struct notice *n)
+{
+    return n->text[0] != '\0';
 }
 
 void
@@ -69,23 +89,27 @@ status_init(struct source_status *st, const char *name, power_log_fn log)
 void
 status_set(struct source_status *st, enum source_state state, const char *fmt, ...)
 {
-    char who[64], text[NOTICE_TEXT];
+    char text[STATUS_REASON];
     va_list ap;
-    bool changed = state != st->state;
-    int priority = state == SOURCE_FAILED ? LOG_WARNING : LOG_INFO;
+    bool news = !st->said || state != st->state;
+    int priority = state == SOURCE_FAILED || (state == SOURCE_ABSENT && st->delivered) ?
+                   LOG_WARNING : LOG_INFO;
 
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    vsnprintf(text, sizeof(text), fmt, ap);       /* fmt's arguments may be the old reason */
     va_end(ap);
+    memcpy(st->reason, text, sizeof(text));
     st->state = state;
-    if (!changed && strcmp(text, st->reason.text) == 0)
+    st->said = true;
+    if (state == SOURCE_ACTIVE)
+        st->delivered = true;
+    if (!news || !st->log)
         return;
-    snprintf(who, sizeof(who), "source %s: %s%s", st->name, source_state_name(state), text[0] ? ": " : "");
-    /* the state is news even when the reason is not, and an empty reason still says the state */
-    notice_clear(&st->reason);
-    if (text[0])
-        notice_set(&st->reason, st->log, priority, who, "%s", text);
-    else if (st->log)
+    /* an active source's reason names what it logs itself (a battery's
+     * firmware, a meter still connecting): the state is the news */
+    if (state != SOURCE_ACTIVE && st->reason[0])
+        st->log(priority, "source %s: %s: %s", st->name, source_state_name(state), st->reason);
+    else
         st->log(priority, "source %s: %s", st->name, source_state_name(state));
 }
 
@@ -131,4 +155,10 @@ void
 status_clear(struct source_status *st, unsigned kind)
 {
     st->told &= ~(1ull << (kind % STATUS_MAX_KINDS));
+}
+
+void
+status_count(struct source_status *st, uint64_t n)
+{
+    st->errors += n;
 }

@@ -1,6 +1,6 @@
 /*
  * fuzz_battery: a power_supply battery's files as the battery source reads
- * them (sources/battery.c): a value file (power_now, current_now,
+ * them (sources/battery_read.c): a value file (power_now, current_now,
  * voltage_now, energy_now, charge_now, capacity, ...) is read into 64
  * bytes and turned into text by the sysfs reader (common/sysfs.c), then
  * into a signed number; the supply's directory name becomes an instance id.

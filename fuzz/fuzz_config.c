@@ -19,6 +19,7 @@
 #include "meter.h"
 #include "model.h"
 #include "powermetrics.h"
+#include "rapl.h"
 #include "system.h"
 #include "vm.h"
 
@@ -32,19 +33,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* the sources whose open parses more than a switch and a number; RAPL's
      * open also scans sysfs, which would make this harness a file system test */
     static const struct source_ops *const sources[] = { &model_source, &battery_source, &vm_source };
+    /* the power.system candidates, as the agent gathers them from every source */
+    static const struct source_ops *const offering[] = { &rapl_source, &model_source, &meter_source,
+                                                         &battery_source, &powermetrics_source };
+    const struct system_candidate *known[16];
     char *text = fuzz_text(data, size);
     struct power_config *cfg = config_parse(text, "power.conf", fuzz_log);
     struct source_env env = { ROOT, cfg, fuzz_log };
     struct system_state system;
-    const char *names[METER_MAX + 1], *unknown = NULL, *why;
-    char **argv;
-    size_t argc = 0, nmeters;
+    const char *names[METER_MAX + 1];
+    char **argv, unknown[32];
+    size_t argc = 0, nmeters, nknown = 0;
     double interval;
 
     FUZZ_ASSERT(cfg != NULL, "no config from %zu bytes", size);
     interval = config_double(cfg, "", "interval", 1.0, 0.05, 3600.0);
     FUZZ_ASSERT(interval >= 0.05 && interval <= 3600.0, "interval %g", interval);
-    system_init(&system, config_string(cfg, "system", "priority", SYSTEM_DEFAULT_PRIORITY), &unknown);
+    for (size_t i = 0; i < sizeof(offering) / sizeof(offering[0]); i++)
+        for (const struct system_candidate *c = offering[i]->candidates; c->name && nknown < 16; c++)
+            known[nknown++] = c;
+    system_init(&system, config_string(cfg, "system", "priority", SYSTEM_DEFAULT_PRIORITY), known, nknown,
+                unknown, sizeof(unknown));
+    FUZZ_ASSERT(system.ncandidates <= SYSTEM_MAX_CANDIDATES, "%u candidates", system.ncandidates);
     if (config_has(cfg, "model", "curve")) {
         struct model_curve curve;
         memset(&curve, 0, sizeof(curve));
@@ -59,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
         void *st = sources[i]->open(&env);
         FUZZ_ASSERT(st != NULL, "%s did not open", sources[i]->name);
-        FUZZ_ASSERT(source_state_name(sources[i]->state(st, &why)) && why, "%s state", sources[i]->name);
+        FUZZ_ASSERT(source_state_name(sources[i]->status(st)->state), "%s state", sources[i]->name);
         sources[i]->close(st);
     }
     if (config_bool(cfg, "powermetrics", "enabled", false) || config_has(cfg, "powermetrics", "command")) {

@@ -1,6 +1,6 @@
 /*
  * fuzz_powermetrics: what powermetrics's stdout can hold, through the
- * agent's own stream (sources/powermetrics_parse.c): documents end at a NUL
+ * agent's own stream (sources/powermetrics_stream.c, _parse.c): documents end at a NUL
  * or after </plist>, each is checked (truncation, duplicate keys, nesting)
  * and read with libplist.
  *

@@ -3,7 +3,8 @@
  * the VM source reads it (sources/vm.c): 64 bytes through the sysfs reader
  * (common/sysfs.c), then a counter (parse_u64_text), which a half-written
  * file ("", "12a") must fail; and the file's path, which names the VM
- * (vm_label_from_path). The same input serves as the file and the path.
+ * (vm_label_from_path, sources/vm_paths.c). The same input serves as the
+ * file and the path.
  *
  * Properties: a parsed counter is the decimal the text spells; a label is
  * a non-empty path component, NUL-terminated within its buffer, or one of

@@ -1,7 +1,7 @@
 /*
  * fuzz_wattsup: the bytes of a WattsUp? Pro serial line, through the agent's
  * own reader: the framer (sources/wattsup.c) cuts records as the reader
- * thread's handle_bytes() does (sources/meter.c), each record is parsed,
+ * thread's handle_bytes() does (sources/meter_line.c), each record is parsed,
  * a header sets the layout (or, from a meter that sends none, the data
  * record's field count), a data record becomes a reading, and the
  * readings go into the meter's energy counter (meter_accum_*).
@@ -14,6 +14,7 @@
  */
 #include "fuzz.h"
 #include "meter.h"
+#include "meter_accum.h"
 #include "wattsup.h"
 
 #include <math.h>

@@ -28,15 +28,18 @@ static pmdaMetric battery_metrics[] = {
 static size_t
 battery_family_count(struct family_ctx *f)
 {
-    return f->source ? battery_count(f->source) : 0;
+    const struct battery_state *bat = f->source;
+
+    return bat ? battery_count(bat) : 0;
 }
 
 static void
 battery_instance(struct family_ctx *f, size_t index, int *id, const char **name)
 {
+    const struct battery_state *bat = f->source;
     struct battery_info b;
 
-    battery_get(f->source, index, &b);
+    battery_get(bat, index, &b);
     *id = b.inst;
     *name = b.name;
 }
@@ -44,9 +47,10 @@ battery_instance(struct family_ctx *f, size_t index, int *id, const char **name)
 static int
 battery_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *atom)
 {
+    const struct battery_state *bat = f->source;
     struct battery_info b;
 
-    if (!f->source || !battery_get(f->source, rq->index, &b))
+    if (!bat || !battery_get(bat, rq->index, &b))
         return PM_ERR_INST;
     switch ((enum battery_item)rq->item) {
     case BATTERY_POWER:       atom->d = b.power_w; return b.has_power;

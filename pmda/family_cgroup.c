@@ -2,7 +2,9 @@
  * ids and counters that survive restarts and returning paths: cgroup_ids.h. */
 #include "family.h"
 #include "cgroup_ids.h"
+#include "cgroup_names.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #define CLUSTER_CGROUP 6
@@ -61,6 +63,45 @@ cgroup_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *
     return PM_ERR_PMID;
 }
 
+/* One "name":"value" label; the value JSON-escaped (a unit's \x2d). */
+static int
+add_label(pmLabelSet **lp, const char *name, const char *value)
+{
+    char escaped[2 * 256 + 1];
+    size_t o = 0;
+
+    if (!value[0])
+        return 0;
+    for (const char *v = value; *v && o + 2 < sizeof(escaped); v++) {
+        if (*v == '\\' || *v == '"')
+            escaped[o++] = '\\';
+        escaped[o++] = (unsigned char)*v < 0x20 ? '?' : *v;
+    }
+    escaped[o] = '\0';
+    return pmdaAddLabels(lp, "{\"%s\":\"%s\"}", name, escaped) < 0 ? 0 : 1;
+}
+
+/* The names people look for: systemd unit, container and runtime, pod and QoS, VM. */
+static int
+cgroup_labels(struct family_ctx *f, size_t index, pmLabelSet **lp)
+{
+    const struct cgroup_account *acct;
+    struct cgroup_names n;
+    double energy_j;
+    int count = 0;
+
+    if (!cgroup_ids_find(f->own, f->agent->attribution.ledger, (unsigned)index, &acct, &energy_j) ||
+        !cgroup_names_parse(acct->path, &n))
+        return 0;
+    count += add_label(lp, "unit", n.unit);
+    count += add_label(lp, "container_id", n.container_id);
+    count += add_label(lp, "container_runtime", n.runtime);
+    count += add_label(lp, "pod_uid", n.pod_uid);
+    count += add_label(lp, "qos_class", n.qos_class);
+    count += add_label(lp, "vm", n.vm);
+    return count;
+}
+
 const struct family cgroup_family = {
     .name = "cgroup",
     .metrics = cgroup_metrics,
@@ -71,4 +112,5 @@ const struct family cgroup_family = {
     .close = cgroup_close,
     .refresh = cgroup_refresh,
     .fetch = cgroup_fetch,
+    .labels = cgroup_labels,
 };

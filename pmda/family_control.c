@@ -15,6 +15,7 @@ enum control_item {
     CONTROL_PROC_SCAN_TIME = 5,
     CONTROL_STORES_REFUSED = 6,
     CONTROL_PROC_MEMORY = 7,
+    CONTROL_SAMPLE_TIME = 8,
 };
 
 static pmdaMetric control_metrics[] = {
@@ -26,6 +27,7 @@ static pmdaMetric control_metrics[] = {
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_PROC_SCAN_TIME, PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_INSTANT,  MSEC_UNITS),
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_STORES_REFUSED, PM_TYPE_U64,    NO_INDOM, PM_SEM_COUNTER,  COUNT_UNITS),
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_PROC_MEMORY,    PM_TYPE_U64,    NO_INDOM, PM_SEM_INSTANT,  BYTE_UNITS),
+    FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_SAMPLE_TIME,    PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_COUNTER,  SECONDS_UNITS),
 };
 
 static int
@@ -43,6 +45,7 @@ control_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue 
     case CONTROL_PROC_SCAN_TIME: atom->d = a->scan_ms; return a->enabled && agent->samples > 0;
     case CONTROL_STORES_REFUSED: atom->ull = f->gate->clients.refused; return 1;
     case CONTROL_PROC_MEMORY:    atom->ull = attribute_memory(a); return a->ledger != NULL;
+    case CONTROL_SAMPLE_TIME:    atom->d = agent->now.mono_s - agent->started_s; return agent->samples > 0;
     }
     return PM_ERR_PMID;
 }

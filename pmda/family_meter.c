@@ -39,15 +39,18 @@ static pmdaMetric meter_metrics[] = {
 static size_t
 meter_family_count(struct family_ctx *f)
 {
-    return f->source ? meter_count(f->source) : 0;
+    const struct meter_state *meters = f->source;
+
+    return meters ? meter_count(meters) : 0;
 }
 
 static void
 meter_instance(struct family_ctx *f, size_t index, int *id, const char **name)
 {
+    const struct meter_state *meters = f->source;
     struct meter_info m;
 
-    meter_get(f->source, index, &m);
+    meter_get(meters, index, &m);
     *id = (int)index;
     *name = m.label;
 }
@@ -55,11 +58,12 @@ meter_instance(struct family_ctx *f, size_t index, int *id, const char **name)
 static int
 meter_total_fetch(struct family_ctx *f, unsigned item, pmAtomValue *atom)
 {
+    const struct meter_state *meters = f->source;
     struct meter_total t;
 
-    if (!f->source)
+    if (!meters)
         return 0;
-    meter_get_total(f->source, &t);
+    meter_get_total(meters, &t);
     switch ((enum meter_total_item)item) {
     case METER_TOTAL_ENERGY: atom->d = t.energy_j; return t.valid;
     case METER_TOTAL_POWER:  atom->d = t.power_w; return t.valid;
@@ -72,11 +76,12 @@ meter_total_fetch(struct family_ctx *f, unsigned item, pmAtomValue *atom)
 static int
 meter_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *atom)
 {
+    const struct meter_state *meters = f->source;
     struct meter_info m;
 
     if (rq->cluster == CLUSTER_METER_TOTAL)
         return meter_total_fetch(f, rq->item, atom);
-    if (!f->source || !meter_get(f->source, rq->index, &m))
+    if (!meters || !meter_get(meters, rq->index, &m))
         return PM_ERR_INST;
     switch ((enum meter_item)rq->item) {
     case METER_ENERGY:       atom->d = m.energy_j; return m.live;

@@ -19,11 +19,12 @@ static pmdaMetric model_metrics[] = {
 static int
 model_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *atom)
 {
+    const struct model_state *model = f->source;
     struct model_reading r;
 
-    if (!f->source)
+    if (!model)
         return 0;
-    model_reading(f->source, &r);
+    model_reading(model, &r);
     switch ((enum model_item)rq->item) {
     case MODEL_ENERGY:      atom->d = r.energy_j; return r.valid;
     case MODEL_POWER:       atom->d = r.power_w; return r.valid;

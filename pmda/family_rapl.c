@@ -41,15 +41,18 @@ rapl_instance_id(const char *sysfs_id, size_t index)
 static size_t
 rapl_count(struct family_ctx *f)
 {
-    return f->source ? rapl_zone_count(f->source) : 0;
+    const struct rapl_state *rapl = f->source;
+
+    return rapl ? rapl_zone_count(rapl) : 0;
 }
 
 static void
 rapl_instance(struct family_ctx *f, size_t index, int *id, const char **name)
 {
+    const struct rapl_state *rapl = f->source;
     struct rapl_zone_info z;
 
-    rapl_zone(f->source, index, &z);
+    rapl_zone(rapl, index, &z);
     *id = rapl_instance_id(z.sysfs_id, index);
     *name = z.name;
 }
@@ -57,9 +60,10 @@ rapl_instance(struct family_ctx *f, size_t index, int *id, const char **name)
 static int
 rapl_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *atom)
 {
+    const struct rapl_state *rapl = f->source;
     struct rapl_zone_info z;
 
-    if (!f->source || !rapl_zone(f->source, rq->index, &z))
+    if (!rapl || !rapl_zone(rapl, rq->index, &z))
         return PM_ERR_INST;
     switch ((enum rapl_item)rq->item) {
     case RAPL_ENERGY:           atom->d = z.energy_j; return z.present;

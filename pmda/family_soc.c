@@ -34,9 +34,10 @@ soc_instance(struct family_ctx *f, size_t index, int *id, const char **name)
 static int
 soc_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *atom)
 {
+    const struct pm_state *pm = f->source;
     struct soc_reading r;
 
-    if (!f->source || !powermetrics_reading(f->source, (unsigned)rq->index, &r))
+    if (!pm || !powermetrics_reading(pm, (unsigned)rq->index, &r))
         return 0;
     switch ((enum soc_item)rq->item) {
     case SOC_ENERGY: atom->d = r.energy_j; return r.valid;

@@ -1,4 +1,4 @@
-/* power.source: each source's state, reason and error count (sources/source.h). */
+/* power.source: each source's state, reason and error count (common/status.h). */
 #include "family.h"
 
 #define CLUSTER_SOURCE 4
@@ -33,17 +33,16 @@ static int
 source_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *atom)
 {
     const struct source_slot *slot;
-    const char *why = "";
-    enum source_state state;
+    const struct source_status *st;
 
     if (rq->index >= f->agent->nsources)
         return PM_ERR_INST;
     slot = &f->agent->sources[rq->index];
-    state = slot->ops->state(slot->state, &why);
+    st = slot->ops->status(slot->state);
     switch ((enum source_item)rq->item) {
-    case SOURCE_STATE:  atom->cp = (char *)source_state_name(state); return PMDA_FETCH_STATIC;
-    case SOURCE_REASON: atom->cp = (char *)(why ? why : ""); return PMDA_FETCH_STATIC;
-    case SOURCE_ERRORS: atom->ull = slot->ops->errors(slot->state); return 1;
+    case SOURCE_STATE:  atom->cp = (char *)source_state_name(st->state); return PMDA_FETCH_STATIC;
+    case SOURCE_REASON: atom->cp = (char *)st->reason; return PMDA_FETCH_STATIC;
+    case SOURCE_ERRORS: atom->ull = st->errors; return 1;
     }
     return PM_ERR_PMID;
 }

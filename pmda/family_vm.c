@@ -20,15 +20,18 @@ static pmdaMetric vm_metrics[] = {
 static size_t
 vm_family_count(struct family_ctx *f)
 {
-    return f->source ? vm_count(f->source) : 0;
+    const struct vm_state *vms = f->source;
+
+    return vms ? vm_count(vms) : 0;
 }
 
 static void
 vm_instance(struct family_ctx *f, size_t index, int *id, const char **name)
 {
+    const struct vm_state *vms = f->source;
     struct vm_info v;
 
-    vm_get(f->source, index, &v);
+    vm_get(vms, index, &v);
     *id = (int)v.id;
     *name = v.name;
 }
@@ -36,9 +39,10 @@ vm_instance(struct family_ctx *f, size_t index, int *id, const char **name)
 static int
 vm_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *atom)
 {
+    const struct vm_state *vms = f->source;
     struct vm_info v;
 
-    if (!f->source || !vm_get(f->source, rq->index, &v))
+    if (!vms || !vm_get(vms, rq->index, &v))
         return PM_ERR_INST;
     switch ((enum vm_item)rq->item) {
     case VM_ENERGY: atom->d = v.energy_j; return v.present && v.has_energy;
@@ -46,6 +50,15 @@ vm_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *atom
     case VM_RESETS: atom->ull = v.resets; return v.present;
     }
     return PM_ERR_PMID;
+}
+
+/* exported by Scaphandre, not attributed by this agent (power.vm.attributed) */
+static int
+vm_labels(struct family_ctx *f, size_t index, pmLabelSet **lp)
+{
+    (void)f;
+    (void)index;
+    return pmdaAddLabels(lp, "{\"measured\":\"exported\"}") < 0 ? 0 : 1;
 }
 
 const struct family vm_family = {
@@ -58,4 +71,5 @@ const struct family vm_family = {
     .count = vm_family_count,
     .instance = vm_instance,
     .fetch = vm_fetch,
+    .labels = vm_labels,
 };

@@ -152,6 +152,14 @@ struct csv_settings {
     long        samples;       /* rows to write; 0: to the end */
     long        smooth;
     bool        separate;
+    const char *vms;           /* --vms: exported, attributed or either */
+};
+
+/* --vms: the per-VM counters, exported (Scaphandre's) before attributed */
+static const char *vm_metrics[][3] = {
+    { "power.vm.energy", "power.vm.attributed.energy", NULL },     /* either */
+    { "power.vm.energy", NULL, NULL },                             /* exported */
+    { "power.vm.attributed.energy", NULL, NULL },                  /* attributed */
 };
 
 static int
@@ -167,6 +175,13 @@ csv_option(void *state, const char *name, const char *arg)
         return pp_parse_count(arg, "-s", LONG_MAX, &s->samples);
     else if (strcmp(name, "smooth") == 0)
         return pp_parse_count(arg, "--smooth", 100000, &s->smooth);
+    else if (strcmp(name, "vms") == 0) {
+        if (strcmp(arg, "either") && strcmp(arg, "exported") && strcmp(arg, "attributed")) {
+            fprintf(stderr, "%s: --vms takes either, exported or attributed, not \"%s\"\n", pmGetProgname(), arg);
+            return 2;
+        }
+        s->vms = arg;
+    }
     return 0;
 }
 
@@ -182,6 +197,10 @@ csv_check(void *state, const struct pp_args *args)
     if (!s->path) {
         fprintf(stderr, "%s: csv needs -o PATH (a file, - for stdout, or a prefix with --separate-files)\n",
                 pmGetProgname());
+        return 2;
+    }
+    if (s->vms && args->argc > 0) {
+        fprintf(stderr, "%s: --vms chooses the metrics itself: give no METRIC with it\n", pmGetProgname());
         return 2;
     }
     if (s->separate && strcmp(s->path, "-") == 0) {
@@ -205,6 +224,9 @@ cmd_csv(int argc, char **argv)
         { PMLONGOPT_FINISH, 1, 'T', "TIME", "last row [archive end; live: until -s or interrupted]" },
         { "smooth", 1, 0, "N", "add a moving average of the power over N rows" },
         { "separate-files", 0, 0, 0, "one file per instance (-o is their prefix)" },
+        { "vms", 1, 0, "FIGURE", "per-VM series named <vm>_energy_j, <vm>_power_w: FIGURE exported" },
+        PMAPI_OPTIONS_TEXT("                        (power.vm), attributed (power.vm.attributed) or either"),
+        PMAPI_OPTIONS_TEXT("                        (exported where a VM has it, else attributed)"),
         PP_OPT_TIME_TEXT,
         PMAPI_OPTIONS_TEXT("METRIC: energy counters or their parents [power.system power.rapl power.meter"),
         PMAPI_OPTIONS_TEXT("        power.vm power.soc power.battery]"),
@@ -213,7 +235,7 @@ cmd_csv(int argc, char **argv)
     struct csv_settings s = { 0 };
     const struct pp_command_line cl = {
         .synopsis = "csv [-h HOST | -a ARCHIVE] -o PATH [-t INTERVAL] [-s SAMPLES] [-S START] [-T END]\n"
-                    "              [--smooth N] [--separate-files] [METRIC...]",
+                    "              [--smooth N] [--separate-files] [--vms FIGURE | METRIC...]",
         .short_options = "h:a:S:T:t:s:o:?",
         .long_options = longopts,
         .operands = true,
@@ -233,7 +255,11 @@ cmd_csv(int argc, char **argv)
     tab.path = s.path;
     tab.smooth = (int)s.smooth;
     tab.separate = s.separate;
-    if (args.argc > 0)
+    if (s.vms) {
+        int k = strcmp(s.vms, "either") == 0 ? 0 : strcmp(s.vms, "exported") == 0 ? 1 : 2;
+        tab.bare_names = true;
+        n = expand_metrics(vm_metrics[k], k == 0 ? 2 : 1, false, &tab.m);
+    } else if (args.argc > 0)
         n = expand_metrics((const char **)args.argv, (size_t)args.argc, true, &tab.m);
     else
         n = expand_metrics(default_metrics, 6, false, &tab.m);

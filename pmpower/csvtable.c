@@ -21,6 +21,7 @@ struct csv_column {
     double        energy;        /* since the first reading */
     double        power;         /* over the latest step; NAN before the second reading */
     struct movavg avg;
+    bool          hidden;        /* bare_names: another metric has this name's column */
 };
 
 static void
@@ -75,7 +76,17 @@ add_column(struct csv_table *tab, int metric, int inst)
     col->metric = metric;
     col->inst = inst;
     metric_label(tab->m[metric].name, base, sizeof(base));
-    if (inst == PP_IN_NULL)
+    if (tab->bare_names && inst != PP_IN_NULL) {
+        snprintf(col->label, sizeof(col->label), "%s", pp_inst_name(tab->ctx, tab->m[metric].desc.indom, inst));
+        sanitize(col->label);
+        for (size_t i = 0; i < tab->ncols; i++)
+            if (strcmp(tab->cols[i].label, col->label) == 0)
+                col->hidden = true;
+        if (col->hidden) {
+            tab->ncols++;
+            return 0;
+        }
+    } else if (inst == PP_IN_NULL)
         snprintf(col->label, sizeof(col->label), "%s", base);
     else {
         char inst_name[200];
@@ -141,6 +152,8 @@ csv_table_header(struct csv_table *tab)
         return;
     fputs("ts", tab->fp);
     for (size_t i = 0; i < tab->ncols; i++) {
+        if (tab->cols[i].hidden)
+            continue;
         fprintf(tab->fp, ",%s_energy_j,%s_power_w", tab->cols[i].label, tab->cols[i].label);
         if (tab->smooth)
             fprintf(tab->fp, ",%s_power_w_avg%d", tab->cols[i].label, tab->smooth);
@@ -215,6 +228,8 @@ csv_table_row(struct csv_table *tab, const pmHighResResult *r)
         struct csv_column *col = &tab->cols[i];
         FILE *fp = tab->separate ? col->fp : tab->fp;
         double avg = NAN;
+        if (col->hidden)
+            continue;
         if (tab->smooth && col->fresh && isfinite(col->power))
             avg = movavg_push(&col->avg, col->power);
         if (tab->separate)

@@ -27,6 +27,10 @@ struct csv_table {
     struct csv_column *cols;
     size_t             ncols;
     bool               warned_new;
+    /* per-VM series as VM tools write them: columns named by the instance
+     * alone (<vm>_energy_j); an instance name already given a column by an
+     * earlier metric gets none from a later one (its readings are ignored) */
+    bool               bare_names;
 };
 
 /* The columns: every instance the archive ever held (first is NULL), or

@@ -20,6 +20,7 @@ static const struct command {
     { "measure", "energy of a command over trials: [--trials N] -- COMMAND...", cmd_measure },
     { "top",     "live power by process and cgroup", cmd_top },
     { "mark",    "mark a phase: mark start LABEL | mark end LABEL | mark LABEL -- COMMAND...", cmd_mark },
+    { "calibrate", "measure the model's idle and busy watts against a reference: [--write]", cmd_calibrate },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -29,7 +30,7 @@ usage(FILE *fp)
     fprintf(fp, "Usage: %s COMMAND [options]     (%s COMMAND --help for its options)\n",
             pmGetProgname(), pmGetProgname());
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(fp, "Every command reads a live host (-h HOST, default local:) or an archive (-a ARCHIVE).\n");
 }
 

@@ -33,6 +33,8 @@
 #include "source.h"
 
 extern const struct source_ops battery_source;
+/* Its state, as open() returns it: the accessors below take it. */
+struct battery_state;
 
 struct battery_info {
     const char *name;          /* the kernel's name: "BAT0", "macsmc-battery" */
@@ -53,8 +55,8 @@ struct battery_info {
 };
 
 /* Batteries ever seen, present or not; the index is stable while the agent runs. */
-size_t battery_count(void *state);
-bool   battery_get(void *state, size_t index, struct battery_info *info);
+size_t battery_count(const struct battery_state *st);
+bool   battery_get(const struct battery_state *st, size_t index, struct battery_info *info);
 
 /* The instance id a name gets when no other battery holds it: "BATn" is n
  * (n < 1000, written without leading zeros), anything else is 1000 plus an

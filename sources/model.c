@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 
 struct model_state {
     struct source_env  env;
@@ -15,13 +14,15 @@ struct model_state {
     struct model_curve curve;
     struct cpu_totals  last;
     bool               have_last;
-    bool               told_unreadable;
     double             last_s;
     struct model_reading reading;
-    uint64_t           errors;
-    char               why[256];
-    enum source_state  state;
+    char               active_why[256];
+    char               calibrated[64];     /* [model] calibrated: when */
+    char               reference[32];      /* [model] reference: the scale it predicts */
+    struct source_status status;
 };
+
+enum model_kind { MODEL_UNREADABLE };
 
 double
 model_curve_watts(const struct model_curve *c, double u, unsigned ncpu)
@@ -80,36 +81,67 @@ model_curve_parse(const char *text, struct model_curve *c)
     return n > 0 ? (int)n : -1;
 }
 
+void
+model_configure(struct model_state *st, struct power_config *config)
+{
+    struct model_curve curve = { 0 };
+    const char *points, *calibrated, *reference;
+
+    curve.idle_w = config_double(config, "model", "idle_watts", 10.0, 0.0, 1e6);
+    curve.max_w = config_double(config, "model", "max_watts", 40.0, 0.0, 1e6);
+    curve.per_core_w = config_double(config, "model", "per_core_watts", 0.0, 0.0, 1e5);
+    if (curve.max_w < curve.idle_w) {
+        config_bad_value(config, "model", "max_watts", "a value not below idle_watts");
+        curve.max_w = curve.idle_w;
+    }
+    if ((points = config_string(config, "model", "curve", NULL)) != NULL &&
+        model_curve_parse(points, &curve) < 0) {
+        curve.npoints = 0;
+        config_bad_value(config, "model", "curve",
+                         "increasing percent:watts points such as \"0:10, 50:30, 100:45\"");
+    }
+    st->curve = curve;
+    /* written by pmpower calibrate --write: when, and whose scale the curve predicts */
+    calibrated = config_string(config, "model", "calibrated", NULL);
+    reference = config_string(config, "model", "reference", NULL);
+    snprintf(st->calibrated, sizeof(st->calibrated), "%s", calibrated ? calibrated : "");
+    snprintf(st->reference, sizeof(st->reference), "%s", reference ? reference : "");
+    if (calibrated && reference)
+        snprintf(st->active_why, sizeof(st->active_why),
+                 "an estimate from CPU utilisation, calibrated %s against %s (idle %.3g W)",
+                 calibrated, reference, model_curve_watts(&curve, 0, 1));
+    else
+        snprintf(st->active_why, sizeof(st->active_why),
+                 "an estimate from CPU utilisation, not a measurement (uncalibrated: pmpower calibrate)");
+    if (st->status.state == SOURCE_ACTIVE)
+        status_set(&st->status, SOURCE_ACTIVE, "%s", st->active_why);
+}
+
+bool
+model_calibration(const struct model_state *st, double *idle_w, const char **reference)
+{
+    if (!st->enabled || !st->calibrated[0] || !st->reference[0])
+        return false;
+    *idle_w = model_curve_watts(&st->curve, 0, 1);
+    *reference = st->reference;
+    return true;
+}
+
 static void *
 model_open(const struct source_env *env)
 {
     struct model_state *st = calloc(1, sizeof(*st));
-    const char *points;
 
     if (!st)
         return NULL;
     st->env = *env;
+    status_init(&st->status, "model", env->log);
     st->enabled = config_bool(env->config, "model", "enabled", true);
-    st->curve.idle_w = config_double(env->config, "model", "idle_watts", 10.0, 0.0, 1e6);
-    st->curve.max_w = config_double(env->config, "model", "max_watts", 40.0, 0.0, 1e6);
-    st->curve.per_core_w = config_double(env->config, "model", "per_core_watts", 0.0, 0.0, 1e5);
-    if (st->curve.max_w < st->curve.idle_w) {
-        config_bad_value(env->config, "model", "max_watts", "a value not below idle_watts");
-        st->curve.max_w = st->curve.idle_w;
-    }
-    if ((points = config_string(env->config, "model", "curve", NULL)) != NULL &&
-        model_curve_parse(points, &st->curve) < 0) {
-        st->curve.npoints = 0;
-        config_bad_value(env->config, "model", "curve",
-                         "increasing percent:watts points such as \"0:10, 50:30, 100:45\"");
-    }
-    if (!st->enabled) {
-        st->state = SOURCE_DISABLED;
-        snprintf(st->why, sizeof(st->why), "disabled in the config ([model] enabled = no)");
-    } else {
-        st->state = SOURCE_ABSENT;
-        snprintf(st->why, sizeof(st->why), "waiting for a first interval of /proc/stat");
-    }
+    model_configure(st, env->config);
+    if (!st->enabled)
+        status_set(&st->status, SOURCE_DISABLED, "disabled in the config ([model] enabled = no)");
+    else
+        status_set(&st->status, SOURCE_ABSENT, "waiting for a first interval of /proc/stat");
     return st;
 }
 
@@ -125,15 +157,10 @@ model_sample(void *state, const struct sample_time *now)
     if (now->cpu)
         cpu = *now->cpu;
     if (!now->cpu && cpu_totals_read(st->env.root, &cpu) < 0) {
-        st->errors++;
         st->reading.valid = false;
-        st->state = SOURCE_FAILED;
-        snprintf(st->why, sizeof(st->why), "cannot read %s/proc/stat", st->env.root);
-        if (!st->told_unreadable) {
-            st->told_unreadable = true;
-            st->env.log(LOG_WARNING, "model: cannot read %s/proc/stat: no estimate until it is readable",
-                        st->env.root);
-        }
+        status_error(&st->status, MODEL_UNREADABLE, "cannot read %s/proc/stat: no estimate until it is readable",
+                     st->env.root);
+        status_set(&st->status, SOURCE_FAILED, "cannot read %s/proc/stat", st->env.root);
         return;
     }
     if (st->have_last && now->mono_s > st->last_s) {
@@ -149,8 +176,7 @@ model_sample(void *state, const struct sample_time *now)
         st->reading.power_w = model_curve_watts(&st->curve, u, cpu.ncpu);
         st->reading.energy_j += st->reading.power_w * dt;
         st->reading.valid = true;
-        st->state = SOURCE_ACTIVE;
-        snprintf(st->why, sizeof(st->why), "an estimate from CPU utilisation, not a measurement");
+        status_set(&st->status, SOURCE_ACTIVE, "%s", st->active_why);
     }
     st->last = cpu;
     st->have_last = true;
@@ -163,44 +189,40 @@ model_close(void *state)
     free(state);
 }
 
-static enum source_state
-model_state(void *state, const char **why)
+static const struct source_status *
+model_status(const void *state)
 {
-    struct model_state *st = state;
-
-    *why = st->why;
-    return st->state;
+    return &((const struct model_state *)state)->status;
 }
 
-static uint64_t
-model_errors(void *state)
-{
-    return ((struct model_state *)state)->errors;
-}
+static const struct system_candidate model_candidates[] = {
+    { "model", false },     /* from CPU time: a GPU's draw is not in it */
+    { NULL, false }
+};
 
 static bool
-model_system_energy(void *state, const char *candidate, double *energy_j)
+model_system_energy(const void *state, size_t candidate, double *energy_j)
 {
-    struct model_state *st = state;
+    const struct model_state *st = state;
 
-    if (strcmp(candidate, "model") != 0)
+    if (candidate != 0)
         return false;
     *energy_j = st->reading.energy_j;
     return st->enabled && st->reading.valid;
 }
 
 void
-model_reading(void *state, struct model_reading *out)
+model_reading(const struct model_state *st, struct model_reading *out)
 {
-    *out = ((struct model_state *)state)->reading;
+    *out = st->reading;
 }
 
 const struct source_ops model_source = {
     .name = "model",
+    .candidates = model_candidates,
     .open = model_open,
     .sample = model_sample,
     .close = model_close,
-    .state = model_state,
-    .errors = model_errors,
+    .status = model_status,
     .system_energy = model_system_energy,
 };

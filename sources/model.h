@@ -11,6 +11,8 @@
 #include "source.h"
 
 extern const struct source_ops model_source;
+/* Its state, as open() returns it: the accessors below take it. */
+struct model_state;
 
 #define MODEL_MAX_POINTS 16
 
@@ -37,6 +39,18 @@ struct model_reading {
     double utilization;  /* 0..1 over the latest interval */
 };
 
-void model_reading(void *state, struct model_reading *out);
+void model_reading(const struct model_state *st, struct model_reading *out);
+
+struct power_config;
+
+/* (Re)read the [model] keys: at open, and when power.conf changes while
+ * the agent runs (agent/reload.h), so a calibration takes effect at once. */
+void model_configure(struct model_state *st, struct power_config *config);
+
+/* A calibrated model ([model] calibrated and reference, as pmpower
+ * calibrate --write leaves them): its idle watts, and the power.system
+ * candidate whose scale its curve predicts ("meter", "rapl:package+dram").
+ * False when the model is not calibrated. */
+bool model_calibration(const struct model_state *st, double *idle_w, const char **reference);
 
 #endif

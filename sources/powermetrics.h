@@ -31,6 +31,8 @@
 #include "source.h"
 
 extern const struct source_ops powermetrics_source;
+/* Its state, as open() returns it: the accessors below take it. */
+struct pm_state;
 
 /* The power.soc instances; the value is the instance id. */
 enum soc_component {
@@ -50,7 +52,7 @@ struct soc_reading {
     double power_w;      /* energy / elapsed over the documents of the latest batch */
 };
 
-bool powermetrics_reading(void *state, unsigned component, struct soc_reading *out);
+bool powermetrics_reading(const struct pm_state *st, unsigned component, struct soc_reading *out);
 
 /* ---- the parser, apart from the child so tests can drive it ---- */
 

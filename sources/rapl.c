@@ -1,4 +1,5 @@
 #include "rapl.h"
+#include "rapl_impl.h"
 #include "config.h"
 #include "sysfs.h"
 
@@ -14,253 +15,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#define RAPL_MAX_ZONES 64
-#define RAPL_SCAN_DEPTH 4
-
-struct rapl_zone {
-    char     name[600];
-    char     sysfs_id[256];
-    char     dir[PATH_MAX];       /* resolved zone directory */
-    int      fd;                  /* energy_uj, kept open; -1 when closed */
-    bool     present;
-    bool     has_power;
-    bool     told_unreadable;
-    bool     told_unsafe;
-    bool     told_no_range;
-    bool     told_replaced;
-    bool     rebase;              /* next reading starts a new baseline: the gap is unknown */
-    struct wrap_counter counter;
-    double   power_w;
-    double   last_s;
-    bool     seen_this_scan;
-};
-
-/* Cumulative energy of one power.system candidate, built only from zone
- * deltas valid at both ends, so it never jumps when zones come and go. */
-struct rapl_candidate {
-    double energy_j;
-    bool   valid;
-};
-
-struct rapl_state {
-    struct source_env env;
-    bool              enabled;
-    bool              told_two_platforms;
-    double            rescan_s;
-    double            last_scan_s;
-    bool              rescan_now;
-    struct rapl_zone  zones[RAPL_MAX_ZONES];
-    size_t            nzones;
-    struct rapl_candidate psys, package_dram;
-    uint64_t          errors;
-    char              why[PATH_MAX + 128];
-    enum source_state state;
-};
-
-static void
-zone_close(struct rapl_zone *z)
-{
-    if (z->fd >= 0)
-        close(z->fd);
-    z->fd = -1;
-}
-
-/* "intel-rapl:0:2" -> parent "intel-rapl:0"; false for a top-level zone */
-static bool
-parent_id(const char *id, char *parent, size_t size)
-{
-    const char *first = strchr(id, ':'), *last = strrchr(id, ':');
-
-    if (!first || first == last)
-        return false;
-    snprintf(parent, size, "%.*s", (int)(last - id), id);
-    return true;
-}
-
-static struct rapl_zone *
-zone_by_id(struct rapl_state *st, const char *id)
-{
-    for (size_t i = 0; i < st->nzones; i++)
-        if (strcmp(st->zones[i].sysfs_id, id) == 0)
-            return &st->zones[i];
-    return NULL;
-}
-
-static void
-zone_name(struct rapl_state *st, const char *dir, const char *id, char *out, size_t size)
-{
-    char path[PATH_MAX], label[256] = "", parent[256], parent_dir[PATH_MAX];
-    const char *prefix = strncmp(id, "intel-rapl-mmio", 15) == 0 ? "mmio:" : "";
-
-    if (path_join(path, sizeof(path), "%s/name", dir) < 0 ||
-        sysfs_read_text(path, label, sizeof(label)) < 0 || label[0] == '\0')
-        snprintf(label, sizeof(label), "%s", id);
-    if (parent_id(id, parent, sizeof(parent))) {
-        char parent_label[256] = "";
-        /* the parent directory holds the subzone in every layout the kernel uses */
-        snprintf(parent_dir, sizeof(parent_dir), "%s", dir);
-        char *slash = strrchr(parent_dir, '/');
-        if (slash)
-            *slash = '\0';
-        if (path_join(path, sizeof(path), "%s/name", parent_dir) < 0 ||
-            sysfs_read_text(path, parent_label, sizeof(parent_label)) < 0 || !parent_label[0])
-            snprintf(parent_label, sizeof(parent_label), "%s", parent);
-        snprintf(out, size, "%s%s/%s", prefix, parent_label, label);
-    } else
-        snprintf(out, size, "%s%s", prefix, label);
-    (void)st;
-}
-
-/* "intel-rapl:0", "intel-rapl:0:1", "intel-rapl-mmio:0": a control type, then :N groups */
-static bool
-is_zone_id(const char *name)
-{
-    const char *colon = strchr(name, ':');
-
-    if (!colon || colon == name || !strstr(name, "rapl") || strstr(name, "rapl") > colon)
-        return false;
-    for (const char *p = colon; *p; p++) {
-        if (*p == ':') {
-            if (!isdigit((unsigned char)p[1]))
-                return false;
-        } else if (!isdigit((unsigned char)*p))
-            return false;
-    }
-    return true;
-}
-
-static void
-open_zone_fd(struct rapl_state *st, struct rapl_zone *z)
-{
-    char path[PATH_MAX];
-
-    if (z->fd >= 0 || path_join(path, sizeof(path), "%s/energy_uj", z->dir) < 0)
-        return;
-    z->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (z->fd >= 0) {
-        z->told_unreadable = false;
-        return;
-    }
-    if ((errno == EACCES || errno == EPERM) && !z->told_unreadable) {
-        z->told_unreadable = true;
-        st->env.log(LOG_WARNING,
-                    "rapl: %s is readable by root only (the CVE-2020-8694 fix): "
-                    "zone %s is absent until the agent runs as root "
-                    "(./Install registers it with -U root; or chmod o+r the file)",
-                    path, z->name);
-        snprintf(st->why, sizeof(st->why),
-                 "%s is readable by root only: run the agent as root (-U root)", path);
-    }
-}
-
-static void
-add_zone(struct rapl_state *st, const char *dir, const char *id)
-{
-    struct rapl_zone *z = zone_by_id(st, id);
-    char path[PATH_MAX];
-    uint64_t range;
-
-    if (z) {
-        z->seen_this_scan = true;
-        if (strcmp(z->dir, dir) != 0 && !z->present) {
-            zone_close(z);
-            snprintf(z->dir, sizeof(z->dir), "%s", dir);
-        }
-        if (z->fd < 0)
-            open_zone_fd(st, z);
-        return;
-    }
-    if (st->nzones >= RAPL_MAX_ZONES) {
-        st->errors++;
-        return;
-    }
-    z = &st->zones[st->nzones++];
-    memset(z, 0, sizeof(*z));
-    z->fd = -1;
-    z->seen_this_scan = true;
-    snprintf(z->sysfs_id, sizeof(z->sysfs_id), "%s", id);
-    snprintf(z->dir, sizeof(z->dir), "%s", dir);
-    zone_name(st, dir, id, z->name, sizeof(z->name));
-    for (size_t i = 0; i + 1 < st->nzones; i++) {
-        if (strcmp(st->zones[i].name, z->name) == 0) {   /* never two instances of one name */
-            size_t len = strlen(z->name);
-            snprintf(z->name + len, sizeof(z->name) - len, "@%s", id);
-            break;
-        }
-    }
-    if (path_join(path, sizeof(path), "%s/max_energy_range_uj", dir) == 0 &&
-        sysfs_read_u64(path, &range) == 0)
-        z->counter.range = range + 1;   /* the counter holds 0..max inclusive */
-    open_zone_fd(st, z);
-}
-
-static void
-scan_dir(struct rapl_state *st, const char *dir, int depth, char seen[][PATH_MAX], size_t *nseen)
-{
-    DIR *d;
-    struct dirent *de;
-
-    if (depth > RAPL_SCAN_DEPTH || (d = opendir(dir)) == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        char path[PATH_MAX], real[PATH_MAX], probe[PATH_MAX];
-        struct stat sb;
-        bool dup = false;
-
-        if (de->d_name[0] == '.' || !is_zone_id(de->d_name) ||
-            path_join(path, sizeof(path), "%s/%s", dir, de->d_name) < 0 ||
-            stat(path, &sb) < 0 || !S_ISDIR(sb.st_mode) || !realpath(path, real))
-            continue;
-        for (size_t i = 0; i < *nseen && !dup; i++)
-            dup = strcmp(seen[i], real) == 0;
-        if (dup || *nseen >= RAPL_MAX_ZONES)
-            continue;
-        snprintf(seen[(*nseen)++], PATH_MAX, "%s", real);
-        /* by its real directory: /sys/class/powercap holds a symlink to every
-         * subzone, whose parent there is not its package (kernfs lists them
-         * in hash order, so a subzone can come before its package) */
-        if (path_join(probe, sizeof(probe), "%s/energy_uj", real) == 0 && access(probe, F_OK) == 0)
-            add_zone(st, real, de->d_name);
-        scan_dir(st, path, depth + 1, seen, nseen);
-    }
-    closedir(d);
-}
-
-static void
-rescan(struct rapl_state *st, double now_s)
-{
-    char top[PATH_MAX];
-    static const char *const control_types[] = { "intel-rapl", "intel-rapl-mmio", "amd-rapl" };
-    char (*seen)[PATH_MAX] = calloc(RAPL_MAX_ZONES, PATH_MAX);
-    size_t nseen = 0;
-
-    if (!seen)
-        return;
-    for (size_t i = 0; i < st->nzones; i++)
-        st->zones[i].seen_this_scan = false;
-    if (path_join(top, sizeof(top), "%s/sys/class/powercap", st->env.root) == 0) {
-        scan_dir(st, top, 0, seen, &nseen);
-        /* snapshots keep zones below the control-type directory only */
-        for (size_t i = 0; i < sizeof(control_types) / sizeof(control_types[0]); i++) {
-            char sub[PATH_MAX];
-            if (path_join(sub, sizeof(sub), "%s/%s", top, control_types[i]) == 0)
-                scan_dir(st, sub, 1, seen, &nseen);
-        }
-    }
-    for (size_t i = 0; i < st->nzones; i++) {
-        struct rapl_zone *z = &st->zones[i];
-        if (!z->seen_this_scan && z->fd >= 0) {
-            zone_close(z);
-            z->present = false;
-            z->has_power = false;
-            z->rebase = true;
-        }
-    }
-    free(seen);
-    st->last_scan_s = now_s;
-    st->rescan_now = false;
-}
-
 static void *
 rapl_open(const struct source_env *env)
 {
@@ -269,16 +23,15 @@ rapl_open(const struct source_env *env)
     if (!st)
         return NULL;
     st->env = *env;
+    status_init(&st->status, "rapl", env->log);
     st->enabled = config_bool(env->config, "rapl", "enabled", true);
     st->rescan_s = config_double(env->config, "rapl", "rescan", 30.0, 1.0, 86400.0);
     if (!st->enabled) {
-        st->state = SOURCE_DISABLED;
-        snprintf(st->why, sizeof(st->why), "disabled in the config ([rapl] enabled = no)");
+        status_set(&st->status, SOURCE_DISABLED, "disabled in the config ([rapl] enabled = no)");
         return st;
     }
-    rescan(st, 0.0);
-    st->state = SOURCE_ABSENT;
-    snprintf(st->why, sizeof(st->why), "not sampled yet");
+    rapl_rescan(st, 0.0);
+    status_set(&st->status, SOURCE_ABSENT, "not sampled yet");
     return st;
 }
 
@@ -287,16 +40,14 @@ check_interval_safety(struct rapl_state *st, struct rapl_zone *z, double dt_s)
 {
     double range_j = (double)z->counter.range / 1e6, wrap_s;
 
-    if (z->told_unsafe || range_j <= 0 || z->power_w <= 0)
+    if (range_j <= 0 || z->power_w <= 0)
         return;
     wrap_s = range_j / z->power_w;
-    if (dt_s > wrap_s / 2) {
-        z->told_unsafe = true;
-        st->env.log(LOG_WARNING,
-                    "rapl: zone %s at %.1f W wraps its counter every %.0f s; the "
-                    "sampling interval %.1f s is too long to tell two wraps from one: "
-                    "set interval below %.0f s", z->name, z->power_w, wrap_s, dt_s, wrap_s / 2);
-    }
+    if (dt_s > wrap_s / 2)
+        status_warn_once(&st->status, RAPL_UNSAFE_INTERVAL,
+                         "zone %s at %.1f W wraps its counter every %.0f s; the "
+                         "sampling interval %.1f s is too long to tell two wraps from one: "
+                         "set interval below %.0f s", z->name, z->power_w, wrap_s, dt_s, wrap_s / 2);
 }
 
 /*
@@ -315,12 +66,9 @@ kept_file_gone(struct rapl_state *st, struct rapl_zone *z)
         return -errno;
     if (sb.st_nlink > 0)
         return 0;
-    if (!z->told_replaced) {
-        z->told_replaced = true;
-        st->env.log(LOG_WARNING, "rapl: zone %s: %s/energy_uj was removed or replaced while the "
-                    "agent held it open; reopened at the next scan, its gap not counted",
-                    z->name, z->dir);
-    }
+    notice_set(&z->problem, st->env.log, LOG_WARNING, "rapl: ",
+               "zone %s: %s/energy_uj was removed or replaced while the agent held it open; "
+               "reopened at the next scan, its gap not counted", z->name, z->dir);
     return -ENOENT;
 }
 
@@ -336,9 +84,11 @@ sample_zone(struct rapl_state *st, struct rapl_zone *z, double now_s)
         return;
     }
     if ((sts = sysfs_pread_u64(z->fd, &raw)) < 0 || (sts = kept_file_gone(st, z)) < 0) {
-        st->errors++;
+        status_error(&st->status, RAPL_READ_FAILED, "zone %s: cannot read %s/energy_uj: %s "
+                     "(counted in power.source.errors; a zone that went away is looked for again)",
+                     z->name, z->dir, strerror(-sts));
         if (sts != -EINVAL) {       /* the zone went away: look again */
-            zone_close(z);
+            rapl_zone_close(z);
             st->rescan_now = true;
         }
         z->present = false;
@@ -357,11 +107,9 @@ sample_zone(struct rapl_state *st, struct rapl_zone *z, double now_s)
     z->rebase = false;
     bool was_primed = z->counter.primed;
     delta = wrap_counter_update(&z->counter, raw);
-    if (z->counter.range == 0 && z->counter.resets && !z->told_no_range) {
-        z->told_no_range = true;
-        st->env.log(LOG_WARNING, "rapl: zone %s went backwards and has no max_energy_range_uj: "
-                    "counted as a reset, not a wrap", z->name);
-    }
+    if (z->counter.range == 0 && z->counter.resets)
+        status_warn_once(&st->status, RAPL_NO_RANGE, "zone %s went backwards and has no "
+                         "max_energy_range_uj: counted as a reset, not a wrap", z->name);
     if (was_primed && now_s > z->last_s) {
         double dt = now_s - z->last_s;
         z->power_w = (double)delta / 1e6 / dt;
@@ -436,12 +184,10 @@ update_candidates(struct rapl_state *st, const double *before, const bool *befor
             pkg += before_ok[i] ? (double)z->counter.extended / 1e6 - before[i] : 0.0;
         }
     }
-    if (nplatforms > 1 && !st->told_two_platforms) {
-        st->told_two_platforms = true;
-        st->env.log(LOG_INFO, "rapl: %zu platform (psys) zones: power.system's rapl:psys uses %s, "
-                    "the one of the lowest package, since each covers the whole platform",
-                    nplatforms, platform->name);
-    }
+    if (nplatforms > 1)
+        status_warn_once(&st->status, RAPL_TWO_PLATFORMS, "%zu platform (psys) zones: power.system's "
+                         "rapl:psys uses %s, the one of the lowest package, since each covers the "
+                         "whole platform", nplatforms, platform->name);
     st->psys.valid = platform != NULL;
     if (platform && before_ok[platform_index])
         st->psys.energy_j += (double)platform->counter.extended / 1e6 - before[platform_index];
@@ -462,7 +208,7 @@ rapl_sample(void *state, const struct sample_time *now)
     if (st->last_scan_s == 0.0)
         st->last_scan_s = now->mono_s;     /* the scan at open counts as this one */
     if (st->rescan_now || now->mono_s - st->last_scan_s >= st->rescan_s)
-        rescan(st, now->mono_s);
+        rapl_rescan(st, now->mono_s);
     for (size_t i = 0; i < st->nzones; i++) {
         struct rapl_zone *z = &st->zones[i];
         before_ok[i] = z->present && z->counter.primed;
@@ -470,23 +216,18 @@ rapl_sample(void *state, const struct sample_time *now)
         sample_zone(st, z, now->mono_s);
         if (z->present)
             npresent++;
-        else if (z->told_unreadable)
+        else if (z->unreadable)
             nunreadable++;
     }
     update_candidates(st, before, before_ok);
-    if (npresent > 0) {
-        st->state = SOURCE_ACTIVE;
-        st->why[0] = '\0';
-    } else if (nunreadable > 0) {
-        st->state = SOURCE_FAILED;
-        snprintf(st->why, sizeof(st->why), "energy_uj is readable by root only (the CVE-2020-8694 fix): "
-                 "run the agent as root (-U root; ./Install does)");
-    }
-    else {
-        st->state = SOURCE_ABSENT;
-        snprintf(st->why, sizeof(st->why), "no readable zone under %s/sys/class/powercap",
-                 st->env.root);
-    }
+    if (npresent > 0)
+        status_set(&st->status, SOURCE_ACTIVE, "%s", "");
+    else if (nunreadable > 0)
+        status_set(&st->status, SOURCE_FAILED, "energy_uj is readable by root only (the CVE-2020-8694 "
+                   "fix): run the agent as root (-U root; ./Install does)");
+    else
+        status_set(&st->status, SOURCE_ABSENT, "no readable zone under %s/sys/class/powercap",
+                   st->env.root);
 }
 
 static void
@@ -497,34 +238,34 @@ rapl_close(void *state)
     if (!st)
         return;
     for (size_t i = 0; i < st->nzones; i++)
-        zone_close(&st->zones[i]);
+        rapl_zone_close(&st->zones[i]);
     free(st);
 }
 
-static enum source_state
-rapl_state(void *state, const char **why)
+static const struct source_status *
+rapl_status(const void *state)
 {
-    struct rapl_state *st = state;
-
-    *why = st->why;
-    return st->state;
+    return &((const struct rapl_state *)state)->status;
 }
 
-static uint64_t
-rapl_errors(void *state)
-{
-    return ((struct rapl_state *)state)->errors;
-}
+/* in the order of rapl_candidates */
+enum { CANDIDATE_PSYS, CANDIDATE_PACKAGE_DRAM };
+
+static const struct system_candidate rapl_candidates[] = {
+    [CANDIDATE_PSYS] = { "rapl:psys", true },
+    [CANDIDATE_PACKAGE_DRAM] = { "rapl:package+dram", false },
+    { NULL, false }
+};
 
 static bool
-rapl_system_energy(void *state, const char *candidate, double *energy_j)
+rapl_system_energy(const void *state, size_t candidate, double *energy_j)
 {
-    struct rapl_state *st = state;
+    const struct rapl_state *st = state;
     const struct rapl_candidate *c;
 
-    if (strcmp(candidate, "rapl:psys") == 0)
+    if (candidate == CANDIDATE_PSYS)
         c = &st->psys;
-    else if (strcmp(candidate, "rapl:package+dram") == 0)
+    else if (candidate == CANDIDATE_PACKAGE_DRAM)
         c = &st->package_dram;
     else
         return false;
@@ -533,15 +274,14 @@ rapl_system_energy(void *state, const char *candidate, double *energy_j)
 }
 
 size_t
-rapl_zone_count(void *state)
+rapl_zone_count(const struct rapl_state *st)
 {
-    return ((struct rapl_state *)state)->nzones;
+    return st->nzones;
 }
 
 bool
-rapl_zone(void *state, size_t index, struct rapl_zone_info *info)
+rapl_zone(const struct rapl_state *st, size_t index, struct rapl_zone_info *info)
 {
-    struct rapl_state *st = state;
     const struct rapl_zone *z;
 
     if (index >= st->nzones)
@@ -561,10 +301,10 @@ rapl_zone(void *state, size_t index, struct rapl_zone_info *info)
 
 const struct source_ops rapl_source = {
     .name = "rapl",
+    .candidates = rapl_candidates,
     .open = rapl_open,
     .sample = rapl_sample,
     .close = rapl_close,
-    .state = rapl_state,
-    .errors = rapl_errors,
+    .status = rapl_status,
     .system_energy = rapl_system_energy,
 };

@@ -21,6 +21,8 @@
 #include "source.h"
 
 extern const struct source_ops rapl_source;
+/* Its state, as open() returns it: the accessors below take it. */
+struct rapl_state;
 
 struct rapl_zone_info {
     const char *name;          /* instance name, e.g. "package-0/dram" */
@@ -35,7 +37,7 @@ struct rapl_zone_info {
 };
 
 /* Zones ever seen, present or not; index is stable while the agent runs. */
-size_t rapl_zone_count(void *state);
-bool   rapl_zone(void *state, size_t index, struct rapl_zone_info *info);
+size_t rapl_zone_count(const struct rapl_state *st);
+bool   rapl_zone(const struct rapl_state *st, size_t index, struct rapl_zone_info *info);
 
 #endif

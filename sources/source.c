@@ -1,17 +1,12 @@
 #include "source.h"
 
-const char *
-source_state_name(enum source_state state)
+#include <string.h>
+
+int
+source_candidate(const struct source_ops *ops, const char *name)
 {
-    switch (state) {
-    case SOURCE_ACTIVE:
-        return "active";
-    case SOURCE_ABSENT:
-        return "absent";
-    case SOURCE_FAILED:
-        return "failed";
-    case SOURCE_DISABLED:
-        return "disabled";
-    }
-    return "unknown";
+    for (int i = 0; ops->candidates && ops->candidates[i].name; i++)
+        if (strcmp(ops->candidates[i].name, name) == 0)
+            return i;
+    return -1;
 }

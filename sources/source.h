@@ -2,10 +2,17 @@
  * source.h: the one interface every power source implements.
  *
  * A source opens from the config, is sampled on the agent's timer, and says
- * whether it is delivering and, if not, why. It never calls PCP: the agent
- * (pmda/) reads its figures through the small accessors in the source's own
- * header. Sources that block (a serial meter, a child process) run a thread
- * that hands readings to sample() under a lock.
+ * through its struct source_status (status.h) whether it is delivering and,
+ * if not, why. It never calls PCP: the PCP side (pmda/) reads its figures
+ * through the small accessors in the source's own header, which take the
+ * source's own state type. Sources that block (a serial meter, a child
+ * process, NVML) run a reader thread (reader.h) that hands readings and
+ * log lines to sample() under a lock.
+ *
+ * The power.system candidates a source offers are declared in its ops
+ * (candidates); the agent gathers them from the opened sources, resolves
+ * [system] priority against them once at open, and each refresh asks
+ * system_energy(state, index) of the one it resolved.
  */
 #ifndef POWER_SOURCE_H
 #define POWER_SOURCE_H
@@ -16,10 +23,10 @@
 
 #include "clock.h"
 #include "log.h"
+#include "status.h"
 
 struct power_config;
 struct cpu_totals;
-
 
 struct source_env {
     const char          *root;     /* prefix for /sys and /proc: "" on a live host */
@@ -36,29 +43,32 @@ struct sample_time {
     const struct cpu_totals *cpu;
 };
 
-enum source_state {
-    SOURCE_ACTIVE,      /* delivering readings */
-    SOURCE_ABSENT,      /* nothing to read on this host (may still appear later) */
-    SOURCE_FAILED,      /* present but unusable; why says what to do */
-    SOURCE_DISABLED     /* switched off in the config */
+/* One figure a source offers for power.system (agent/system.h). */
+struct system_candidate {
+    const char *name;        /* "rapl:psys", "rapl:package+dram", "meter", "model", ... */
+    bool        whole_host;  /* measures everything the host draws, GPUs included (a wall meter, a
+                                battery, psys); false for CPU-side figures (package+dram, the model,
+                                powermetrics' combined): the GPU issue will add GPU energy to those */
 };
-
-const char *source_state_name(enum source_state state);
 
 struct source_ops {
     const char *name;   /* config section and power.source instance, e.g. "rapl" */
+    /* The power.system candidates it offers, ended by { NULL }; NULL for none. */
+    const struct system_candidate *candidates;
     /* NULL only when out of memory: an absent source still returns a state
-     * that answers state() with SOURCE_ABSENT and a reason. */
+     * whose status says SOURCE_ABSENT and why. */
     void *(*open)(const struct source_env *env);
     void  (*sample)(void *state, const struct sample_time *now);
     void  (*close)(void *state);
-    enum source_state (*state)(void *state, const char **why);
-    /* Bad input seen so far (malformed lines, failed reads): power.source.errors. */
-    uint64_t (*errors)(void *state);
-    /* The cumulative energy (J) this source offers for a power.system
-     * candidate such as "rapl:psys" or "model"; false when it does not
-     * offer that candidate or has no valid reading in the latest sample. */
-    bool (*system_energy)(void *state, const char *candidate, double *energy_j);
+    /* state, reason and errors: power.source (status.h) */
+    const struct source_status *(*status)(const void *state);
+    /* The cumulative energy (J) of candidates[candidate]; false when the
+     * latest sample has no valid reading of it (or it has no such
+     * candidate). NULL when candidates is. */
+    bool  (*system_energy)(const void *state, size_t candidate, double *energy_j);
 };
+
+/* The index of the candidate named name in ops->candidates, or -1. */
+int source_candidate(const struct source_ops *ops, const char *name);
 
 #endif

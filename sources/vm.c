@@ -2,6 +2,8 @@
 #include "config.h"
 #include "counter.h"
 #include "sysfs.h"
+#include "vm_accum.h"
+#include "vm_paths.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -19,13 +21,19 @@
                          "/var/scaphandre/intel-rapl:0/energy_uj"
 /* A bound on memory if a glob matches far more than VMs: the rest are counted, not followed. */
 #define VM_MAX 4096
-/* The qemu exporter sleeps this long between loops (qemu.rs, run():
- * thread::sleep(Duration::from_secs(5))); a loop also takes the time to
- * refresh its readings, so rewrites are at least this far apart. */
-#define SCAPHANDRE_STEP_S 5.0
 /* Rewrites of a file that keeps reading 0 before the agent says it looks
  * like Scaphandre 0.5 or earlier: a minute of that exporter's loops. */
 #define VM_STUCK_ZERO_REWRITES 12
+
+/* What the source logs once (status_error, status_warn_once): each is about
+ * the exporter or the globs, the same for every VM. */
+enum vm_kind {
+    VM_TOO_MANY,
+    VM_GLOB_FAILED,
+    VM_BAD_TEXT,
+    VM_RESET,
+    VM_STUCK_ZERO,
+};
 
 enum vm_format {
     VM_FORMAT_SCAPHANDRE_1_0,   /* a rewrite adds the VM's power in microwatts */
@@ -36,30 +44,15 @@ struct vm_entry {
     char    *name;
     char    *path;              /* absolute, root prefix included */
     bool     seen;              /* matched by the latest scan */
-    bool     rate_known;        /* power_w is known for the latest rewrite */
-    bool     has_power;         /* rate_known, and the latest rewrite is recent */
+    bool     has_power;         /* acc.rate_known, and the latest rewrite is recent */
     bool     rebase;            /* it vanished: the next reading starts a new baseline */
-    bool     told_bad_text;
-    bool     told_unreadable;
-    bool     told_reset;
-    bool     told_stuck_zero;
+    struct notice unreadable;   /* why the file cannot be read, logged when it changes */
     struct wrap_counter counter;   /* range 0: a backward step is a reset, never a wrap */
-    double   power_w;
     double   last_mtime_s;      /* the newest rewrite read */
     double   last_read_s;       /* wall time of the agent's latest good read */
     unsigned zero_rewrites;     /* rewrites in a row that read 0 */
     uint64_t read_errors;
-    /* format microjoules: power is measured between the exporter's
-     * rewrites, stamped by the file's mtime, not between the agent's reads:
-     * those see the same value several times over and then a jump. */
-    double   anchor_mtime_s;    /* the rewrite the next rate is measured from */
-    uint64_t anchor_extended;   /* the counter at that rewrite */
-    /* format scaphandre-1.0: the energy is ours, built loop by loop */
-    double   energy_j;
-    double   loop_mtime_s;      /* the first rewrite of the exporter's latest loop */
-    double   loop_s;            /* how long that loop's microwatts lasted */
-    double   loop_count;        /* exporter loops that the latest gain adds up */
-    double   step_s;            /* the exporter's loop as last measured on this file */
+    struct vm_accum acc;        /* its power and energy from the rewrites (vm_accum.h) */
 };
 
 struct vm_state {
@@ -75,88 +68,8 @@ struct vm_state {
     size_t            nvms, capacity;
     size_t            root_len;
     double            rate_timeout_s;   /* no power once the newest rewrite is older */
-    uint64_t          errors;      /* not tied to one VM: glob failures, too many VMs */
-    bool              told_too_many;
-    char              why[640];
-    enum source_state state;
+    struct source_status status;   /* errors: every VM's bad reads and resets, glob failures */
 };
-
-/* "a//b" -> "a/b": the exporter writes "scaphandre//intel-rapl:0" for a VM
- * without a name, a glob keeps the slashes it was given, and one file must
- * have one path. */
-static void
-squeeze_slashes(char *path)
-{
-    char *out = path;
-
-    for (const char *in = path; *in; in++)
-        if (!(*in == '/' && out > path && out[-1] == '/'))
-            *out++ = *in;
-    *out = '\0';
-}
-
-static bool
-copy_label(char *label, size_t size, const char *start, size_t len)
-{
-    if (len >= size)
-        return false;
-    memcpy(label, start, len);
-    label[len] = '\0';
-    return true;
-}
-
-bool
-vm_label_from_path(const char *path, char *label, size_t size)
-{
-    char dir[PATH_MAX], *slash, *comp;
-    const char *p;
-
-    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-        return false;
-    squeeze_slashes(dir);
-    /* the component right after a "scaphandre" directory, as the exporter lays them out */
-    for (p = dir; (p = strstr(p, "scaphandre/")) != NULL; p++) {
-        const char *start = p + strlen("scaphandre/"), *end = strchr(start, '/');
-        if ((p != dir && p[-1] != '/') || !end)
-            continue;
-        if (strncmp(start, "intel-rapl", 10) != 0)
-            return copy_label(label, size, start, (size_t)(end - start));
-        /* scaphandre/intel-rapl:0/: no VM name in the path. In the exporter's
-         * own directory (qemu.rs: /var/lib/libvirt/scaphandre) that is the
-         * file of the VMs started without guest=; elsewhere, a guest's mount
-         * of its host's directory for it (Scaphandre --vm reads /var/scaphandre). */
-        bool in_libvirt = p >= dir + strlen("/libvirt/") &&
-                          strncmp(p - strlen("/libvirt/"), "/libvirt/", strlen("/libvirt/")) == 0;
-        return snprintf(label, size, "%s", in_libvirt ? VM_NAME_UNNAMED : VM_NAME_GUEST) < (int)size;
-    }
-    /* else the parent directory, skipping the powercap-style "intel-rapl:N" level */
-    while ((slash = strrchr(dir, '/')) != NULL) {
-        *slash = '\0';                          /* drop the last component */
-        comp = strrchr(dir, '/');
-        comp = comp ? comp + 1 : dir;
-        if (*comp && strncmp(comp, "intel-rapl", 10) != 0)
-            return snprintf(label, size, "%s", comp) < (int)size;
-    }
-    return false;
-}
-
-/* The root is a literal prefix: keep its characters out of the glob. */
-static char *
-glob_prefix(const char *root, const char *pattern)
-{
-    size_t n = strlen(root), m = strlen(pattern);
-    char *out = malloc(2 * n + m + 1), *o = out;
-
-    if (!out)
-        return NULL;
-    for (const char *r = root; *r; r++) {
-        if (strchr("*?[\\", *r))
-            *o++ = '\\';
-        *o++ = *r;
-    }
-    memcpy(o, pattern, m + 1);
-    return out;
-}
 
 static bool
 patterns_valid(const char *text)
@@ -191,7 +104,7 @@ parse_patterns(struct vm_state *st, const char *text)
     }
     for (tok = strtok_r(copy, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
         char **grown, *pattern;
-        if ((pattern = glob_prefix(st->env.root, tok)) == NULL)
+        if ((pattern = vm_glob_prefix(st->env.root, tok)) == NULL)
             break;
         if ((grown = realloc(st->patterns, (st->npatterns + 1) * sizeof(*grown))) == NULL) {
             free(pattern);
@@ -224,21 +137,18 @@ vm_open(const struct source_env *env)
     if (!st)
         return NULL;
     st->env = *env;
+    status_init(&st->status, "vm", env->log);
     st->root_len = strlen(env->root);
     st->enabled = config_bool(env->config, "vm", "enabled", true);
     parse_patterns(st, config_string(env->config, "vm", "paths", VM_DEFAULT_PATHS));
     st->rate_timeout_s = config_double(env->config, "vm", "rate_timeout", 30.0, 1.0, 86400.0);
     st->format = parse_format(env->config);
-    if (!st->enabled) {
-        st->state = SOURCE_DISABLED;
-        snprintf(st->why, sizeof(st->why), "disabled in the config ([vm] enabled = no)");
-    } else if (st->npatterns == 0) {
-        st->state = SOURCE_FAILED;
-        snprintf(st->why, sizeof(st->why), "out of memory reading [vm] paths");
-    } else {
-        st->state = SOURCE_ABSENT;
-        snprintf(st->why, sizeof(st->why), "not sampled yet");
-    }
+    if (!st->enabled)
+        status_set(&st->status, SOURCE_DISABLED, "disabled in the config ([vm] enabled = no)");
+    else if (st->npatterns == 0)
+        status_set(&st->status, SOURCE_FAILED, "out of memory reading [vm] paths");
+    else
+        status_set(&st->status, SOURCE_ABSENT, "not sampled yet");
     return st;
 }
 
@@ -257,13 +167,9 @@ vm_add(struct vm_state *st, const char *name, const char *path)
     struct vm_entry *vm;
 
     if (st->nvms >= VM_MAX) {
-        st->errors++;
-        if (!st->told_too_many) {
-            st->told_too_many = true;
-            st->env.log(LOG_WARNING, "vm: more than %d files match [vm] paths (%s); "
-                        "%s and later ones are not followed: narrow the globs",
-                        VM_MAX, st->patterns_text, path);
-        }
+        status_error(&st->status, VM_TOO_MANY, "more than %d files match [vm] paths (%s); "
+                     "%s and later ones are not followed: narrow the globs",
+                     VM_MAX, st->patterns_text, path);
         return NULL;
     }
     if (st->nvms == st->capacity) {
@@ -323,102 +229,8 @@ vm_for_new_path(struct vm_state *st, const char *path)
     free(vm->path);
     vm->path = moved;
     vm->rebase = true;       /* another file: its count is not comparable with the old one */
-    vm->rate_known = false;
+    vm->acc.rate_known = false;
     return vm;
-}
-
-static void
-anchor_rate(struct vm_entry *vm, double mtime_s)
-{
-    vm->anchor_mtime_s = mtime_s;
-    vm->anchor_extended = vm->counter.extended;
-}
-
-/* A reading that starts a baseline (first sight, a return, a reset): what
- * the file held is not a gain, and no rate is known until the next rewrite.
- * For scaphandre-1.0 the reading counts as one loop of unknown power. */
-static void
-start_baseline(struct vm_entry *vm, double mtime_s)
-{
-    vm->rate_known = false;
-    anchor_rate(vm, mtime_s);
-    vm->loop_mtime_s = mtime_s;
-    vm->loop_s = vm->step_s;
-    vm->loop_count = 1;
-}
-
-/* Format microjoules: the gain between the latest two rewrites over the
- * time between their stamps. */
-static void
-account_microjoules(struct vm_state *st, struct vm_entry *vm, double mtime_s)
-{
-    if (mtime_s - vm->anchor_mtime_s > st->rate_timeout_s) {
-        vm->rate_known = false;         /* back after a silence: a rate starts afresh */
-        anchor_rate(vm, mtime_s);
-    } else if (mtime_s > vm->anchor_mtime_s) {
-        vm->power_w = (double)(vm->counter.extended - vm->anchor_extended) / 1e6 /
-                      (mtime_s - vm->anchor_mtime_s);
-        vm->rate_known = true;
-        anchor_rate(vm, mtime_s);
-    } else if (mtime_s < vm->anchor_mtime_s) {
-        vm->rate_known = false;         /* an older file put back, or the clock stepped back */
-        anchor_rate(vm, mtime_s);
-    }
-    /* The same mtime: not rewritten since, or rewritten within the file
-     * system's timestamp granularity; then its gain is counted in the rate
-     * at the next rewrite with a later stamp. */
-}
-
-/* How many exporter loops a gain whose stamp is dt after the previous
- * loop's adds up. None came before the agent's previous read (it saw the
- * older stamp then) and they are at least SCAPHANDRE_STEP_S apart, so an
- * agent reading more often than the exporter writes sees one at a time,
- * however long the exporter was silent; one reading less often sees
- * several, about dt over the loop's length. */
-static double
-loops_in(const struct vm_entry *vm, double dt, double mtime_s)
-{
-    double by_time = floor(dt / vm->step_s + 0.5);
-    double by_watch = 1.0 + floor((mtime_s - vm->last_read_s) / SCAPHANDRE_STEP_S);
-
-    return fmax(1.0, fmin(by_time, by_watch));
-}
-
-/* Format scaphandre-1.0: each loop of the exporter adds the VM's share of
- * the host's power over that loop, in microwatts (qemu.rs, iterate():
- * uj_to_add = ratio * get_records_diff_power_microwatts() / 100; upstream
- * issue #428). The loop's power is its gain / 1e6 W; its energy that
- * power times the loop's length, the time since the previous loop's
- * rewrite. */
-static void
-account_scaphandre(struct vm_entry *vm, uint64_t gain, double mtime_s)
-{
-    double gain_w = (double)gain / 1e6, dt = mtime_s - vm->loop_mtime_s, loop_s;
-
-    if (dt >= 0 && dt < SCAPHANDRE_STEP_S / 2) {
-        /* Still the latest loop: the file of the VMs without guest= gets one
-         * write per such VM in a loop, and a coarse timestamp can hide a
-         * rewrite. Its gain is more of that loop's power, over that loop. */
-        vm->energy_j += gain_w * vm->loop_s;
-        vm->power_w += gain_w / vm->loop_count;
-        return;
-    }
-    vm->loop_count = 1;
-    if (dt >= SCAPHANDRE_STEP_S / 2 && dt <= 1.5 * SCAPHANDRE_STEP_S) {
-        loop_s = vm->step_s = dt;      /* the loop right after the previous one: too short for two */
-    } else {
-        /* A longer gap: the exporter or the VM was stopped (its first loop
-         * back covers one loop, not the gap), or several loops came between
-         * two reads of an agent sampling slower than the exporter. Either
-         * way each loop's microwatts lasted one loop. Or a clock step. */
-        loop_s = vm->step_s;
-        vm->loop_count = loops_in(vm, dt, mtime_s);
-    }
-    vm->energy_j += gain_w * loop_s;
-    vm->power_w = gain_w / vm->loop_count;
-    vm->rate_known = true;
-    vm->loop_mtime_s = mtime_s;
-    vm->loop_s = loop_s;
 }
 
 /* Scaphandre 0.5 and earlier give each VM (process jiffies / host
@@ -433,15 +245,13 @@ note_stuck_zero(struct vm_state *st, struct vm_entry *vm, uint64_t raw, double m
         vm->zero_rewrites = 0;
         return;
     }
-    if (!vm->counter.primed || mtime_s == vm->last_mtime_s || vm->told_stuck_zero)
+    if (!vm->counter.primed || mtime_s == vm->last_mtime_s)
         return;
-    if (++vm->zero_rewrites >= VM_STUCK_ZERO_REWRITES) {
-        vm->told_stuck_zero = true;
-        st->env.log(LOG_WARNING, "vm: %s was rewritten %u times and still reads 0, as "
-                    "Scaphandre 0.5 and earlier write it (their qemu exporter divides integers, "
-                    "hubblo-org/scaphandre issue #200): its 0 W is kept; upgrade Scaphandre "
-                    "to 1.0 for per-VM energy", vm->path, vm->zero_rewrites);
-    }
+    if (++vm->zero_rewrites >= VM_STUCK_ZERO_REWRITES)
+        status_warn_once(&st->status, VM_STUCK_ZERO, "%s was rewritten %u times and still reads 0, as "
+                         "Scaphandre 0.5 and earlier write it (their qemu exporter divides integers, "
+                         "hubblo-org/scaphandre issue #200): its 0 W is kept; upgrade Scaphandre "
+                         "to 1.0 for per-VM energy", vm->path, vm->zero_rewrites);
 }
 
 static void
@@ -456,29 +266,25 @@ read_vm(struct vm_state *st, struct vm_entry *vm, double now_wall_s)
         if (sts == -ENOENT) {         /* gone between the glob and the read */
             vm->seen = false;
             vm->rebase = true;
-            vm->rate_known = false;
+            vm->acc.rate_known = false;
             return;
         }
         if (sts == -EAGAIN)           /* rewritten while we read: read again next sample */
             return;
         vm->read_errors++;
-        if (!vm->told_unreadable) {
-            vm->told_unreadable = true;
-            st->env.log(LOG_WARNING, "vm: cannot read %s: %s%s", vm->path, strerror(-sts),
-                        sts == -EACCES ? " (run the agent as root: pmcd starts it as user pcp)" : "");
-        }
+        status_count(&st->status, 1);
+        notice_set(&vm->unreadable, st->env.log, LOG_WARNING, "vm: ", "cannot read %s: %s%s",
+                   vm->path, strerror(-sts),
+                   sts == -EACCES ? " (run the agent as root: pmcd starts it as user pcp)" : "");
         return;
     }
-    vm->told_unreadable = false;
+    notice_clear(&vm->unreadable);
     /* The exporter truncates the file and then writes it, so a read can
      * land in between and see nothing; that is a retry, never a zero. */
     if (!parse_u64_text(text, &raw)) {
         vm->read_errors++;
-        if (!vm->told_bad_text) {
-            vm->told_bad_text = true;
-            st->env.log(LOG_INFO, "vm: %s holds \"%s\", not a counter (caught mid-rewrite?); "
-                        "read again next sample (further ones are only counted)", vm->path, text);
-        }
+        status_error(&st->status, VM_BAD_TEXT, "%s holds \"%s\", not a counter (caught mid-rewrite?); "
+                     "read again next sample (further ones are only counted)", vm->path, text);
         return;
     }
     note_stuck_zero(st, vm, raw, mtime_s);
@@ -487,10 +293,10 @@ read_vm(struct vm_state *st, struct vm_entry *vm, double now_wall_s)
             vm->counter.last_raw = raw;     /* away for a while: nothing is known of the gap */
         else {
             wrap_counter_update(&vm->counter, raw);
-            vm->step_s = SCAPHANDRE_STEP_S;
+            vm->acc.step_s = SCAPHANDRE_STEP_S;
         }
         vm->rebase = false;
-        start_baseline(vm, mtime_s);
+        vm_accum_baseline(&vm->acc, vm->counter.extended, mtime_s);
     } else {
         uint64_t resets = vm->counter.resets;
         bool rewritten = mtime_s != vm->last_mtime_s;
@@ -499,17 +305,15 @@ read_vm(struct vm_state *st, struct vm_entry *vm, double now_wall_s)
         if (vm->counter.resets != resets) {
             /* A restarted exporter reads the file and adds to it (qemu.rs,
              * add_or_create()); only a new file starts again from 0. */
-            if (!vm->told_reset) {
-                vm->told_reset = true;
-                st->env.log(LOG_INFO, "vm: %s went backwards: counted as a reset, the energy "
-                            "counter continues (a new file: its tmpfs recreated, after a host "
-                            "reboot or a remount?)", vm->name);
-            }
-            start_baseline(vm, mtime_s);    /* what the new file gained so far is unknown */
+            status_error(&st->status, VM_RESET, "%s went backwards: counted as a reset, the energy "
+                         "counter continues (a new file: its tmpfs recreated, after a host "
+                         "reboot or a remount?)", vm->name);
+            /* what the new file gained so far is unknown */
+            vm_accum_baseline(&vm->acc, vm->counter.extended, mtime_s);
         } else if (st->format == VM_FORMAT_MICROJOULES)
-            account_microjoules(st, vm, mtime_s);
+            vm_accum_microjoules(&vm->acc, vm->counter.extended, mtime_s, st->rate_timeout_s);
         else if (rewritten || gain > 0)
-            account_scaphandre(vm, gain, mtime_s);
+            vm_accum_scaphandre(&vm->acc, gain, mtime_s, vm->last_read_s);
     }
     vm->last_mtime_s = mtime_s;
     vm->last_read_s = now_wall_s;
@@ -549,7 +353,7 @@ expand_patterns(struct vm_state *st, struct match **out)
         int sts = glob(st->patterns[p], 0, NULL, &g);
 
         if (sts == GLOB_NOSPACE)
-            st->errors++;
+            status_error(&st->status, VM_GLOB_FAILED, "out of memory expanding %s", st->patterns[p]);
         if (sts == 0) {
             struct match *grown = realloc(m, (n + g.gl_pathc) * sizeof(*grown));
             if (grown) {
@@ -558,7 +362,7 @@ expand_patterns(struct vm_state *st, struct match **out)
                     if (strncmp(g.gl_pathv[i], st->env.root, st->root_len) != 0 ||
                         (m[n].path = strdup(g.gl_pathv[i])) == NULL)
                         continue;
-                    squeeze_slashes(m[n].path + st->root_len);
+                    vm_squeeze_slashes(m[n].path + st->root_len);
                     m[n].order = n;
                     n++;
                 }
@@ -609,10 +413,10 @@ scan(struct vm_state *st, double now_wall_s)
         if (vm->seen)
             read_vm(st, vm, now_wall_s);
         else {
-            vm->rate_known = false;
+            vm->acc.rate_known = false;
             vm->rebase = true;
         }
-        vm->has_power = vm->seen && vm->rate_known &&
+        vm->has_power = vm->seen && vm->acc.rate_known &&
                         now_wall_s - vm->last_mtime_s <= st->rate_timeout_s;
     }
 }
@@ -628,16 +432,13 @@ vm_sample(void *state, const struct sample_time *now)
     scan(st, now->wall_s);
     for (size_t i = 0; i < st->nvms; i++)
         present += st->vms[i]->seen;
-    if (present > 0) {
-        st->state = SOURCE_ACTIVE;
-        st->why[0] = '\0';
-    } else {
-        st->state = SOURCE_ABSENT;
-        snprintf(st->why, sizeof(st->why), "no file matches %s%s%s "
-                 "(is scaphandre qemu running on this host, or its directory mounted at "
-                 "/var/scaphandre in this guest, and the agent allowed to read the files?)",
-                 st->patterns_text, st->env.root[0] ? " under " : "", st->env.root);
-    }
+    if (present > 0)
+        status_set(&st->status, SOURCE_ACTIVE, "%s", "");
+    else
+        status_set(&st->status, SOURCE_ABSENT, "no file matches %s%s%s "
+                   "(is scaphandre qemu running on this host, or its directory mounted at "
+                   "/var/scaphandre in this guest, and the agent allowed to read the files?)",
+                   st->patterns_text, st->env.root[0] ? " under " : "", st->env.root);
 }
 
 static void
@@ -660,46 +461,21 @@ vm_close(void *state)
     free(st);
 }
 
-static enum source_state
-vm_state(void *state, const char **why)
+static const struct source_status *
+vm_status(const void *state)
 {
-    struct vm_state *st = state;
-
-    *why = st->why;
-    return st->state;
-}
-
-static uint64_t
-vm_errors(void *state)
-{
-    struct vm_state *st = state;
-    uint64_t total = st->errors;
-
-    for (size_t i = 0; i < st->nvms; i++)
-        total += st->vms[i]->read_errors + st->vms[i]->counter.resets;
-    return total;
-}
-
-static bool
-vm_system_energy(void *state, const char *candidate, double *energy_j)
-{
-    /* a VM's energy is already inside the host's: never a host total */
-    (void)state;
-    (void)candidate;
-    (void)energy_j;
-    return false;
+    return &((const struct vm_state *)state)->status;
 }
 
 size_t
-vm_count(void *state)
+vm_count(const struct vm_state *st)
 {
-    return ((struct vm_state *)state)->nvms;
+    return st->nvms;
 }
 
 bool
-vm_get(void *state, size_t index, struct vm_info *info)
+vm_get(const struct vm_state *st, size_t index, struct vm_info *info)
 {
-    struct vm_state *st = state;
     const struct vm_entry *vm;
 
     if (index >= st->nvms)
@@ -712,8 +488,8 @@ vm_get(void *state, size_t index, struct vm_info *info)
     info->has_energy = vm->counter.primed;
     info->has_power = vm->seen && vm->has_power;
     info->energy_j = st->format == VM_FORMAT_MICROJOULES ?
-                     (double)vm->counter.extended / 1e6 : vm->energy_j;
-    info->power_w = vm->power_w;
+                     (double)vm->counter.extended / 1e6 : vm->acc.energy_j;
+    info->power_w = vm->acc.power_w;
     info->resets = vm->counter.resets;
     info->read_errors = vm->read_errors;
     return true;
@@ -721,10 +497,10 @@ vm_get(void *state, size_t index, struct vm_info *info)
 
 const struct source_ops vm_source = {
     .name = "vm",
+    /* a VM's energy is already inside the host's: never a host total */
+    .candidates = NULL,
     .open = vm_open,
     .sample = vm_sample,
     .close = vm_close,
-    .state = vm_state,
-    .errors = vm_errors,
-    .system_energy = vm_system_energy,
+    .status = vm_status,
 };

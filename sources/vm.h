@@ -39,6 +39,8 @@
 #include "source.h"
 
 extern const struct source_ops vm_source;
+/* Its state, as open() returns it: the accessors below take it. */
+struct vm_state;
 
 struct vm_info {
     const char *name;          /* instance name: the libvirt domain, e.g. "web01" */
@@ -55,8 +57,8 @@ struct vm_info {
 
 /* VMs ever seen, present or not; the index is stable while the agent runs
  * and equals the instance id. */
-size_t vm_count(void *state);
-bool   vm_get(void *state, size_t index, struct vm_info *info);
+size_t vm_count(const struct vm_state *st);
+bool   vm_get(const struct vm_state *st, size_t index, struct vm_info *info);
 
 /* The instance name of a file; path is relative to the agent's root.
  * ".../scaphandre/web01/intel-rapl:0/energy_uj" -> "web01" (the directory

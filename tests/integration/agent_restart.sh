@@ -35,32 +35,6 @@ wait_agent() {
     done
     return 1
 }
-# records ARCHIVE METRIC...: "EPOCH VALUE|-" per archive record
-records() {
-    /usr/bin/python3 - "$@" <<'EOF'
-import sys
-from pcp import pmapi
-import cpmapi as c_api
-ctx = pmapi.pmContext(c_api.PM_CONTEXT_ARCHIVE, sys.argv[1])
-pmids = ctx.pmLookupName(sys.argv[2:])
-descs = ctx.pmLookupDescs(pmids)
-ctx.pmSetMode(c_api.PM_MODE_FORW, ctx.pmGetArchiveLabel().start, 0)
-while True:
-    try:
-        r = ctx.pmFetch(pmids)
-    except pmapi.pmErr as e:
-        if e.args[0] == c_api.PM_ERR_EOL:
-            break
-        raise
-    ts = r.contents.timestamp
-    out = []
-    for i in range(r.contents.numpmid):
-        vs = r.contents.get_vset(i)
-        out.append("%.6f" % ctx.pmExtractValue(vs.valfmt, vs.vlist[0], descs[i].type,
-                                                c_api.PM_TYPE_DOUBLE).d if vs.numval > 0 else "-")
-    print("%.6f %s" % (ts.tv_sec + ts.tv_usec / 1e6, " ".join(out)))
-EOF
-}
 
 printf 'log mandatory on 1 sec {\n    power.system\n    power.rapl\n    power.control\n}\n' > "$WORK/logger.cfg"
 pmlogger_start "$WORK/logger.cfg" 10min
@@ -77,38 +51,40 @@ e_sys=$(value power.system.energy)
 e_rapl=$(value power.rapl.energy package-0)
 kill -KILL "$old"
 new=$(wait_agent "$old" 30)
-check '[ -n "$new" ]' "pmcd restarts the killed agent by itself (PMCD_RESTART_AGENTS)" "$(tail -5 "$WORK/log/pmcd.log")"
-check 'grep -q "Auto-restarting agents" "$WORK/log/pmcd.log"' "pmcd's log says it restarted the agent"
-check 'kill -0 $PMCD_PID && kill -0 $LOGGER_PID' "pmcd and pmlogger stay up"
+check_nonempty "$new" "pmcd restarts the killed agent by itself (PMCD_RESTART_AGENTS)" "$(tail -5 "$WORK/log/pmcd.log")"
+check_file_has "$WORK/log/pmcd.log" 'Auto-restarting agents' "pmcd's log says it restarted the agent"
+check_cmd "pmcd stays up" -- ! exited "$PMCD_PID"
+check_cmd "pmlogger stays up" -- ! exited "$LOGGER_PID"
 wait_samples 10
 e_sys2=$(value power.system.energy)
 e_rapl2=$(value power.rapl.energy package-0)
 echo "# before the kill: system $e_sys J, rapl $e_rapl J; after: system $e_sys2 J, rapl $e_rapl2 J"
-check "awk 'BEGIN { exit !($e_sys2 < $e_sys) }'" \
-    "power.system.energy starts again from the new agent's zero ($e_sys -> $e_sys2 J)"
-check "awk 'BEGIN { exit !($e_rapl2 > $e_rapl) }'" \
-    "power.rapl.energy goes on from the hardware counter ($e_rapl -> $e_rapl2 J)"
-check '[ "$(value power.source.state rapl)" = active ]' "the new agent's RAPL source is active"
+# the new agent counts only what it saw itself: at most what the zone used since
+# the old agent's last read (one 0.2 s interval at 20 W of slack), whatever
+# the load made of the time in between; carried on, it would hold e_sys more
+gained=$(awk -v a="$e_rapl" -v b="$e_rapl2" 'BEGIN { printf "%.6f", b - a + 4 }')
+check_num "$e_sys2" '<=' "$gained" "power.system.energy starts again from the new agent's zero (at most the $gained J the zone used since the kill)"
+check_num "$e_rapl2" '>' "$e_rapl" "power.rapl.energy goes on from the hardware counter"
+check_eq "$(value power.source.state rapl)" active "the new agent's RAPL source is active"
 
 # killed again within the minute: pmcd waits; the operator restarts it with SIGHUP
 wait_samples 15
 old=$new
 kill -KILL "$old"
 # SIGHUP restarts the agents pmcd knows are dead: let it see this one go first
-for _ in $(seq 100); do
-    [ "$(grep -c 'Cleanup "power" agent' "$WORK/log/pmcd.log")" -ge 2 ] && break
-    sleep 0.1
-done
+second_cleanup() { [ "$(grep -c 'Cleanup "power" agent' "$WORK/log/pmcd.log")" -ge 2 ]; }
+wait_until 30 second_cleanup
 kill -HUP "$PMCD_PID"
 new=$(wait_agent "$old" 20)
-check '[ -n "$new" ]' "SIGHUP to pmcd restarts the agent killed again at once (pmsignal -s HUP pmcd)"
+check_nonempty "$new" "SIGHUP to pmcd restarts the agent killed again at once (pmsignal -s HUP pmcd)"
 wait_samples 20
 t_b=$(date +%s.%N)
 wait_samples 10
 kill "$LOGGER_PID"; pmlogger_wait
 kill $L1 $L2 2>/dev/null; wait $L1 $L2 2>/dev/null
-check 'kill -0 $PMCD_PID' "pmcd is still up"
-check "pmlogcheck '$WORK/arch' >/dev/null 2>&1" "the archive across both restarts is valid"
+check_cmd "pmcd is still up" -- ! exited "$PMCD_PID"
+pmlogcheck "$WORK/arch" > "$WORK/pmlogcheck.out" 2>&1
+check_eq "$?" 0 "the archive across both restarts is valid" "$(head -5 "$WORK/pmlogcheck.out")"
 
 # the archive: where each restart left a gap in power.system.energy
 records "$WORK/arch" power.system.energy > "$WORK/records"
@@ -117,23 +93,28 @@ gaps=$(awk '$2 != "-" && prev != "" && $2 + 0 < pv { g += $1 - prev; n++ }
             END { printf "%d %.6f", n, g }' "$WORK/records")
 read -r nrestarts gap_s <<<"$gaps"
 echo "# $nrestarts restarts in the archive; the logging intervals spanning them: $gap_s s"
-check '[ "$nrestarts" -eq 2 ]' "the archive shows two counter restarts" "$nrestarts"
+check_eq "$nrestarts" 2 "the archive shows two counter restarts"
 
 a=$(date -d "@$t_a" '+%F %T.%6N')
 b=$(date -d "@$t_b" '+%F %T.%6N')
 out=$("$PMPOWER" report -a "$WORK/arch" -S "$a" -T "$b" --json 2>"$WORK/err")
-check '[ -n "$out" ]' "pmpower report over the window spanning the restarts" "$(cat "$WORK/err")"
+check_nonempty "$out" "pmpower report over the window spanning the restarts" "$(cat "$WORK/err")"
 truth=$(awk -v a="$t_a" -v b="$t_b" -v w=$WATTS 'BEGIN { printf "%.6f", (b - a) * w }')
 got=$(echo "$out" | jq -r .joules)
 lost=$(awk -v t="$truth" -v g="$got" 'BEGIN { printf "%.3f", t - g }')
-bound=$(awk -v g="$gap_s" -v w=$WATTS 'BEGIN { printf "%.3f", g * w + 0.01 * g * w + 1 }')
+# An archive record holds the agent's latest sample, taken up to one agent
+# interval (0.2 s) before pmlogger's fetch stamped it, so each end of the
+# window may read up to an interval of the zone's energy early: 2 x 0.2 s x
+# 20 W either way (a 1% bound failed at 252.7 J of 256.1 J on a loaded host)
+slack=$(awk -v w=$WATTS 'BEGIN { printf "%.3f", 2 * 0.2 * w }')
+bound=$(awk -v g="$gap_s" -v w=$WATTS -v s="$slack" 'BEGIN { printf "%.3f", g * w + s }')
 echo "# truth $truth J, report $got J: $lost J lost; bound $bound J (one logging interval per restart)"
-check "awk 'BEGIN { exit !($lost >= -0.01 * $truth && $lost <= $bound) }'" \
+check_between "$lost" "-$slack" "$bound" \
     "the report is within one logging interval per restart of the truth ($got J of $truth J)"
-check '[ "$(echo "$out" | jq -r .counter_restarts)" = 2 ]' "the report counts the two restarts" \
-    "$(echo "$out" | jq -r .counter_restarts)"
-near "$(echo "$out" | jq -r '.energy[] | select(.label == "rapl:package-0") | .joules')" "$truth" 0.01 \
-    "the RAPL zone's own energy, from the hardware counter, is exact across the restarts"
+check_eq "$(echo "$out" | jq -r .counter_restarts)" 2 "the report counts the two restarts"
+rapl=$(echo "$out" | jq -r '.energy[] | select(.label == "rapl:package-0") | .joules')
+check_between "$(awk -v t="$truth" -v g="$rapl" 'BEGIN { printf "%.3f", t - g }')" "-$slack" "$slack" \
+    "the RAPL zone's own energy, from the hardware counter, loses nothing across the restarts ($rapl J of $truth J)"
 pmcd_stop
 sanitizer_check
 finish

@@ -16,6 +16,8 @@ priority = rapl:package+dram
 [attribution]
 grace = 2
 CONF
+# attribution_baseline.sh and churn_baseline.sh run these tests again with [attribution] idle = baseline
+[ -n "${IDLE_CONF:-}" ] && printf '%s\n' "$IDLE_CONF" >> "$WORK/power.conf"
 
 # each burner in a cgroup of its own where cgroup v2 can be written
 CG=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
@@ -38,7 +40,7 @@ start_burner() {
         sh -c 'echo $$ > "$1/cgroup.procs" || exit 1; shift; "$@" & echo $! > "$0"; wait' \
             "$pidfile" "$cg" "$BUILD/tests/burn" "$@" >/dev/null 2>&1 &
         LAUNCHER=$!
-        for _ in $(seq 200); do [ -s "$pidfile" ] && break; sleep 0.05; done
+        wait_until 30 test -s "$pidfile"
         BURNER=$(cat "$pidfile" 2>/dev/null)
     else
         "$BUILD/tests/burn" "$@" >/dev/null 2>&1 &
@@ -89,7 +91,7 @@ proc_window() {
     for _ in 1 2 3 4 5; do
         s=$(value power.control.samples)
         for _ in $(seq 100); do n=$(value power.control.samples); [ "$n" != "$s" ] && break; done
-        eval "ta$1=\$(cpu_ns \$A) tb$1=\$(cpu_ns \$B) busy$1=\$(busy_ns)"
+        printf -v "ta$1" '%s' "$(cpu_ns $A)"; printf -v "tb$1" '%s' "$(cpu_ns $B)"; printf -v "busy$1" '%s' "$(busy_ns)"
         snapshot "$WORK/snap$1" power.proc.energy power.system.active_energy power.control.samples
         [ "$(from "$WORK/snap$1" power.control.samples)" = "$n" ] && return 0
     done
@@ -106,7 +108,8 @@ act=$(awk -v x="$(from "$WORK/snap1" power.system.active_energy)" -v y="$(from "
 ratio=$(awk -v a=$((ta2 - ta1)) -v b=$((tb2 - tb1)) 'BEGIN { if (b > 0) print a / b }')
 da=$(awk -v x="$a1" -v y="$a2" 'BEGIN { print y - x }')
 db=$(awk -v x="$b1" -v y="$b2" 'BEGIN { print y - x }')
-check '[ -n "$a1" ] && [ -n "$b1" ]' "both burners are power.proc instances named as proc does ($(printf '%06d' $A) ...)"
+check_nonempty "$a1" "burner A is a power.proc instance named as proc does ($(printf '%06d' $A) ...)"
+check_nonempty "$b1" "so is burner B ($(printf '%06d' $B) ...)"
 near "$ratio" 2 0.35 "the burners used CPU time about 2:1 (kernel's ratio $ratio)"
 near "$(awk -v a="$da" -v b="$db" 'BEGIN { if (b > 0) print a / b }')" "$ratio" 0.10 "their energy splits in the ratio of their CPU time ($da J vs $db J)"
 # Their energy is their share of the host's busy CPU time (the kernel's
@@ -118,7 +121,7 @@ share=$(awk -v a=$((ta2 - ta1)) -v b=$((tb2 - tb1)) -v t=$((busy2 - busy1)) 'BEG
 burners=$(awk -v a="$da" -v b="$db" 'BEGIN { print a + b }')
 near "$burners" "$(awk -v e="$act" -v s="$share" 'BEGIN { print e * s }')" 0.25 \
     "the burners' energy ($burners J) is their CPU share ($share) of the active energy ($act J)"
-check 'awk -v a="$da" -v b="$db" -v e="$act" "BEGIN { exit !(a + b <= e * (1 + 1e-9)) }"' \
+check_num "$burners" '<=' "$(awk -v e="$act" 'BEGIN { printf "%.17g", e * (1 + 1e-9) }')" \
     "the burners' energy is within the active energy of the same samples ($da + $db <= $act J)"
 
 # conservation: one fetch, so every counter is from the same sample
@@ -134,8 +137,11 @@ apw=$(from "$WORK/snap3" power.system.active_power)
 spw=$(from "$WORK/snap3" power.system.power)
 near "$pwr" "$(awk -v s="$shr" -v p="$apw" 'BEGIN { printf "%.17g", s * p }')" 1e-6 \
     "power.proc.power of the busy burner is its share of the active power ($pwr W = $shr x $apw W)"
-check 'awk -v p="$pwr" -v a="$apw" -v s="$spw" "BEGIN { exit !(p > 0 && p <= a * (1 + 1e-9) && a <= s * (1 + 1e-9)) }"' \
-    "power.proc.power is in watts: within the active and the host's power ($pwr W <= $apw W <= $spw W)"
+check_num "$pwr" '>' 0 "power.proc.power of the busy burner is positive"
+check_num "$pwr" '<=' "$(awk -v a="$apw" 'BEGIN { printf "%.17g", a * (1 + 1e-9) }')" \
+    "power.proc.power is in watts: within the active power ($pwr W <= $apw W)"
+check_num "$apw" '<=' "$(awk -v s="$spw" 'BEGIN { printf "%.17g", s * (1 + 1e-9) }')" \
+    "and the active power within the host's ($apw W <= $spw W)"
 
 if [ -n "$CGA" ]; then
     # one fetch: a sample between two fetches adds an interval's energy to
@@ -147,14 +153,14 @@ if [ -n "$CGA" ]; then
             "the cgroup of burner $1 carries its energy"
     done
 else
-    check 'pminfo $PMH -f power.cgroup.energy | grep -q value' "cgroup energies are published (no writable cgroup v2 here)"
+    check_match "$(pminfo $PMH -f power.cgroup.energy)" 'value' "cgroup energies are published (no writable cgroup v2 here)"
 fi
 
 # mode all spreads idle too: the processes then carry the whole energy
 out=$(pmstore $PMH_LOCAL power.control.attribute_mode all 2>&1)
-check '[ "$(value power.control.attribute_mode)" = all ]' "pmstore switches the attribution mode" "$out"
+check_eq "$(value power.control.attribute_mode)" all "pmstore switches the attribution mode" "$out"
 out=$(pmstore $PMH_LOCAL power.control.attribute_mode sideways 2>&1)
-check '[ "$(value power.control.attribute_mode)" = all ]' "a bad mode is refused" "$out"
+check_eq "$(value power.control.attribute_mode)" all "a bad mode is refused" "$out"
 wait_samples 2
 read -r s1 att1 una1 <<<"$(pmprobe -v $PMH power.system.energy power.proc.attributed.energy power.proc.unattributed.energy | awk '{ printf "%s ", $3 }')"
 wait_samples 4
@@ -174,17 +180,16 @@ eb=$(energy_of $B)
 # it: the 6th from now is more than 4 intervals (2 s, the grace) after the
 # first, whatever the load.
 wait_samples 6
-check '[ -z "$(energy_of $B)" ]' "an exited process leaves the instance domain after the grace period"
+check_empty "$(energy_of $B)" "an exited process leaves the instance domain after the grace period"
 exi=$(value power.proc.exited.energy)
-check 'awk -v e="$exi" -v b="$eb" "BEGIN { exit !(e >= b) }"' "its energy stays in power.proc.exited.energy ($exi J >= $eb J)"
+check_num "$exi" '>=' "$eb" "its energy stays in power.proc.exited.energy"
 if [ -n "$CGB" ]; then
     # the emptied cgroup was forgotten; a new process in the same path must
     # not make its instance's counter go backwards
     start_burner "$CGB" -f "$A" 0.5; B=$BURNER LB=$LAUNCHER
     wait_samples 4
     cgb_after=$(cg_energy "$CGB")
-    check 'awk -v a="$cgb_before" -v b="$cgb_after" "BEGIN { exit !(b != \"\" && b >= a) }"' \
-        "a cgroup that empties and fills again keeps a rising counter ($cgb_before J -> $cgb_after J)"
+    check_num "$cgb_after" '>=' "$cgb_before" "a cgroup that empties and fills again keeps a rising counter"
 fi
 cleanup_burners
 pmcd_stop

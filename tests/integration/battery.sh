@@ -55,12 +55,8 @@ DRAIN=$!
 trap 'kill $DRAIN 2>/dev/null; advance_stop; pmcd_stop' EXIT
 
 # "E T": BAT0's energy counter and the agent's clock (power.model.energy, see
-# the config below), from ONE fetch (pminfo batches its metrics)
-bat0_energy_and_clock() {
-    pminfo $PMH -f power.battery.energy power.model.energy |
-    awk '/^power\./ { m = $1 } m == "power.battery.energy" && /"BAT0"/ { e = $NF }
-         m == "power.model.energy" && $1 == "value" { t = $2 } END { print e, t }'
-}
+# the config below), from ONE fetch
+bat0_energy_and_clock() { values 'power.battery.energy[BAT0]' power.model.energy; }
 
 # A flat model curve (1 W busy or idle) makes power.model.energy the agent's
 # own clock: it adds 1 J per second between the agent's samples, the same
@@ -70,22 +66,20 @@ pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd wit
 wait_samples 3
 
 out=$(pminfo $PMH -f power.battery.status)
-check 'echo "$out" | grep -q "inst \[0 or \"BAT0\"\] value \"Discharging\""' "BAT0 is instance 0, status Discharging" "$out"
-check 'echo "$out" | grep -q "inst \[1 or \"BAT1\"\]"' "BAT1 is instance 1"
+check_match "$out" 'inst \[0 or "BAT0"\] value "Discharging"' "BAT0 is instance 0, status Discharging"
+check_match "$out" 'inst \[1 or "BAT1"\]' "BAT1 is instance 1"
 near "$(value power.battery.power BAT0)" 15 1e-9 "BAT0 power from power_now: 15 W"
-check '[ "$(value power.battery.method BAT0)" = power_now ]' "BAT0 method power_now"
-check '[ "$(value power.battery.discharging BAT0)" = 1 ]' "BAT0 judged discharging"
+check_eq "$(value power.battery.method BAT0)" power_now "BAT0 method power_now"
+check_eq "$(value power.battery.discharging BAT0)" 1 "BAT0 judged discharging"
 near "$(value power.battery.energy_now BAT0)" 144000 1e-9 "BAT0 has 40 Wh = 144000 J left"
 near "$(value power.battery.capacity BAT0)" 75 0 "BAT0 capacity 75 %"
-check '[ "$(value power.battery.method BAT1)" = "energy_now rate" ]' "BAT1 without power_now: the energy_now rate" \
-    "$(value power.battery.method BAT1)"
+check_eq "$(value power.battery.method BAT1)" "energy_now rate" "BAT1 without power_now: the energy_now rate"
 
 # the rate needs two refreshes of energy_now
-for _ in $(seq 40); do [ -n "$(value power.battery.power BAT1)" ] && break; sleep 0.1; done
+wait_until 30 has_value power.battery.power BAT1
 wait_samples 20
 near "$(value power.battery.power BAT1)" 10 0.35 "BAT1 power from its energy_now rate: about 10 W"
-check '[ "$(value power.system.source)" = battery ]' "on batteries alone power.system comes from them" \
-    "$(value power.system.source)"
+check_eq "$(value power.system.source)" battery "on batteries alone power.system comes from them"
 # The counter's rate over the agent's own time between two of its samples:
 # both values of each pair come from one fetch, so from one agent sample
 # (reading them in two fetches let a sample fall between them: 15 W * 11/10
@@ -102,8 +96,8 @@ near "$(awk -v a="$e1" -v b="$e2" -v s="$t1" -v t="$t2" 'BEGIN { if (t > s) prin
 # a second of staleness inside the band
 rates=$(pmval $PMH -f 3 -t 5 -s 2 power.system.energy 2>&1 | awk '/^[ 0-9.]+$/ { print $1 }' | tail -1)
 bad=$(echo "$rates" | awk '$1 < 20 || $1 > 30' | wc -l)
-check '[ -n "$rates" ] && [ "$bad" -eq 0 ]' "pmval rate of power.system.energy is the batteries' 15 + 10 W" \
-    "rates: $(echo $rates)"
+check_nonempty "$rates" "pmval rate-converts power.system.energy"
+check_eq "$bad" 0 "pmval rate of power.system.energy is the batteries' 15 + 10 W" "rates: $(echo $rates)"
 
 # plugged in: BAT0 charges, the counter stands still, power.system falls through
 put "$PS/AC/online" 1
@@ -111,62 +105,60 @@ put "$PS/BAT0/status" Charging
 put "$PS/BAT0/power_now" 30000000
 wait_samples 3
 near "$(value power.battery.power BAT0)" 0 0 "charging: BAT0 discharge power is 0 W"
-check '[ "$(value power.battery.status BAT0)" = Charging ] && [ "$(value power.battery.discharging BAT0)" = 0 ]' \
-    "status Charging, not discharging"
+check_eq "$(value power.battery.status BAT0)" Charging "status Charging"
+check_eq "$(value power.battery.discharging BAT0)" 0 "charging: not discharging"
 e1=$(value power.battery.energy BAT0); wait_samples 3; e2=$(value power.battery.energy BAT0)
-check '[ "$e1" = "$e2" ]' "nothing is counted while charging" "$e1 -> $e2"
-check '[ "$(value power.system.source)" = model ]' "on AC power.system falls through to the next source" \
-    "$(value power.system.source)"
-check 'value power.source.reason battery | grep -q "on AC power"' "the battery's reason says why" \
-    "$(value power.source.reason battery)"
+check_eq "$e2" "$e1" "nothing is counted while charging"
+check_eq "$(value power.system.source)" model "on AC power.system falls through to the next source"
+check_match "$(value power.source.reason battery)" 'on AC power' "the battery's reason says why"
 
 put "$PS/AC/online" 0
 put "$PS/BAT0/status" Discharging
 put "$PS/BAT0/power_now" 15000000
 # BAT1's rate starts afresh after a plug or unplug: two more refreshes
-for _ in $(seq 40); do [ "$(value power.system.source)" = battery ] && break; sleep 0.1; done
-check '[ "$(value power.system.source)" = battery ]' "unplugged again: back to the battery once BAT1's rate is known"
+wait_until 30 value_is battery power.system.source
+check_eq "$(value power.system.source)" battery "unplugged again: back to the battery once BAT1's rate is known"
 
 # BAT1 pulled out while sampled: its instance stays with no values
 mv "$PS/BAT1" "$ROOT/BAT1.away"
 wait_samples 3
-check '[ "$(pmprobe $PMH power.battery.power | awk "{print \$2}")" = 1 ]' "only BAT0 has a power now" \
+check_eq "$(pmprobe $PMH power.battery.power | awk '{ print $2 }')" 1 "only BAT0 has a power now" \
     "$(pmprobe $PMH power.battery.power)"
-check '[ "$(pmprobe $PMH power.battery.capacity | awk "{print \$2}")" = 1 ]' "and only BAT0 a capacity"
-check 'pmprobe $PMH -I power.battery.status | grep -q "\"BAT1\""' "BAT1 is still an instance"
-check '[ "$(value power.battery.status BAT1)" = Removed ]' "its status says Removed" "$(value power.battery.status BAT1)"
-check 'value power.source.reason battery | grep -q "BAT1 removed"' "the reason says BAT1 removed" \
-    "$(value power.source.reason battery)"
-check '[ "$(value power.source.state battery)" = active ]' "the source stays active on BAT0"
-check '[ "$(value power.system.source)" = battery ]' "BAT0 alone still carries the host"
-check 'grep -q "BAT1 removed" "$WORK/log/power.log"' "the agent log says so"
+check_eq "$(pmprobe $PMH power.battery.capacity | awk '{ print $2 }')" 1 "and only BAT0 a capacity"
+check_match "$(pmprobe $PMH -I power.battery.status)" '"BAT1"' "BAT1 is still an instance"
+check_eq "$(value power.battery.status BAT1)" Removed "its status says Removed"
+check_match "$(value power.source.reason battery)" 'BAT1 removed' "the reason says BAT1 removed"
+check_eq "$(value power.source.state battery)" active "the source stays active on BAT0"
+check_eq "$(value power.system.source)" battery "BAT0 alone still carries the host"
+check_file_has "$WORK/log/power.log" 'BAT1 removed' "the agent log says so"
 mv "$ROOT/BAT1.away" "$PS/BAT1"
 wait_samples 3
-check '[ -n "$(value power.battery.capacity BAT1)" ]' "BAT1 is back with values"
-check 'grep -q "BAT1 is back" "$WORK/log/power.log"' "and the log says it is back"
+check_nonempty "$(value power.battery.capacity BAT1)" "BAT1 is back with values"
+check_file_has "$WORK/log/power.log" 'BAT1 is back' "and the log says it is back"
 
 # bad input: counted, logged, no value rather than a zero
 errors0=$(value power.source.errors battery)
 put "$PS/BAT0/power_now" "15 watts"
 wait_samples 3
-check '[ -z "$(value power.battery.power BAT0)" ]' "a malformed power_now gives no value"
-check '[ "$(value power.source.errors battery)" -gt "$errors0" ]' "and is counted in power.source.errors" \
-    "$errors0 -> $(value power.source.errors battery)"
-check 'grep -q "BAT0/{power_now} unreadable or malformed" "$WORK/log/power.log"' "and logged with the file"
+check_empty "$(value power.battery.power BAT0)" "a malformed power_now gives no value"
+check_num "$(value power.source.errors battery)" '>' "$errors0" "and is counted in power.source.errors"
+check_file_has "$WORK/log/power.log" 'BAT0/\{power_now\} unreadable or malformed' "and logged with the file"
 put "$PS/BAT0/power_now" 15000000
 wait_samples 2
 near "$(value power.battery.power BAT0)" 15 1e-9 "good again: 15 W"
 
-help=$(pminfo $PMH -T power.battery.power)
-check 'echo "$help" | grep -q "A voltage is never assumed"' "help text served for power.battery.power"
-check 'pminfo $PMH -T power.battery.energy power.battery.energy_now power.battery.capacity power.battery.status power.battery.discharging power.battery.method | grep -c "^Help:" | grep -q "^6$"' \
-    "every battery metric has help"
-check 'pminfo $PMH -T $DOMAIN.4 2>/dev/null | grep -q "BATn" || chkhelp -n "$TOP/pmda/root" -i -H "$BUILD/help" | grep -q "BATn\" is n"' \
-    "the battery indom has help, saying how ids are chosen"
-check 'pminfo $PMH -l power.battery.energy | grep -q "\"units\":\"joules\""' "energy carries units=joules"
-check 'pminfo $PMH -l power.battery.energy_now | grep -q "\"units\":\"joules\""' "energy_now carries units=joules"
-check 'pminfo $PMH -l power.battery.power | grep -q "\"units\":\"watts\""' "power carries units=watts"
-check 'pminfo $PMH -d power.battery.energy | grep -q "Semantics: counter"' "energy is a counter"
+check_match "$(pminfo $PMH -T power.battery.power)" 'A voltage is never assumed' "help text served for power.battery.power"
+check_eq "$(pminfo $PMH -T power.battery.energy power.battery.energy_now power.battery.capacity power.battery.status \
+            power.battery.discharging power.battery.method | grep -c "^Help:")" 6 "every battery metric has help"
+battery_indom_help() {
+    pminfo $PMH -T $DOMAIN.4 2>/dev/null | grep -q "BATn" ||
+        chkhelp -n "$TOP/pmda/root" -i -H "$BUILD/help" | grep -q 'BATn" is n'
+}
+check_cmd "the battery indom has help, saying how ids are chosen" -- battery_indom_help
+check_match "$(pminfo $PMH -l power.battery.energy)" '"units":"joules"' "energy carries units=joules"
+check_match "$(pminfo $PMH -l power.battery.energy_now)" '"units":"joules"' "energy_now carries units=joules"
+check_match "$(pminfo $PMH -l power.battery.power)" '"units":"watts"' "power carries units=watts"
+check_match "$(pminfo $PMH -d power.battery.energy)" 'Semantics: counter' "energy is a counter"
 pminfo $PMH -f power.battery | sed 's/^/# /'
 kill $DRAIN 2>/dev/null; wait $DRAIN 2>/dev/null
 pmcd_stop
@@ -212,26 +204,24 @@ PLAIN_AGENT=$AGENT
 AGENT=$WORK/agent.sh
 pmcd_start -r "$FW" -t 0.2 || not_ok "agent over the field-firmware tree"
 AGENT=$PLAIN_AGENT
-for _ in $(seq 80); do
-    [ -n "$(value power.battery.power BAT0)" ] && [ -n "$(value power.battery.power BAT1)" ] && break
-    sleep 0.1
-done
+both_rates() { has_value power.battery.power BAT0 && has_value power.battery.power BAT1; }
+wait_until 30 both_rates
 # 5 s: each rate then spans several refreshes, so a refresh seen one agent
 # interval (0.2 s) late is a small part of its window
 wait_samples 25
-check '[ "$(value power.battery.method BAT0)" = "energy_now rate" ]' \
-    "BAT0 with power_now 0 W while Discharging: power from the energy_now rate" "$(value power.battery.method BAT0)"
+check_eq "$(value power.battery.method BAT0)" "energy_now rate" \
+    "BAT0 with power_now 0 W while Discharging: power from the energy_now rate"
 near "$(value power.battery.power BAT0)" 12 0.35 "BAT0 draws about 12 W, not 0 W"
-check '[ "$(value power.battery.method BAT1)" = "energy_now rate" ]' \
-    "BAT1 whose power_now answers ENODEV: power from the energy_now rate" "$(value power.battery.method BAT1)"
+check_eq "$(value power.battery.method BAT1)" "energy_now rate" \
+    "BAT1 whose power_now answers ENODEV: power from the energy_now rate"
 near "$(value power.battery.power BAT1)" 6 0.35 "BAT1 draws about 6 W"
-check '[ "$(value power.system.source)" = battery ]' "on batteries alone power.system comes from them" \
-    "$(value power.system.source): $(value power.source.reason battery)"
+check_eq "$(value power.system.source)" battery "on batteries alone power.system comes from them" \
+    "$(value power.source.reason battery)"
 near "$(value power.system.power)" 18 0.35 "power.system is about 12 + 6 W, never 0 W"
-check '[ "$(value power.source.errors battery)" = 1 ]' "ENODEV counted once, not on every sample" \
-    "$(value power.source.errors battery) after $(value power.control.samples) samples"
-check '[ "$(grep -c "BAT1/power_now answers ENODEV" "$WORK/log/power.log")" = 1 ]' "and logged once"
-check '[ "$(grep -c "BAT0: power_now reads 0 W while Discharging" "$WORK/log/power.log")" = 1 ]' \
+check_eq "$(value power.source.errors battery)" 1 "ENODEV counted once, not on every sample" \
+    "after $(value power.control.samples) samples"
+check_eq "$(grep -c "BAT1/power_now answers ENODEV" "$WORK/log/power.log")" 1 "and logged once"
+check_eq "$(grep -c "BAT0: power_now reads 0 W while Discharging" "$WORK/log/power.log")" 1 \
     "the 0 W firmware is logged once"
 pminfo $PMH -f power.battery.power power.battery.method power.system.source | sed 's/^/# /'
 grep -E "answers ENODEV|reads 0 W while" "$WORK/log/power.log" | sed 's/^/# /'
@@ -239,23 +229,21 @@ grep -E "answers ENODEV|reads 0 W while" "$WORK/log/power.log" | sed 's/^/# /'
 # a USB-PD charger plugged in: external power, as upower counts it
 put "$FPS/$UCSI/online" 1
 wait_samples 3
-check '[ "$(value power.system.source)" != battery ]' "behind a USB-C charger power.system is not the battery" \
-    "$(value power.system.source)"
-check 'value power.source.reason battery | grep -q "on AC power (USB supply $UCSI online)"' \
-    "the reason names the USB-C charger" "$(value power.source.reason battery)"
+check_ne "$(value power.system.source)" battery "behind a USB-C charger power.system is not the battery"
+check_match "$(value power.source.reason battery)" "on AC power \(USB supply $UCSI online\)" \
+    "the reason names the USB-C charger"
 put "$FPS/$UCSI/online" 0
-for _ in $(seq 80); do [ "$(value power.system.source)" = battery ] && break; sleep 0.1; done
-check '[ "$(value power.system.source)" = battery ]' "unplugged: the batteries again"
+wait_until 30 value_is battery power.system.source
+check_eq "$(value power.system.source)" battery "unplugged: the batteries again"
 
 # a rate no battery can give
 errors0=$(value power.source.errors battery)
 put "$FPS/BAT0/power_now" 400000000
 wait_samples 3
-check '[ -z "$(value power.battery.power BAT0)" ]' "400 W from power_now: no value"
-check '[ "$(value power.source.errors battery)" -gt "$errors0" ]' "counted" \
-    "$errors0 -> $(value power.source.errors battery)"
-check 'grep -q "BAT0: power_now gives 400.0 W, more than a battery can deliver" "$WORK/log/power.log"' "and logged"
-check '[ "$(value power.system.source)" != battery ]' "not used for power.system"
+check_empty "$(value power.battery.power BAT0)" "400 W from power_now: no value"
+check_num "$(value power.source.errors battery)" '>' "$errors0" "counted"
+check_file_has "$WORK/log/power.log" 'BAT0: power_now gives 400\.0 W, more than a battery can deliver' "and logged"
+check_ne "$(value power.system.source)" battery "not used for power.system"
 pminfo $PMH -f power.battery.power power.battery.method power.source.reason | sed 's/^/# /'
 kill $DRAIN 2>/dev/null; wait $DRAIN 2>/dev/null
 pmcd_stop
@@ -271,18 +259,17 @@ for snap in Thinkpad_L480_bat_busy Thinkpad_T460s_2_batteries apple_silicon_macb
     out=$(pminfo $PMH -f power.battery.power power.battery.energy_now power.battery.status)
     case $snap in
     Thinkpad_L480_bat_busy)
-        check 'echo "$out" | grep -q "inst \[0 or \"BAT0\"\] value 26.439$"' "$snap: BAT0 26.439 W" "$out"
-        check 'echo "$out" | grep -q "inst \[0 or \"BAT0\"\] value 124956$"' "$snap: 34.71 Wh left"
-        check 'echo "$out" | grep -q "value \"Unknown\""' "$snap: no status file reads Unknown"
-        check '[ "$(value power.system.source)" = battery ]' "$snap: on battery, power.system from it" \
-            "$(value power.system.source)" ;;
+        check_match "$out" 'inst \[0 or "BAT0"\] value 26\.439$' "$snap: BAT0 26.439 W"
+        check_match "$out" 'inst \[0 or "BAT0"\] value 124956$' "$snap: 34.71 Wh left"
+        check_match "$out" 'value "Unknown"' "$snap: no status file reads Unknown"
+        check_eq "$(value power.system.source)" battery "$snap: on battery, power.system from it" ;;
     Thinkpad_T460s_2_batteries)
-        check 'echo "$out" | grep -q "inst \[0 or \"BAT0\"\] value 1.576$"' "$snap: BAT0 1.576 W" "$out"
-        check 'echo "$out" | grep -q "inst \[1 or \"BAT1\"\] value 0$"' "$snap: BAT1 idle at 0 W"
-        check '[ "$(value power.system.source)" = battery ]' "$snap: one discharging, one idle: battery" ;;
+        check_match "$out" 'inst \[0 or "BAT0"\] value 1\.576$' "$snap: BAT0 1.576 W"
+        check_match "$out" 'inst \[1 or "BAT1"\] value 0$' "$snap: BAT1 idle at 0 W"
+        check_eq "$(value power.system.source)" battery "$snap: one discharging, one idle: battery" ;;
     apple_silicon_macbook)
-        check 'echo "$out" | grep -q "or \"macsmc-battery\"\] value 4.077$"' "$snap: macsmc-battery 4.077 W from a negative power_now" "$out"
-        check '[ -z "$(value power.battery.energy_now macsmc-battery)" ]' "$snap: no energy left without voltage_now" ;;
+        check_match "$out" 'or "macsmc-battery"\] value 4\.077$' "$snap: macsmc-battery 4.077 W from a negative power_now"
+        check_empty "$(value power.battery.energy_now macsmc-battery)" "$snap: no energy left without voltage_now" ;;
     esac
     pmcd_stop
 done

@@ -27,11 +27,12 @@ needs_data() {
 }
 
 for f in "$TOP"/dashboards/*.json; do
-    check "jq -e . '$f' >/dev/null" "$(basename "$f") is valid JSON"
+    jq -e . "$f" >/dev/null 2>"$WORK/jq.err"
+    check_eq "$?" 0 "$(basename "$f") is valid JSON" "$(cat "$WORK/jq.err")"
     bad=$(jq -r '[.panels[] | select(.type != "row") | .fieldConfig.defaults.unit] | map(select(. != "watt" and . != "joule" and . != "percentunit" and . != "string")) | join(",")' "$f")
-    check "[ -z '$bad' ]" "$(basename "$f"): panel units are watt, joule, percentunit or string" "found $bad"
+    check_empty "$bad" "$(basename "$f"): panel units are watt, joule, percentunit or string"
 done
-check "[ \$(jq -r .uid '$TOP'/dashboards/*.json | sort | uniq -d | wc -l) -eq 0 ]" "dashboard uids are unique"
+check_empty "$(jq -r .uid "$TOP"/dashboards/*.json | sort | uniq -d)" "dashboard uids are unique"
 
 command -v redis-server >/dev/null || { not_ok "redis-server is installed (apt-get install redis-server)"; finish; exit 1; }
 
@@ -46,9 +47,10 @@ redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$
     > "$WORK/log/redis.log" 2>&1 &
 REDIS_PID=$!
 pmlogger_wait
-for _ in $(seq 50); do redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+redis_up() { redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG; }
+wait_until 30 redis_up
 pmseries -h 127.0.0.1 -p "$RPORT" --load "$WORK/arch.0" > "$WORK/log/load.log" 2>&1
-check "[ -n \"\$(pmseries -h 127.0.0.1 -p '$RPORT' power.system.energy 2>/dev/null)\" ]" \
+check_nonempty "$(pmseries -h 127.0.0.1 -p "$RPORT" power.system.energy 2>/dev/null)" \
     "pmseries --load put the archive into the private redis" "$(tail -3 "$WORK/log/load.log")"
 
 PPORT=$(free_port)
@@ -72,9 +74,10 @@ PCP_RUN_DIR=$WORK/run pmproxy -f -A -U root -p "$PPORT" -c "$WORK/pmproxy.conf" 
     -l "$WORK/log/pmproxy.log" -s "$WORK/run/pmproxy.socket" > "$WORK/log/pmproxy.out" 2>&1 &
 PROXY_PID=$!
 URL=http://127.0.0.1:$PPORT
-for _ in $(seq 50); do curl -sf "$URL/pmapi/context?hostspec=127.0.0.1:$PMCD_PORT" >/dev/null 2>&1 && break; sleep 0.1; done
+proxy_up() { curl -sf "$URL/pmapi/context?hostspec=127.0.0.1:$PMCD_PORT" >/dev/null 2>&1; }
+wait_until 30 proxy_up
 ctx=$(curl -s "$URL/pmapi/context?hostspec=127.0.0.1:$PMCD_PORT&polltimeout=120" | jq -r .context)
-check "[ -n '$ctx' ] && [ '$ctx' != null ]" "pmproxy makes a context on the private pmcd" "$(tail -5 "$WORK/log/pmproxy.log")"
+check_match "$ctx" '^[0-9]+$' "pmproxy makes a context on the private pmcd" "$(tail -5 "$WORK/log/pmproxy.log")"
 host=$(curl -s -G "$URL/pmapi/fetch" --data-urlencode "context=$ctx" --data-urlencode names=pmcd.hostname |
        jq -r '.values[0].instances[0].value')
 
@@ -104,7 +107,7 @@ for f in "$TOP"/dashboards/*.json; do
             fi
         fi
         if needs_data "$metric"; then
-            check "[ '${n:-0}' -gt 0 ]" "$what resolves to data" "pmproxy returned ${n:-0} values"
+            check_num "${n:-0}" '>' 0 "$what resolves to data" "pmproxy returned ${n:-0} values"
         else
             ok "$what exists (no such source in this test: ${n:-0} values)"
         fi

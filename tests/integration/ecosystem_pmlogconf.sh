@@ -16,50 +16,50 @@ wait_samples 3
 
 # pmlogconf: the group files, read by pmlogconf from a groups directory
 pmlogconf -c -q -d "$TOP/pmlogconf" -h "127.0.0.1:$PMCD_PORT" "$WORK/pmlogger.config" > "$WORK/log/pmlogconf.log" 2>&1
-check "[ \$? -eq 0 ]" "pmlogconf reads the power groups" "$(cat "$WORK/log/pmlogconf.log")"
+check_eq "$?" 0 "pmlogconf reads the power groups" "$(cat "$WORK/log/pmlogconf.log")"
 sed 's/^/# /' "$WORK/pmlogger.config" | grep -v '^# #' | head -30
 block() {   # the metrics of the config's "log ... on INTERVAL" block for group $1
     awk -v g="#+ power/$1:" 'index($0, g) == 1 { on = 1; next } on && /^}/ { exit } on' "$WORK/pmlogger.config"
 }
-check "grep -q '^#+ power/summary:y:10 sec:' '$WORK/pmlogger.config' && block summary | grep -q 'log advisory on 10 sec'" \
-    "the summary group is on, every 10 seconds"
+check_file_has "$WORK/pmlogger.config" '^#\+ power/summary:y:10 sec:' "the summary group is on"
+check_match "$(block summary)" 'log advisory on 10 sec' "the summary group logs every 10 seconds"
 for m in power.system power.rapl power.meter power.vm power.soc power.battery; do
-    check "block summary | grep -qx '[[:space:]]*$m'" "the summary group logs $m"
+    check_match "$(block summary)" "^[[:space:]]*${m//./\\.}\$" "the summary group logs $m"
 done
-check "grep -q '^#+ power/proc:y:1 min:' '$WORK/pmlogger.config' && block proc | grep -q 'log advisory on 1 min'" \
-    "the proc group is on, every minute"
-check "block proc | grep -qx '[[:space:]]*power.proc' && block proc | grep -qx '[[:space:]]*power.cgroup'" \
-    "the proc group logs power.proc and power.cgroup"
+check_file_has "$WORK/pmlogger.config" '^#\+ power/proc:y:1 min:' "the proc group is on"
+check_match "$(block proc)" 'log advisory on 1 min' "the proc group logs every minute"
+check_match "$(block proc)" '^[[:space:]]*power\.proc$' "the proc group logs power.proc"
+check_match "$(block proc)" '^[[:space:]]*power\.cgroup$' "and power.cgroup"
 sed -i '/^\[access\]/,$d' "$WORK/pmlogger.config"
 # pmlogger runs the generated config
 sed -e 's/on 10 sec/on 1 sec/' -e 's/on 1 min/on 1 sec/' "$WORK/pmlogger.config" > "$WORK/fast.config"
 pmlogger -h "127.0.0.1:$PMCD_PORT" -c "$WORK/fast.config" -T 3sec -l "$WORK/log/pmlogger.log" "$WORK/arch" >/dev/null 2>&1
-check "pminfo -a '$WORK/arch' power.system.energy power.rapl.energy power.proc.energy >/dev/null 2>&1" \
-    "pmlogger logs power.system, power.rapl and power.proc from the generated config" \
+pminfo -a "$WORK/arch" power.system.energy power.rapl.energy power.proc.energy >/dev/null 2>&1
+check_eq "$?" 0 "pmlogger logs power.system, power.rapl and power.proc from the generated config" \
     "$(tail -5 "$WORK/log/pmlogger.log")"
-check "pmlogcheck '$WORK/arch' >/dev/null 2>&1" "the archive is valid"
+pmlogcheck "$WORK/arch" > "$WORK/pmlogcheck.out" 2>&1
+check_eq "$?" 0 "the archive is valid" "$(head -5 "$WORK/pmlogcheck.out")"
 
 # pmrep configurations
 for set in power power-energy power-proc; do
     PATH=$PYPATH pmrep $PMH -c "$TOP/pmrep/power.conf" ":$set" -s 3 -t 1 > "$WORK/$set.out" 2>&1
     rc=$?
-    check "[ $rc -eq 0 ]" "pmrep :$set runs" "rc=$rc: $(tail -3 "$WORK/$set.out")"
+    check_eq "$rc" 0 "pmrep :$set runs" "$(tail -3 "$WORK/$set.out")"
     sed 's/^/# /' "$WORK/$set.out" | cut -c1-160 | head -6
 done
 # the agent samples every 0.2 s, pmrep fetches every 1 s: allow a sample either way
-in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v + 0 >= lo && v + 0 <= hi) }'; }
-w=$(tail -1 "$WORK/power.out" | awk '{ print $2 }')
-check "grep -q 'system W' '$WORK/power.out' && in_range '$w' 19 31" "pmrep :power shows the system watts (25 W fake zone)" "got $w"
-j=$(tail -1 "$WORK/power-energy.out" | awk '{ print $2 }')
-check "grep -q 'system J' '$WORK/power-energy.out' && in_range '$j' 19 31" \
-    "pmrep :power-energy shows the joules of each 1 s interval (25 J)" "got $j"
-check "grep -q 'cgroup W' '$WORK/power-proc.out'" "pmrep :power-proc shows processes and cgroups"
+check_file_has "$WORK/power.out" 'system W' "pmrep :power has a system watts column"
+check_between "$(tail -1 "$WORK/power.out" | awk '{ print $2 }')" 19 31 "pmrep :power shows the system watts (25 W fake zone)"
+check_file_has "$WORK/power-energy.out" 'system J' "pmrep :power-energy has a system joules column"
+check_between "$(tail -1 "$WORK/power-energy.out" | awk '{ print $2 }')" 19 31 \
+    "pmrep :power-energy shows the joules of each 1 s interval (25 J)"
+check_file_has "$WORK/power-proc.out" 'cgroup W' "pmrep :power-proc shows processes and cgroups"
 
 # man pages
 for page in pmpower pmdapower; do
     warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$TOP/man/$page.1" 2>&1 >/dev/null)
-    check "[ -z \"\$warn\" ]" "man -l man/$page.1 renders without warnings" "$warn"
-    check "MANWIDTH=80 man -l '$TOP/man/$page.1' 2>/dev/null | grep -q '^SYNOPSIS'" "man/$page.1 has a synopsis"
+    check_empty "$warn" "man -l man/$page.1 renders without warnings"
+    check_match "$(MANWIDTH=80 man -l "$TOP/man/$page.1" 2>/dev/null)" '^SYNOPSIS' "man/$page.1 has a synopsis"
 done
 fake_rapl_stop
 sanitizer_check

@@ -5,10 +5,11 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 runtime=" $(sh "$TOP/scripts/install-deps" --list) " testing=" $(sh "$TOP/scripts/install-deps" --test --list) "
-check 'case $runtime in *" redis-server "*|*" valgrind "*|*" jq "*) false ;; *) true ;; esac' \
+check_no_match "$(printf '%s\n' $runtime)" '^(redis-server|valgrind|jq)$' \
     "./Install installs no test-only packages (redis-server, valgrind, jq)" "$runtime"
-check '(for p in $runtime; do case $testing in *" $p "*) ;; *) exit 1 ;; esac; done) && case $testing in *" redis-server "*) true ;; *) false ;; esac' \
-    "make check installs those and the test tools" "$testing"
+missing=$(for p in $runtime; do case $testing in *" $p "*) ;; *) echo "$p" ;; esac; done)
+check_empty "$missing" "make check installs the runtime packages too" "$testing"
+check_match "$(printf '%s\n' $testing)" '^redis-server$' "and the test tools" "$testing"
 
 if [ "$(id -u)" != 0 ]; then
     echo "ok - # SKIP Install/Remove need root"
@@ -41,11 +42,15 @@ for f in power.conf power.conf.default; do [ -f "$dest/$f" ] && cp -p "$dest/$f"
 # ./Remove from whatever state the host is in leaves pmcd as it was
 out=$("$TOP/Remove" 2>&1)
 rc=$?
-check '[ $rc -eq 0 ] && ! registered' "./Remove unregisters the agent (or says it is not installed)" "$out"
+check_eq "$rc" 0 "./Remove succeeds (or says it is not installed)" "$out"
+check_cmd "./Remove unregisters the agent" -- ! registered
+# serves_power: the system pmcd knows power.* (output kept out of the test's)
+serves_power() { pminfo -h "$SOCK" power >/dev/null 2>&1; }
 if [ $was_up = yes ]; then
-    check 'pmcd_up && ! pminfo -h "$SOCK" power >/dev/null 2>&1' "after ./Remove, pmcd is up and healthy, without power"
+    check_cmd "after ./Remove, pmcd is up and healthy" -- pmcd_up
+    check_cmd "without power" -- ! serves_power
 else
-    check '! pmcd_up' "./Remove leaves a stopped pmcd stopped"
+    check_cmd "./Remove leaves a stopped pmcd stopped" -- ! pmcd_up
 fi
 
 # ./Install with pmcd stopped starts it; a first install, so no config yet
@@ -53,18 +58,20 @@ rm -f "$dest/power.conf"
 system_pmcd stop || echo "# could not stop pmcd"
 out=$(cd / && "$TOP/Install" 2>&1)
 rc=$?
-check '[ $rc -eq 0 ]' "./Install succeeds from another working directory" "$(echo "$out" | tail -5)"
-check 'echo "$out" | grep -q "Install: starting pmcd" && pmcd_up' "./Install starts pmcd when it is not running"
-check 'echo "$out" | grep -q "power metrics are live"' "./Install checks that values appear"
-check 'grep -q "^power[[:space:]].*pmdapower.*-U root" "$PCP_PMCDCONF_PATH"' "registered with pmcd, running as root for RAPL"
+check_eq "$rc" 0 "./Install succeeds from another working directory" "$(echo "$out" | tail -5)"
+check_match "$out" 'Install: starting pmcd' "./Install starts pmcd when it is not running"
+check_cmd "pmcd is up after ./Install" -- pmcd_up
+check_match "$out" 'power metrics are live' "./Install checks that values appear"
+check_file_has "$PCP_PMCDCONF_PATH" '^power[[:space:]].*pmdapower.*-U root' "registered with pmcd, running as root for RAPL"
 src=$(pmprobe -v power.system.source | awk '{ print $3 }' | tr -d '"')
-check '[ -n "$src" ] && [ "$src" != none ]' "the system pmcd serves power.system.source ($src)"
-vals=$(pmval -t 1 -s 3 power.system.power 2>&1 | awk '/^[ 0-9.]+$/' | wc -l)
-check '[ "$vals" -ge 2 ]' "pmval -t 1 power.system.power prints watts" "$(pmval -t 1 -s 3 power.system.power 2>&1 | tail -3)"
-check 'pminfo -T power.system.energy | grep -q "Rate-convert"' "installed help text is served"
-check 'cmp -s "$dest/power.conf" "$TOP/pmda/power.conf"' "the default config is installed"
-errs=$(pmprobe -v power.control.config_errors | awk '{ print $3 }')
-check '[ "$errs" = 0 ]' "the shipped power.conf has no errors (power.control.config_errors $errs)" \
+check_nonempty "$src" "the system pmcd serves power.system.source"
+check_ne "$src" none "from a source"
+pmval -t 1 -s 3 power.system.power > "$WORK/pmval.out" 2>&1
+check_num "$(awk '/^[ 0-9.]+$/' "$WORK/pmval.out" | wc -l)" '>=' 2 "pmval -t 1 power.system.power prints watts" \
+    "$(tail -3 "$WORK/pmval.out")"
+check_match "$(pminfo -T power.system.energy)" 'Rate-convert' "installed help text is served"
+check_cmd "the default config is installed" -- cmp -s "$dest/power.conf" "$TOP/pmda/power.conf"
+check_eq "$(pmprobe -v power.control.config_errors | awk '{ print $3 }')" 0 "the shipped power.conf has no errors (power.control.config_errors)" \
     "$(grep -i power.conf "$PCP_LOG_DIR/pmcd/power.log" | tail -3)"
 
 # a second Install over the first keeps working (upgrades); a config never
@@ -73,17 +80,20 @@ echo "# old default" > "$dest/power.conf.default"
 cp "$dest/power.conf.default" "$dest/power.conf"
 out=$("$TOP/Install" 2>&1)
 rc=$?
-check '[ $rc -eq 0 ] && pminfo -f power.system.source | grep -q value' "re-running ./Install is harmless" "$(echo "$out" | tail -3)"
-check 'cmp -s "$dest/power.conf" "$TOP/pmda/power.conf"' "an unedited power.conf follows the new default"
+check_eq "$rc" 0 "re-running ./Install is harmless" "$(echo "$out" | tail -3)"
+check_match "$(pminfo -f power.system.source)" 'value' "the agent serves values after it"
+check_cmd "an unedited power.conf follows the new default" -- cmp -s "$dest/power.conf" "$TOP/pmda/power.conf"
 printf '[model]\nidle_watts = 7\n' > "$dest/power.conf"
 out=$("$TOP/Install" 2>&1)
-check 'grep -q "idle_watts = 7" "$dest/power.conf" && echo "$out" | grep -q "keeping your edited"' \
-    "an edited power.conf is kept, and ./Install says so" "$(echo "$out" | grep power.conf)"
-check 'cmp -s "$dest/power.conf.default" "$TOP/pmda/power.conf"' "the new default is installed beside it"
+check_file_has "$dest/power.conf" 'idle_watts = 7' "an edited power.conf is kept"
+check_match "$out" 'keeping your edited' "and ./Install says so" "$(echo "$out" | grep power.conf)"
+check_cmd "the new default is installed beside it" -- cmp -s "$dest/power.conf.default" "$TOP/pmda/power.conf"
 
 # ./Remove with pmcd running
 out=$("$TOP/Remove" 2>&1)
-check '! pminfo power >/dev/null 2>&1 && pmcd_up && ! registered' "./Remove leaves pmcd running and healthy, without power" "$out"
+check_cmd "./Remove leaves pmcd running and healthy" "$out" -- pmcd_up
+check_cmd "without power" -- ! serves_power
+check_cmd "and unregistered" -- ! registered
 
 # put back what was found
 for f in power.conf power.conf.default; do

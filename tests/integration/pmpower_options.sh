@@ -22,39 +22,48 @@ run() {
     rc=$?
 }
 err() { cat "$WORK/err"; }
-# usage_error MESSAGE DESCRIPTION: the last run exited 2 with MESSAGE (fixed text) on stderr
-usage_error() {
-    local want=$1
-    check "[ $rc -eq 2 ] && grep -qF -- \"\$want\" '$WORK/err' && [ ! -s '$WORK/out' ]" "$2" "rc=$rc: $(err)"
+# is_usage_error MESSAGE: the last run exited 2 with MESSAGE (fixed text) on stderr, nothing on stdout
+is_usage_error() { [ "$rc" -eq 2 ] && grep -qF -- "$1" "$WORK/err" && [ ! -s "$WORK/out" ]; }
+# usage_error MESSAGE DESCRIPTION: the assertion of it
+usage_error() { check_cmd "$2" "rc=$rc: $(err)" -- is_usage_error "$1"; }
+# lists_commands: every command with its summary in the usage on stderr
+lists_commands() {
+    local c
+    for c in report csv measure top mark; do grep -q "^  $c  *[a-z]" "$WORK/err" || return 1; done
 }
 
 # the table: usage and unknown command
 run
-check "[ $rc -eq 2 ] && for c in report csv measure top mark; do grep -q \"^  \$c  *[a-z]\" '$WORK/err' || false; done" \
-    "no command: exit 2, the usage lists every command with its summary" "rc=$rc: $(err)"
+check_eq "$rc" 2 "no command: exit 2"
+check_cmd "the usage lists every command with its summary" "$(err)" -- lists_commands
 run help
-check "[ $rc -eq 0 ] && grep -q '^  measure  *energy of a command' '$WORK/out' && [ ! -s '$WORK/err' ]" \
-    "pmpower help: the usage on stdout, exit 0"
+check_eq "$rc" 0 "pmpower help: exit 0"
+check_file_has "$WORK/out" '^  measure  *energy of a command' "pmpower help: the usage on stdout"
+check_empty "$(err)" "pmpower help: nothing on stderr"
 run bogus
-check "[ $rc -eq 2 ] && [ \"\$(err)\" = 'pmpower: unknown command \"bogus\": use report, csv, measure, top or mark' ]" \
-    "an unknown command: exit 2, the commands named" "rc=$rc: $(err)"
+check_eq "$rc" 2 "an unknown command: exit 2"
+check_eq "$(err)" 'pmpower: unknown command "bogus": use report, csv, measure, top, mark or calibrate' "an unknown command: the commands named"
 
 # --help and -? of every command: its usage on stdout, exit 0
 for c in report csv measure top mark; do
     run "$c" --help
-    check "[ $rc -eq 0 ] && head -1 '$WORK/out' | grep -q '^Usage: pmpower $c ' && grep -q -- '--help' '$WORK/out' && [ ! -s '$WORK/err' ]" \
-        "pmpower $c --help: its usage on stdout, exit 0" "rc=$rc: $(head -2 "$WORK/out") $(err)"
+    check_eq "$rc" 0 "pmpower $c --help: exit 0" "$(err)"
+    check_match "$(head -1 "$WORK/out")" "^Usage: pmpower $c " "pmpower $c --help: its usage on stdout"
+    check_file_has "$WORK/out" '--help' "pmpower $c --help: the usage names --help"
+    check_empty "$(err)" "pmpower $c --help: nothing on stderr"
 done
 run report -?
-check "[ $rc -eq 0 ] && grep -q -- '--phases=FILE' '$WORK/out'" "pmpower report -?: the same usage"
+check_eq "$rc" 0 "pmpower report -?: exit 0"
+check_file_has "$WORK/out" '--phases=FILE' "pmpower report -?: the same usage"
 run csv --help
-check "grep -q -- '--separate-files' '$WORK/out' && grep -q 'TIME: PCP time' '$WORK/out' && grep -q '^METRIC' '$WORK/out'" \
-    "csv's usage has its own options, the time forms and the metrics"
+check_file_has "$WORK/out" '--separate-files' "csv's usage has its own options"
+check_file_has "$WORK/out" 'TIME: PCP time' "csv's usage has the time forms"
+check_file_has "$WORK/out" '^METRIC' "csv's usage has the metrics"
 
 # PCP's errors, as pmpower's: exit 2, the message, then the usage
 run report --bogus
 usage_error "pmpower: unrecognized option '--bogus'" "an unknown long option: exit 2 (it was taken for --help)"
-check "grep -q '^Usage: pmpower report' '$WORK/err'" "the usage follows the error, on stderr"
+check_file_has "$WORK/err" '^Usage: pmpower report' "the usage follows the error, on stderr"
 run report -x
 usage_error "pmpower: invalid option -- 'x'" "an unknown short option: named pmpower, not after the command"
 run csv -o "$WORK/x.csv" -S
@@ -100,12 +109,13 @@ usage_error 'pmpower: --cv takes a fraction such as 0.02, not "0"' "--cv 0: exit
 run measure --json
 usage_error "pmpower: measure needs a command" "measure without a command: exit 2"
 run measure -- /nonexistent/tool
-check "[ $rc -eq 1 ] && grep -q 'cannot run \"/nonexistent/tool\"' '$WORK/err'" "measure of a missing command: exit 1" "rc=$rc: $(err)"
+check_eq "$rc" 1 "measure of a missing command: exit 1" "$(err)"
+check_file_has "$WORK/err" 'cannot run "/nonexistent/tool"' "measure of a missing command: it names the command"
 run mark
 usage_error "pmpower: mark takes: start LABEL | end LABEL | LABEL -- COMMAND..." "mark alone: exit 2"
 run mark start ""
 usage_error "pmpower: a phase label must be one non-empty line" "an empty label: exit 2"
 
 reports=$(ls "$WORK"/log/asan* "$WORK"/log/ubsan* 2>/dev/null)
-check "[ -z '$reports' ]" "pmpower ran clean under ASan/UBSan on every path above" "$(cat $reports 2>/dev/null | head -30)"
+check_empty "$reports" "pmpower ran clean under ASan/UBSan on every path above" "$(cat $reports 2>/dev/null | head -30)"
 finish

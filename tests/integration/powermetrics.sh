@@ -19,16 +19,6 @@ command = $1
 EOF
 }
 
-# wait_for COND [SECONDS]: poll until the shell condition holds
-wait_for() {
-    local i
-    for i in $(seq $((${2:-10} * 10))); do
-        eval "$1" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 # 1. three real samples NUL-separated, two bad documents among them, then silence
 cat > "$WORK/fake-powermetrics" <<EOF
 #!/bin/sh
@@ -44,34 +34,37 @@ EOF
 chmod +x "$WORK/fake-powermetrics"
 conf "$WORK/fake-powermetrics --samplers cpu_power,gpu_power,ane_power -f plist"
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
-wait_for '[ "$(value power.soc.energy combined)" = 73.646 ]' 10
-check '[ "$(instances power.soc.energy)" = "0:cpu 1:gpu 2:ane 3:dram 4:combined" ]' "fixed SoC instances cpu gpu ane dram combined" "$(instances power.soc.energy)"
-check '[ "$(cat "$WORK/args" 2>/dev/null)" = "--samplers cpu_power,gpu_power,ane_power -f plist -i 500" ]' "the command runs with -i 500 for interval = 0.5" "args: $(cat "$WORK/args" 2>/dev/null)"
+wait_until 30 value_is 73.646 power.soc.energy combined
+check_eq "$(instances power.soc.energy)" "0:cpu 1:gpu 2:ane 3:dram 4:combined" "fixed SoC instances cpu gpu ane dram combined"
+check_eq "$(cat "$WORK/args" 2>/dev/null)" "--samplers cpu_power,gpu_power,ane_power -f plist -i 500" "the command runs with -i 500 for interval = 0.5"
 # sums of processor.*_energy over the three good samples (m1 + m1-2 + m2ultra), mJ -> J
 near "$(value power.soc.energy cpu)" 0.998 1e-12 "cpu energy: 89 + 54 + 855 mJ = 0.998 J"
 near "$(value power.soc.energy gpu)" 72.648 1e-12 "gpu energy: 31 + 10 + 72607 mJ = 72.648 J"
 near "$(value power.soc.energy ane)" 0 1e-12 "ane energy: 0 J"
 near "$(value power.soc.energy combined)" 73.646 1e-12 "combined energy: 73.646 J"
-check '[ -z "$(value power.soc.energy dram)" ]' "no dram value from current macOS samples"
-p=$(value power.soc.power combined)
-check '[ -n "$p" ] && awk -v p="$p" "BEGIN { exit !(p > 0.05) }"' "power.soc.power has a value" "power '$p'"
-check '[ "$(value power.source.errors powermetrics)" = 2 ]' "the truncated and the duplicate-key documents are counted" "errors $(value power.source.errors powermetrics)"
-check '[ "$(value power.source.state powermetrics)" = active ]' "the source is active while the child delivers"
-check '[ "$(value power.system.source)" = powermetrics ]' "power.system comes from powermetrics when nothing better exists" "$(value power.system.source)"
-check 'pminfo $PMH -l power.soc.energy | grep -q "\"units\":\"joules\""' "power.soc.energy carries units=joules"
-check 'pminfo $PMH -l power.soc.power | grep -q "\"units\":\"watts\""' "power.soc.power carries units=watts"
-check 'pminfo $PMH -T power.soc.energy | grep -q "powermetrics"' "help text for power.soc.energy"
-check '[ "$(grep -c "truncated document" "$WORK/log/power.log")" = 1 ] && [ "$(grep -c "duplicate key" "$WORK/log/power.log")" = 1 ]' "each kind of problem is logged once" "$(grep powermetrics "$WORK/log/power.log" | sed 's/^/# /')"
+check_empty "$(value power.soc.energy dram)" "no dram value from current macOS samples"
+check_num "$(value power.soc.power combined)" '>' 0.05 "power.soc.power has a value"
+check_eq "$(value power.source.errors powermetrics)" 2 "the truncated and the duplicate-key documents are counted"
+check_eq "$(value power.source.state powermetrics)" active "the source is active while the child delivers"
+check_eq "$(value power.system.source)" powermetrics "power.system comes from powermetrics when nothing better exists"
+check_match "$(pminfo $PMH -l power.soc.energy)" '"units":"joules"' "power.soc.energy carries units=joules"
+check_match "$(pminfo $PMH -l power.soc.power)" '"units":"watts"' "power.soc.power carries units=watts"
+check_match "$(pminfo $PMH -T power.soc.energy)" 'powermetrics' "help text for power.soc.energy"
+check_eq "$(grep -c "truncated document" "$WORK/log/power.log")" 1 "a truncated document is logged once" \
+    "$(grep powermetrics "$WORK/log/power.log")"
+check_eq "$(grep -c "duplicate key" "$WORK/log/power.log")" 1 "a duplicate key is logged once"
 echo "# example output:"
 pminfo $PMH -f power.soc | sed 's/^/# /'
 # the child stays silent: after 3 intervals + 2 s the values go
-wait_for '[ -z "$(value power.soc.energy combined)" ]' 8
-check '[ -z "$(value power.soc.energy combined)" ]' "a silent child's readings go stale: no value"
-check '[ "$(value power.source.state powermetrics)" = failed ] && value power.source.reason powermetrics | grep -q "no sample"' "and the source says why" "$(value power.source.reason powermetrics)"
+wait_until 30 value_is "" power.soc.energy combined
+check_empty "$(value power.soc.energy combined)" "a silent child's readings go stale: no value"
+check_eq "$(value power.source.state powermetrics)" failed "and the source fails"
+check_match "$(value power.source.reason powermetrics)" 'no sample' "and says why"
 child=$(cat "$WORK/child.pid" 2>/dev/null)
 pmcd_stop
-wait_for '! kill -0 "$child" 2>/dev/null' 5
-check '[ -n "$child" ] && ! kill -0 "$child" 2>/dev/null' "stopping the agent stops the child (pid $child)"
+check_nonempty "$child" "the child wrote its pid"
+wait_until 10 exited "$child"
+check_cmd "stopping the agent stops the child (pid $child)" -- exited "$child"
 sanitizer_check
 
 # 2. a child that exits after each document is started again
@@ -83,14 +76,14 @@ chmod +x "$WORK/one-shot"
 conf "$WORK/one-shot"
 rm -f "$WORK/log/power.log"
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || not_ok "agent with a one-shot child"
-wait_for 'awk -v e="$(value power.soc.energy combined)" "BEGIN { exit !(e >= 0.36) }"' 10
+three_runs() { [ "$(awk -v e="$(value power.soc.energy combined)" 'BEGIN { print (e >= 0.36) }')" = 1 ]; }
+wait_until 30 three_runs
 e=$(value power.soc.energy combined)
-check 'awk -v e="$e" "BEGIN { exit !(e >= 0.36) }"' "the child is restarted: 3 or more runs of 0.120 J" "energy '$e'"
-check 'awk -v e="$e" "BEGIN { n = e / 0.120; d = n - int(n + 0.5); exit !(d < 1e-9 && d > -1e-9) }"' "the energy is a whole number of documents" "energy '$e'"
-n=$(value power.source.errors powermetrics)
-check '[ "${n:-0}" -ge 2 ]' "each exit is counted in power.source.errors" "errors '$n'"
-check '[ "$(grep -c "child exited" "$WORK/log/power.log")" = 1 ]' "and logged once" "$(grep -c "child exited" "$WORK/log/power.log") lines"
-check '[ "$(value power.source.state powermetrics)" = active ]' "restarted promptly (1 s after a child that delivered), it stays active"
+check_num "$e" '>=' 0.36 "the child is restarted: 3 or more runs of 0.120 J"
+near "$(awk -v e="$e" 'BEGIN { printf "%.12f", e / 0.120 - int(e / 0.120 + 0.5) }')" 0 1e-9 "the energy is a whole number of documents" "energy '$e'"
+check_num "$(value power.source.errors powermetrics)" '>=' 2 "each exit is counted in power.source.errors"
+check_eq "$(grep -c "child exited" "$WORK/log/power.log")" 1 "and logged once"
+check_eq "$(value power.source.state powermetrics)" active "restarted promptly (1 s after a child that delivered), it stays active"
 pmcd_stop
 sanitizer_check
 
@@ -98,10 +91,11 @@ sanitizer_check
 conf "$WORK/no-such-powermetrics"
 rm -f "$WORK/log/power.log"
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || not_ok "agent with a missing command"
-wait_for '[ "$(value power.source.state powermetrics)" = failed ]' 5
-check '[ "$(value power.source.state powermetrics)" = failed ] && value power.source.reason powermetrics | grep -q "no-such-powermetrics"' "a missing command fails and the reason names it" "$(value power.source.reason powermetrics)"
-check '[ "$(pmprobe $PMH power.soc.energy | awk "{print \$2}")" = 0 ]' "no SoC values" "$(pmprobe $PMH power.soc.energy)"
-check 'grep -q "cannot start command" "$WORK/log/power.log"' "the log says the command cannot start"
+wait_until 30 value_is failed power.source.state powermetrics
+check_eq "$(value power.source.state powermetrics)" failed "a missing command fails"
+check_match "$(value power.source.reason powermetrics)" 'no-such-powermetrics' "and the reason names it"
+check_eq "$(pmprobe $PMH power.soc.energy | awk '{ print $2 }')" 0 "no SoC values" "$(pmprobe $PMH power.soc.energy)"
+check_file_has "$WORK/log/power.log" 'cannot start command' "the log says the command cannot start"
 pmcd_stop
 sanitizer_check
 
@@ -143,14 +137,13 @@ interval = 0.5
 EOF
 rm -f "$WORK/log/power.log" "$WORK/runs"
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || not_ok "agent with the default command on macOS 12"
-wait_for 'delivered 2' 10
-check 'delivered 2' "the default command delivers on macOS 12" "combined '$(value power.soc.energy combined)', runs: $(runs)"
-check '[ "$(runs)" = "--samplers cpu_power,gpu_power -f plist -i 500|" ]' \
-    "the default asks for cpu_power,gpu_power: one run, no ane_power" "runs: $(runs)"
-check 'same_documents' "combined is cpu + gpu + ane (0.120 J a sample); dram (0.024 J) and package stay out" \
-    "$(pminfo $PMH -f power.soc.energy | tr -s ' \n' ' ')"
-check '[ "$(value power.system.source)" = powermetrics ]' "power.system comes from powermetrics on macOS 12"
-check '[ "$(value power.source.errors powermetrics)" = 0 ]' "no errors" "errors $(value power.source.errors powermetrics)"
+wait_until 30 delivered 2
+check_cmd "the default command delivers on macOS 12" "combined '$(value power.soc.energy combined)', runs: $(runs)" -- delivered 2
+check_eq "$(runs)" "--samplers cpu_power,gpu_power -f plist -i 500|" "the default asks for cpu_power,gpu_power: one run, no ane_power"
+check_cmd "combined is cpu + gpu + ane (0.120 J a sample); dram (0.024 J) and package stay out" \
+    "$(pminfo $PMH -f power.soc.energy | tr -s ' \n' ' ')" -- same_documents
+check_eq "$(value power.system.source)" powermetrics "power.system comes from powermetrics on macOS 12"
+check_eq "$(value power.source.errors powermetrics)" 0 "no errors"
 pmcd_stop
 sanitizer_check
 
@@ -158,17 +151,18 @@ sanitizer_check
 conf "powermetrics --samplers cpu_power,gpu_power,ane_power -f plist"
 rm -f "$WORK/log/power.log" "$WORK/runs"
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || not_ok "agent with ane_power in its command on macOS 12"
-wait_for 'delivered 2' 10
-check 'delivered 2' "a command with ane_power delivers on macOS 12" "combined '$(value power.soc.energy combined)', runs: $(runs)"
-check '[ "$(runs)" = "--samplers cpu_power,gpu_power,ane_power -f plist -i 500|--samplers cpu_power,gpu_power -f plist -i 500|" ]' \
-    "it runs once with ane_power, then once more without it" "runs: $(runs)"
-check '[ "$(value power.source.errors powermetrics)" = 1 ]' "the retry is counted once" "errors $(value power.source.errors powermetrics)"
-check '[ "$(grep -c "unknown sampler" "$WORK/log/power.log")" = 1 ] && ! grep -q "child exited" "$WORK/log/power.log"' \
-    "and logged once, as an unknown sampler, not as a child that exited" "$(grep -i sampler "$WORK/log/power.log" | sed 's/^/# /')"
-check 'grep "unknown sampler" "$WORK/log/power.log" | grep -q "started again at once as \"powermetrics --samplers cpu_power,gpu_power -f plist -i 500\""' \
+wait_until 30 delivered 2
+check_cmd "a command with ane_power delivers on macOS 12" "combined '$(value power.soc.energy combined)', runs: $(runs)" -- delivered 2
+check_eq "$(runs)" "--samplers cpu_power,gpu_power,ane_power -f plist -i 500|--samplers cpu_power,gpu_power -f plist -i 500|" \
+    "it runs once with ane_power, then once more without it"
+check_eq "$(value power.source.errors powermetrics)" 1 "the retry is counted once"
+check_eq "$(grep -c "unknown sampler" "$WORK/log/power.log")" 1 "and logged once, as an unknown sampler" \
+    "$(grep -i sampler "$WORK/log/power.log")"
+check_file_lacks "$WORK/log/power.log" 'child exited' "not as a child that exited"
+check_match "$(grep "unknown sampler" "$WORK/log/power.log")" 'started again at once as "powermetrics --samplers cpu_power,gpu_power -f plist -i 500"' \
     "the log names the command now run"
-check '[ "$(value power.source.state powermetrics)" = active ]' "the source is active"
-check 'same_documents' "combined is still cpu + gpu + ane" "$(pminfo $PMH -f power.soc.energy | tr -s ' \n' ' ')"
+check_eq "$(value power.source.state powermetrics)" active "the source is active"
+check_cmd "combined is still cpu + gpu + ane" "$(pminfo $PMH -f power.soc.energy | tr -s ' \n' ' ')" -- same_documents
 echo "# log:"
 grep -i "sampler" "$WORK/log/power.log" | sed 's/^/# /'
 echo "# example output:"

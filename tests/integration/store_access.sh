@@ -12,54 +12,65 @@
 # nobody must reach the private pmcd's socket (its mode is 0666; the dirs above are ours)
 chmod 711 "$WORK"
 as_nobody() { runuser -u nobody -- env -u ASAN_OPTIONS -u LSAN_OPTIONS -u UBSAN_OPTIONS "$@"; }
-PMPOWER_PLAIN=$BUILD/pmpower     # unsanitized: nobody cannot write the sanitizer logs
+# What nobody runs of ours is copied where nobody can reach it: the
+# repository may live where other users cannot enter (a clone in /root:
+# "env: '/root/project/build/pmpower': Permission denied"). The copy is in
+# $WORK (711, removed by finish) in a directory of its own, mode 755.
+# pmpower needs nothing of the repository at run time (libpcp is the system's).
+NOBODY_BIN=$(mktemp -d "$WORK/nobody-bin.XXXXXX")
+chmod 755 "$NOBODY_BIN"
+cp "$BUILD/pmpower" "$NOBODY_BIN/pmpower"     # unsanitized: nobody cannot write the sanitizer logs
+chmod 755 "$NOBODY_BIN/pmpower"
+PMPOWER_PLAIN=$NOBODY_BIN/pmpower
 
 printf '[phase]\nrate = 0.01\n' > "$WORK/power.conf"
 pmcd_start -c "$WORK/power.conf" || { not_ok "private pmcd with the agent starts"; finish; exit 1; }
 chmod 711 "$WORK/run"
 SOCK=unix:$WORK/run/pmcd.socket
-check '[ -S "$WORK/run/pmcd.socket" ]' "the private pmcd listens on its unix socket"
+check_cmd "the private pmcd listens on its unix socket" -- test -S "$WORK/run/pmcd.socket"
+as_nobody "$PMPOWER_PLAIN" help >/dev/null 2>"$WORK/nobody.err"
+check_eq "$?" 0 "user nobody can run the copy of pmpower" "$(cat "$WORK/nobody.err")"
 
 # root through the unix socket: allowed
 out=$(pmstore -h "$SOCK" power.control.interval 0.5 2>&1)
-check 'echo "$out" | grep -q "new value=0.5"' "root over the local socket sets the interval" "$out"
+check_match "$out" 'new value=0\.5' "root over the local socket sets the interval"
 out=$(pmstore -h "$SOCK" power.control.attribute_mode all 2>&1)
-check '[ "$(value power.control.attribute_mode)" = all ]' "root over the local socket sets the attribution mode" "$out"
+check_eq "$(value power.control.attribute_mode)" all "root over the local socket sets the attribution mode" "$out"
 
 # a client over TCP has no credentials, even as root; pmcd gives it the
 # context number the root client above had, which the agent forgot when
 # pmcd ended that context (pmdaSetEndContextCallBack)
 out=$(pmstore $PMH power.control.interval 0.05 2>&1)
-check 'echo "$out" | grep -q "No permission"' "root over TCP (no credentials) may not set the interval" "$out"
+check_match "$out" 'No permission' "root over TCP (no credentials) may not set the interval"
 near "$(value power.control.interval)" 0.5 0 "the interval is unchanged"
 
 # nobody through the same socket: refused, nothing changes
 out=$(as_nobody pmstore -h "$SOCK" power.control.interval 0.05 2>&1)
 echo "$out" | sed 's/^/# nobody: /'
-check 'echo "$out" | grep -q "No permission"' "user nobody over the local socket may not set the interval (PM_ERR_PERMISSION)" "$out"
+check_match "$out" 'No permission' "user nobody over the local socket may not set the interval (PM_ERR_PERMISSION)"
 out=$(as_nobody pmstore -h "$SOCK" power.control.attribute_mode active 2>&1)
-check 'echo "$out" | grep -q "No permission"' "nor the attribution mode" "$out"
+check_match "$out" 'No permission' "nor the attribution mode"
 near "$(value power.control.interval)" 0.5 0 "the interval is still unchanged"
-check '[ "$(value power.control.attribute_mode)" = all ]' "the mode is unchanged"
+check_eq "$(value power.control.attribute_mode)" all "the mode is unchanged"
 
-check '[ "$(value power.control.stores_refused)" = 3 ]' "power.control.stores_refused counts the three refusals" \
-    "$(value power.control.stores_refused)"
+check_eq "$(value power.control.stores_refused)" 3 "power.control.stores_refused counts the three refusals"
 
 # logged once per user, with what to do
 grep 'refused' "$WORK/log/power.log" | sed 's/^/# log: /'
 n=$(grep -c 'refused for uid 65534' "$WORK/log/power.log")
-check '[ "$n" -eq 1 ]' "nobody's two refusals are logged once" "$n lines"
-check 'grep "refused for uid 65534" "$WORK/log/power.log" | grep -q "sudo pmstore -h local:"' "the log line says what to do"
-check '[ "$(grep -c "refused for a client without credentials" "$WORK/log/power.log")" -eq 1 ]' \
+check_eq "$n" 1 "nobody's two refusals are logged once"
+check_match "$(grep "refused for uid 65534" "$WORK/log/power.log")" 'sudo pmstore -h local:' "the log line says what to do"
+check_eq "$(grep -c "refused for a client without credentials" "$WORK/log/power.log")" 1 \
     "the TCP client's refusal is logged once"
 
 # phase marks: open to users, over the socket and over TCP
 out=$(as_nobody "$PMPOWER_PLAIN" mark -h "$SOCK" start "user phase" 2>&1)
-check '[ $? -eq 0 ]' "user nobody may mark a phase (benchmarks run as users)" "$out"
+check_eq "$?" 0 "user nobody may mark a phase (benchmarks run as users)" "$out"
 out=$("$PMPOWER" mark $PMH end "user phase" 2>&1)
-check '[ $? -eq 0 ]' "a client over TCP may mark a phase" "$out"
-check 'pminfo $PMH -f power.phase.log | grep -q "start user phase" && pminfo $PMH -f power.phase.log | grep -q "end user phase"' \
-    "both marks are kept" "$(pminfo $PMH -f power.phase.log)"
+check_eq "$?" 0 "a client over TCP may mark a phase" "$out"
+marks=$(pminfo $PMH -f power.phase.log)
+check_match "$marks" 'start user phase' "the user's start mark is kept"
+check_match "$marks" 'end user phase' "and the TCP client's end mark"
 
 # ... within the rate: 32 at once, then [phase] rate (0.01 a second here)
 fails=0
@@ -67,14 +78,13 @@ for i in $(seq 34); do
     as_nobody "$PMPOWER_PLAIN" mark -h "$SOCK" start "burst $i" >/dev/null 2>"$WORK/mark.err" || fails=$((fails + 1))
 done
 sed 's/^/# 34th: /' "$WORK/mark.err"
-check '[ "$fails" -eq 4 ]' "after 32 marks at once, further ones are refused (2 + 34 tried, $fails refused)"
-check 'grep -q "Resource temporarily unavailable" "$WORK/mark.err" && grep -q "phase\] rate" "$WORK/mark.err"' \
-    "pmpower mark says why (EAGAIN) and what limits it" "$(cat "$WORK/mark.err")"
-check '[ "$(value power.phase.marks)" = 32 ] && [ "$(value power.phase.throttled)" = 4 ]' \
-    "power.phase.marks and power.phase.throttled count them" \
-    "marks $(value power.phase.marks), throttled $(value power.phase.throttled)"
-check '[ "$(grep -c "phase marks throttled for uid 65534" "$WORK/log/power.log")" -eq 1 ]' "the throttle is logged once"
-check '[ "$(value power.control.stores_refused)" = 3 ]' "throttled marks are not counted as refusals"
+check_eq "$fails" 4 "after 32 marks at once, further ones are refused (2 + 34 tried)"
+check_file_has "$WORK/mark.err" 'Resource temporarily unavailable' "pmpower mark says why (EAGAIN)"
+check_file_has "$WORK/mark.err" 'phase\] rate' "and what limits it"
+check_eq "$(value power.phase.marks)" 32 "power.phase.marks counts the marks kept"
+check_eq "$(value power.phase.throttled)" 4 "power.phase.throttled counts those refused"
+check_eq "$(grep -c "phase marks throttled for uid 65534" "$WORK/log/power.log")" 1 "the throttle is logged once"
+check_eq "$(value power.control.stores_refused)" 3 "throttled marks are not counted as refusals"
 
 # pmcd sends a restarted agent the credentials of the clients already
 # connected (pmcd/src/config.c DoAgentCreds -> ClientsAttributes): a root
@@ -103,19 +113,24 @@ for _ in range(100):                          # until the restarted agent answer
 store("after")
 PY
 CLIENT=$!
-for _ in $(seq 100); do grep -q before "$WORK/client.out" && break; sleep 0.1; done
+wait_until 30 grep -q before "$WORK/client.out"
 old=$(pgrep -f "pmdapower.*$WORK" | head -1)
 kill -KILL "$old"
-for _ in $(seq 100); do
+# a request first: pmcd notices a dead agent, and restarts it, only when
+# it next asks it for something (without one this waited for nothing)
+new_agent_serves() {
+    local new
+    [ -n "$(value power.control.samples)" ] || return 1
     new=$(pgrep -f "pmdapower.*$WORK" | head -1)
-    [ -n "$new" ] && [ "$new" != "$old" ] && [ -n "$(value power.control.samples)" ] && break
-    sleep 0.1
-done
+    [ -n "$new" ] && [ "$new" != "$old" ]
+}
+wait_until 60 new_agent_serves
+check_cmd "pmcd restarts the killed agent" -- new_agent_serves
 touch "$WORK/go"
 wait $CLIENT
 sed 's/^/# client: /' "$WORK/client.out"
-check 'grep -q "^before stored" "$WORK/client.out" && grep -q "^after stored" "$WORK/client.out"' \
-    "a root client over the socket may still store after pmcd restarted the agent" "$(cat "$WORK/client.out")"
+check_file_has "$WORK/client.out" '^before stored' "a root client over the socket may store" "$(cat "$WORK/client.out")"
+check_file_has "$WORK/client.out" '^after stored' "and still may after pmcd restarted the agent" "$(cat "$WORK/client.out")"
 pmcd_stop
 sanitizer_check
 
@@ -127,17 +142,18 @@ chmod 711 "$WORK/run"
 out=$(as_nobody "$PMPOWER_PLAIN" mark -h "$SOCK" start "user phase" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/# nobody: /'
-check '[ $rc -eq 1 ] && echo "$out" | grep -q "No permission" && echo "$out" | grep -q "marks = root"' \
-    "marks = root: user nobody's mark is refused, and pmpower says why" "$out"
+check_eq "$rc" 1 "marks = root: user nobody's mark is refused" "$out"
+check_match "$out" 'No permission' "pmpower says it had no permission"
+check_match "$out" 'marks = root' "and names the setting"
 out=$("$PMPOWER" mark $PMH start "tcp phase" 2>&1)
-check '[ $? -eq 1 ]' "marks = root: a client over TCP is refused" "$out"
+check_eq "$?" 1 "marks = root: a client over TCP is refused" "$out"
 out=$("$PMPOWER" mark -h "$SOCK" start "root phase" 2>&1)
-check '[ $? -eq 0 ]' "marks = root: root over the local socket may mark" "$out"
-check '[ "$(value power.phase.marks)" = 1 ] && [ "$(value power.control.stores_refused)" = 2 ]' \
-    "one mark kept, two refused" "marks $(value power.phase.marks), refused $(value power.control.stores_refused)"
-check 'grep -q "phase mark refused for uid 65534: power.conf has \[phase\] marks = root" "$WORK/log/power.log"' \
+check_eq "$?" 0 "marks = root: root over the local socket may mark" "$out"
+check_eq "$(value power.phase.marks)" 1 "one mark kept"
+check_eq "$(value power.control.stores_refused)" 2 "two refused"
+check_file_has "$WORK/log/power.log" 'phase mark refused for uid 65534: power\.conf has \[phase\] marks = root' \
     "the refusal is logged with the setting that made it"
-check '[ "$(value power.control.config_errors)" = 0 ]' "[phase] marks and rate are known keys"
+check_eq "$(value power.control.config_errors)" 0 "[phase] marks and rate are known keys"
 pmcd_stop
 sanitizer_check
 finish

@@ -19,13 +19,12 @@ VG
 chmod +x "$WORK/vg-agent"
 AGENT=$WORK/vg-agent pmcd_start -r "$ROOT" -t 0.2 || not_ok "agent under valgrind started"
 wait_samples 8
-check '[ -n "$(value power.rapl.power psys)" ]' "agent under valgrind serves values"
+check_nonempty "$(value power.rapl.power psys)" "agent under valgrind serves values"
 pminfo $PMH -fdTl power >/dev/null 2>&1
 pmstore $PMH_LOCAL power.control.interval 0.3 >/dev/null 2>&1
 wait_samples 3
-pmcd_stop
-sleep 1
+pmcd_stop       # returns once valgrind has exited, its logs complete
 report=$(cat "$WORK"/log/valgrind.* 2>/dev/null | grep -v "^==[0-9]*== *$" | grep -v "pmdaDaemon\|libpcp" | head -40)
 errors=$(cat "$WORK"/log/valgrind.* 2>/dev/null | grep -c "Invalid \|uninitialised\|definitely lost in" )
-check '[ "$errors" -eq 0 ]' "valgrind: no invalid accesses, uninitialised values or definite leaks" "$(echo "$report" | head -20)"
+check_eq "$errors" 0 "valgrind: no invalid accesses, uninitialised values or definite leaks" "$(echo "$report" | head -20)"
 finish

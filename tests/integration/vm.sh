@@ -32,31 +32,31 @@ EOF
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
 wait_samples 2
 
-check '[ "$(value power.source.state vm)" = active ]' "the vm source is active with one VM file" "$(value power.source.state vm): $(value power.source.reason vm)"
-check '[ "$(instances power.vm.energy)" = "0:alpha" ]' "the VM is instance 0, named by its libvirt domain" "$(instances power.vm.energy)"
+check_eq "$(value power.source.state vm)" active "the vm source is active with one VM file" "$(value power.source.reason vm)"
+check_eq "$(instances power.vm.energy)" "0:alpha" "the VM is instance 0, named by its libvirt domain"
 near "$(value power.vm.energy alpha)" 1 1e-12 "energy starts at the file's 1000000 uJ = 1 J"
-check 'pminfo $PMH -l power.vm.energy | grep -q "\"units\":\"joules\""' "power.vm.energy carries units=joules"
-check 'pminfo $PMH -l power.vm.power | grep -q "\"units\":\"watts\""' "power.vm.power carries units=watts"
-check 'pminfo $PMH -d power.vm.energy | grep -q "Semantics: counter"' "power.vm.energy is a counter"
-check 'pminfo $PMH -T power.vm.energy | grep -q "Scaphandre"' "help text for power.vm.energy"
+check_match "$(pminfo $PMH -l power.vm.energy)" '"units":"joules"' "power.vm.energy carries units=joules"
+check_match "$(pminfo $PMH -l power.vm.power)" '"units":"watts"' "power.vm.power carries units=watts"
+check_match "$(pminfo $PMH -d power.vm.energy)" 'Semantics: counter' "power.vm.energy is a counter"
+check_match "$(pminfo $PMH -T power.vm.energy)" 'Scaphandre' "help text for power.vm.energy"
 
 # a second VM starts; the first advances by 5 J
 put beta 250000
 put alpha 6000000
 wait_samples 2
-check '[ "$(instances power.vm.energy)" = "0:alpha 1:beta" ]' "a VM appearing later is added as instance 1" "$(instances power.vm.energy)"
+check_eq "$(instances power.vm.energy)" "0:alpha 1:beta" "a VM appearing later is added as instance 1"
 near "$(value power.vm.energy alpha)" 6 1e-12 "alpha advanced to 6 J"
 near "$(value power.vm.energy beta)" 0.25 1e-12 "beta reads 0.25 J"
 p=$(value power.vm.power alpha)
-check '[ -n "$p" ] && awk -v p="$p" "BEGIN { exit !(p >= 0) }"' "power.vm.power has a value, never negative" "power '$p'"
+check_num "$p" '>=' 0 "power.vm.power has a value, never negative"
 
 # alpha's file is made anew (a recreated tmpfs): it goes backwards
 e0=$(errors)
 put alpha 100
 wait_samples 2
 near "$(value power.vm.energy alpha)" 6 1e-12 "a counter that goes backwards adds nothing"
-check '[ "$(value power.vm.resets alpha)" = 1 ]' "and counts one reset" "resets $(value power.vm.resets alpha)"
-check '[ "$(errors)" -eq $((e0 + 1)) ]' "the reset is in power.source.errors" "errors $e0 -> $(errors)"
+check_eq "$(value power.vm.resets alpha)" 1 "and counts one reset"
+check_num "$(errors)" = $((e0 + 1)) "the reset is in power.source.errors"
 put alpha 2000100
 wait_samples 2
 near "$(value power.vm.energy alpha)" 8 1e-12 "then continues from the new base: 8 J"
@@ -67,12 +67,12 @@ put beta ""
 wait_samples 2
 near "$(value power.vm.energy beta)" 0.25 1e-12 "an empty file is not taken as zero"
 e1=$(errors)
-check '[ "$e1" -gt "$e0" ]' "an empty file is counted in power.source.errors" "errors $e0 -> $e1"
+check_num "$e1" '>' "$e0" "an empty file is counted in power.source.errors"
 put beta "12a"
 wait_samples 2
 near "$(value power.vm.energy beta)" 0.25 1e-12 "\"12a\" is not taken as 12 uJ"
-check '[ "$(errors)" -gt "$e1" ]' "\"12a\" is counted too" "errors $e1 -> $(errors)"
-check '[ "$(value power.vm.resets beta)" = 0 ]' "bad reads are not resets" "resets $(value power.vm.resets beta)"
+check_num "$(errors)" '>' "$e1" "\"12a\" is counted too"
+check_eq "$(value power.vm.resets beta)" 0 "bad reads are not resets"
 put beta 3250000
 wait_samples 2
 near "$(value power.vm.energy beta)" 3.25 1e-12 "the next good read continues the counter: 3.25 J"
@@ -80,15 +80,15 @@ near "$(value power.vm.energy beta)" 3.25 1e-12 "the next good read continues th
 # alpha is shut down and its directory removed
 rm -rf "$SCAPH/alpha"
 wait_samples 2
-check '[ "$(instances power.vm.energy)" = "0:alpha 1:beta" ]' "a vanished VM keeps its instance" "$(instances power.vm.energy)"
-check '[ "$(pmprobe $PMH power.vm.energy | awk "{print \$2}")" = 1 ]' "but has no value: only beta answers" "$(pmprobe $PMH power.vm.energy)"
-check '[ -z "$(value power.vm.energy alpha)" ]' "pminfo -f shows no value for alpha"
-check '[ "$(value power.source.state vm)" = active ]' "the source stays active with beta"
+check_eq "$(instances power.vm.energy)" "0:alpha 1:beta" "a vanished VM keeps its instance"
+check_eq "$(pmprobe $PMH power.vm.energy | awk '{ print $2 }')" 1 "but has no value: only beta answers" "$(pmprobe $PMH power.vm.energy)"
+check_empty "$(value power.vm.energy alpha)" "pminfo -f shows no value for alpha"
+check_eq "$(value power.source.state vm)" active "the source stays active with beta"
 
 # and comes back: the instance and the counter continue
 put alpha 9000000
 wait_samples 2
-check '[ "$(instances power.vm.energy)" = "0:alpha 1:beta" ]' "a returning VM gets its old instance id" "$(instances power.vm.energy)"
+check_eq "$(instances power.vm.energy)" "0:alpha 1:beta" "a returning VM gets its old instance id"
 near "$(value power.vm.energy alpha)" 8 1e-12 "and continues its counter where it stopped"
 put alpha 10000000
 wait_samples 2
@@ -108,14 +108,13 @@ wait_samples 2
 held=
 for _ in 1 2 3 4 5; do held="$held $(value power.vm.power gamma)"; wait_samples 2; done
 echo "# the five reads ended $(( $(date +%s) - now + 1 )) s after gamma's first rewrite"
-check '[ "$(echo $held)" = "4 4 4 4 4" ]' "8 J in rewrites 2 s apart read 4 W at every sample in between" "$held"
+check_eq "$(echo $held)" "4 4 4 4 4" "8 J in rewrites 2 s apart read 4 W at every sample in between"
 echo "# example output:"
 pminfo $PMH -f power.vm | sed 's/^/# /'
-check '[ -z "$(value power.vm.power delta)" ] && [ "$(value power.vm.energy delta)" = 2 ]' \
-    "a VM whose latest rewrite is older than rate_timeout: energy but no power" \
-    "power '$(value power.vm.power delta)', energy '$(value power.vm.energy delta)'"
+check_empty "$(value power.vm.power delta)" "a VM whose latest rewrite is older than rate_timeout: no power"
+check_eq "$(value power.vm.energy delta)" 2 "but its energy"
 
-check '[ "$(value power.system.source)" != vm ]' "VM energy is never the host's source" "$(value power.system.source)"
+check_ne "$(value power.system.source)" vm "VM energy is never the host's source"
 pmcd_stop
 
 # Scaphandre 1.0.x, the default format, as its qemu exporter writes
@@ -196,15 +195,15 @@ sed 's/^/# written (stamp, gain of web01 and unnamed): /' "$LOOPS"
 echo "# expected: web01, unnamed from, to: $(expected)"
 # ids come from the saved instance cache: alpha..delta of the first agent kept theirs
 ids=$(instances power.vm.energy)
-check '[ "$(echo "$ids" | sed "s/[0-9]*://g")" = "web01 unnamed" ]' \
+check_eq "$(echo "$ids" | sed "s/[0-9]*://g")" "web01 unnamed" \
     "the default globs find web01 and the VMs without guest= (scaphandre//intel-rapl:0), named unnamed" "$ids"
-check '[ $powers_ok = yes ]' "each rewrite's gain is its power: +7000000 reads 7 W, not 1.4 W"
+check_eq "$powers_ok" yes "each rewrite's gain is its power: +7000000 reads 7 W, not 1.4 W"
 read -r want lo hi <<< "$(expected)"
 near "$(value power.vm.energy web01)" "$want" 1e-6 \
     "web01's energy is each gain / 1e6 W x the time since the previous rewrite (stamps), from 0 J"
 got=$(value power.vm.energy unnamed)
-check 'awk -v g="$got" -v lo="$lo" -v hi="$hi" "BEGIN { exit !(g != \"\" && g >= lo * (1 - 1e-6) && g <= hi * (1 + 1e-6)) }"' \
-    "the VMs without guest= as well: two writes a loop, one loop's power" "got '$got', want $lo to $hi"
+check_between "$got" "$(awk -v x="$lo" 'BEGIN { printf "%.9f", x * (1 - 1e-6) }')" "$(awk -v x="$hi" 'BEGIN { printf "%.9f", x * (1 + 1e-6) }')" \
+    "the VMs without guest= as well: two writes a loop, one loop's power"
 echo "# example output:"
 pminfo $PMH -f power.vm | sed 's/^/# /'
 pmcd_stop
@@ -213,7 +212,6 @@ sanitizer_check
 # a restarted agent gives each VM the id it had (pmdaCache, saved across restarts)
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.5 || not_ok "agent restarts"
 wait_samples 2
-check '[ "$(instances power.vm.energy)" = "$ids" ]' "VM instance ids survive an agent restart" \
-    "before: $ids; after: $(instances power.vm.energy)"
+check_eq "$(instances power.vm.energy)" "$ids" "VM instance ids survive an agent restart"
 pmcd_stop
 finish

@@ -4,7 +4,10 @@
 #                          change the power); each change is logged to
 #                          $WORK/watts.log as "EPOCH_US WATTS" by the writer
 #   energy_between A B     joules the fake zone used between epoch seconds A and B
+#   near_window GOT A B MSG  GOT is the zone's energy between A and B as an
+#                          archive of the agent can tell it (see LAG)
 #   pmlogger_start CFG SECS  a private pmlogger into $WORK/arch; pmlogger_wait
+#   records ARCHIVE METRIC...  "EPOCH VALUE|-" per archive record
 #   PMPOWER                the pmpower binary (the sanitized one when built)
 # the sanitized build when there is a current one: its reports land in
 # $WORK/log/asan.* (ASAN_OPTIONS from pmcd_start), which sanitizer_check fails on
@@ -76,6 +79,22 @@ energy_between() {
         }' "$WORK/watts.log"
 }
 
+# An archive record (and a live fetch) holds the agent's latest sample,
+# taken up to one agent interval (0.1 s in these tests) before the record's
+# stamp, of a file the writer above rewrites every 20 ms or so, later on a
+# loaded host: a window's ends each read the counter as it was up to LAG
+# earlier. On a quiet host the ages at both ends are alike and cancel; on
+# a loaded one they do not (a 2.7 s phase at 60 W read 1.6% low once).
+LAG=0.2
+# near_window GOT A B MSG: GOT is the energy between A - age_A and B - age_B
+# for some ages in [0, LAG], within 1% for the arithmetic
+near_window() {
+    local lo hi
+    lo=$(awk -v e="$(energy_between "$2" "$(awk -v b="$3" -v l=$LAG 'BEGIN { printf "%.6f", b - l }')")" 'BEGIN { printf "%.6f", e * 0.99 }')
+    hi=$(awk -v e="$(energy_between "$(awk -v a="$2" -v l=$LAG 'BEGIN { printf "%.6f", a - l }')" "$3")" 'BEGIN { printf "%.6f", e * 1.01 }')
+    check_between "$1" "$lo" "$hi" "$4" "want $(energy_between "$2" "$3") J, ends up to $LAG s early"
+}
+
 fake_rapl_stop() {
     [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
     FAKE_PID=
@@ -91,6 +110,33 @@ pmlogger_start() {
 pmlogger_wait() {
     [ -n "$LOGGER_PID" ] && wait "$LOGGER_PID"
     LOGGER_PID=
+}
+
+# records ARCHIVE METRIC...: "EPOCH VALUE|-" per archive record
+records() {
+    /usr/bin/python3 - "$@" <<'EOF'
+import sys
+from pcp import pmapi
+import cpmapi as c_api
+ctx = pmapi.pmContext(c_api.PM_CONTEXT_ARCHIVE, sys.argv[1])
+pmids = ctx.pmLookupName(sys.argv[2:])
+descs = ctx.pmLookupDescs(pmids)
+ctx.pmSetMode(c_api.PM_MODE_FORW, ctx.pmGetArchiveLabel().start, 0)
+while True:
+    try:
+        r = ctx.pmFetch(pmids)
+    except pmapi.pmErr as e:
+        if e.args[0] == c_api.PM_ERR_EOL:
+            break
+        raise
+    ts = r.contents.timestamp
+    out = []
+    for i in range(r.contents.numpmid):
+        vs = r.contents.get_vset(i)
+        out.append("%.6f" % ctx.pmExtractValue(vs.valfmt, vs.vlist[0], descs[i].type,
+                                                c_api.PM_TYPE_DOUBLE).d if vs.numval > 0 else "-")
+    print("%.6f %s" % (ts.tv_sec + ts.tv_usec / 1e6, " ".join(out)))
+EOF
 }
 
 # pmcd_start_full [AGENT ARGS...]: as pmcd_start, plus the pmcd PMDA (pmcd.*

@@ -43,7 +43,7 @@ start_emu() {   # NAME ARGS...
     shift
     "$EMU" -l "$WORK/tty-$name" "$@" >"$WORK/emu-$name.out" 2>"$WORK/emu-$name.log" &
     EMU_PIDS+=($!)
-    eval "EMU_$name=$!"
+    printf -v "EMU_$name" %s "$!"
 }
 
 wait_emus() {   # N

@@ -341,6 +341,68 @@ test_churn_appear_vanish_reuse(void)
     ledger_free(l);
 }
 
+/* [attribution] idle = baseline: active = dE - idle_w * dt, the issue's
+ * 100 W idle server drawing 150 W at half load; the same processes as in
+ * utilisation mode, so the difference is the split alone. */
+static void
+test_baseline_idle(void)
+{
+    struct ledger *l = ledger_new(ATTRIBUTE_ACTIVE, 5);
+    struct proc_sample s[2];
+
+    s[0] = sample(100, 1, 0, "000100 a", "/a.slice");
+    s[1] = sample(101, 1, 0, "000101 b", "/b.slice");
+    ledger_set_idle(l, IDLE_BASELINE, 100);
+    ledger_update(l, 0, 0, 0, 0, 0, s, 2);
+    /* 1 s at 150 W; busy half of 2 CPUs' time (1 s of 2 s); a ran 0.6 s, b 0.4 s */
+    s[0].cpu_ns += 6 * NS / 10;
+    s[1].cpu_ns += 4 * NS / 10;
+    ledger_update(l, 1, 1, 150, 1 * NS, 2 * NS, s, 2);
+    CHECK_NEAR(ledger_last(l)->active, 50, TOL, "baseline 100 W: 150 J has 50 J active (utilisation would say 75)");
+    CHECK_NEAR(ledger_last(l)->idle, 100, TOL, "baseline: 100 J idle");
+    CHECK_NEAR(proc_energy(l, 100), 30, TOL, "baseline: a gets 50 J x 0.6/1 = 30 J");
+    CHECK_NEAR(proc_energy(l, 101), 20, TOL, "baseline: b gets 50 J x 0.4/1 = 20 J");
+    CHECK_NEAR(ledger_last(l)->unattributed, 0, TOL, "baseline: their CPU time is all the busy time");
+
+    /* 2 s at 90 W: below the baseline */
+    s[0].cpu_ns += NS / 10;
+    ledger_update(l, 3, 2, 180, NS / 10, 4 * NS, s, 2);
+    CHECK_NEAR(ledger_last(l)->active, 0, TOL, "below the baseline: no active energy, never negative");
+    CHECK_NEAR(ledger_last(l)->idle, 180, TOL, "below the baseline: all 180 J idle");
+    CHECK_NEAR(ledger_last(l)->unexplained, 20, TOL, "below the baseline: 200 J expected, 180 J seen, 20 J unexplained");
+    CHECK_NEAR(proc_energy(l, 100), 30, TOL, "below the baseline: nothing more attributed");
+
+    /* busy time the processes do not account for goes to unattributed */
+    s[1].cpu_ns += NS / 2;
+    ledger_update(l, 4, 1, 120, 1 * NS, 2 * NS, s, 2);
+    CHECK_NEAR(ledger_last(l)->active, 20, TOL, "120 J over a 100 W baseline: 20 J active");
+    CHECK_NEAR(proc_energy(l, 101), 20 + 10, TOL, "b's 0.5 s of 1 s busy: 10 J");
+    CHECK_NEAR(ledger_last(l)->unattributed, 10, TOL, "the other 0.5 s busy: 10 J unattributed");
+
+    /* no CPU totals: the split still holds, nothing is apportioned */
+    ledger_update(l, 5, 1, 130, 0, 0, s, 2);
+    CHECK_NEAR(ledger_last(l)->active, 30, TOL, "no CPU totals: baseline still splits (30 J active)");
+    CHECK_NEAR(ledger_last(l)->unattributed, 30, TOL, "no CPU totals: all of it unattributed");
+
+    /* mode all with a baseline spreads dE, as before */
+    ledger_set_mode(l, ATTRIBUTE_ALL);
+    s[0].cpu_ns += NS / 4;
+    s[1].cpu_ns += NS / 4;
+    ledger_update(l, 6, 1, 140, NS / 2, 2 * NS, s, 2);
+    CHECK_NEAR(ledger_last(l)->active, 40, TOL, "mode all: active is still dE - baseline");
+    CHECK_NEAR(ledger_last(l)->attributed, 140, TOL, "mode all: processes carry all of dE");
+
+    /* back to utilisation: the next interval splits by busy time */
+    ledger_set_mode(l, ATTRIBUTE_ACTIVE);
+    ledger_set_idle(l, IDLE_UTILISATION, 0);
+    s[0].cpu_ns += NS / 2;
+    ledger_update(l, 7, 1, 150, NS, 2 * NS, s, 2);
+    CHECK_NEAR(ledger_last(l)->active, 75, TOL, "utilisation again: 150 J at 50%% busy is 75 J active");
+    CHECK_NEAR(ledger_total(l)->unexplained, 20, TOL, "the unexplained total keeps its 20 J");
+    check_conservation(l, "baseline");
+    ledger_free(l);
+}
+
 /* ---- 10,000 processes with churn: invariants, bounded memory, cost */
 
 static uint64_t rng_state = 0x243F6A8885A308D3ULL;
@@ -420,6 +482,12 @@ test_churn_10000_processes(void)
         }
         if (round == 150)
             ledger_set_mode(l, ATTRIBUTE_ALL);
+        /* both idle bases in each mode: baseline for rounds 75..149 and
+         * 225..299, at 50 W, which dE (0..100 J a 1 s round) crosses both ways */
+        if (round % 150 == 75)
+            ledger_set_idle(l, IDLE_BASELINE, 50);
+        else if (round % 150 == 0)
+            ledger_set_idle(l, IDLE_UTILISATION, 0);
         double dE = (double)(rng() % 100000) / 1000.0;
         uint64_t T = 2 * NS, B = rng() % T;
 
@@ -435,8 +503,10 @@ test_churn_10000_processes(void)
             worst_rel = rel;
         if (rel > 1e-9 || fabs(tot->attributed + tot->unattributed - tot->base) > 1e-9 * (tot->base > 1 ? tot->base : 1))
             conserved = false;
-        if (last->unattributed < 0 || last->attributed < 0)
+        if (last->unattributed < 0 || last->attributed < 0 || last->active < 0 || last->unexplained < 0)
             non_negative = false;
+        if (fabs(last->active + last->idle - last->system) > 1e-9 * (last->system > 1 ? last->system : 1))
+            conserved = false;
         for (size_t i = 0; i < ledger_proc_count(l); i++) {
             const struct proc_account *p = ledger_proc(l, i);
             if (p->energy_j < 0 || p->power_w < 0 || p->share < 0)
@@ -457,7 +527,10 @@ test_churn_10000_processes(void)
             max_memory = ledger_memory(l);
     }
 
-    CHECK(conserved, "churn: sum e_i + unattributed = base every interval (worst relative error %.3g)", worst_rel);
+    CHECK(conserved, "churn: sum e_i + unattributed = base and active + idle = dE every interval, "
+          "by utilisation and by a baseline (worst relative error %.3g)", worst_rel);
+    CHECK(ledger_total(l)->unexplained > 0, "churn: intervals below the baseline were counted unexplained (%g J)",
+          ledger_total(l)->unexplained);
     CHECK(non_negative, "churn: no energy, power or share ever negative");
     CHECK(monotonic, "churn: a process's energy never decreases");
     CHECK(fresh_at_zero, "churn: every new process, reused PIDs included, starts at 0 J");
@@ -490,6 +563,7 @@ main(void)
     test_counter_reset_rebases();
     test_rebase_charges_no_basis_jump();
     test_churn_appear_vanish_reuse();
+    test_baseline_idle();
     test_churn_10000_processes();
     return CHECK_DONE();
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "cpustat.h"
 #include "fakesys.h"
+#include "source_harness.h"
 #include "model.h"
 
 static void
@@ -101,52 +102,38 @@ static void
 model_over_a_fake_proc(void)
 {
     char *root = fake_root("model");
-    struct power_config *cfg = config_parse("[model]\nidle_watts = 20\nmax_watts = 60\n", "t", fake_record);
-    struct source_env env = { root, cfg, fake_record };
-    struct sample_time now = { 0 };
+    struct harness h;
     struct model_reading r;
     const char *why;
     double e;
-    void *st;
 
     fake_write(root, "proc/stat", "cpu  0 0 0 1000 0 0 0 0\ncpu0 0 0 0 1000 0 0 0 0\n");
-    st = model_source.open(&env);
-    now.mono_s = 10;
-    model_source.sample(st, &now);
-    model_reading(st, &r);
+    harness_open(&h, &model_source, root, "[model]\nidle_watts = 20\nmax_watts = 60\n");
+    harness_sample(&h, 10);
+    model_reading(h.state, &r);
     CHECK(!r.valid, "no estimate before a full interval");
-    CHECK(!model_source.system_energy(st, "model", &e), "and no system candidate yet");
+    CHECK(!harness_energy(&h, "model", &e), "and no system candidate yet");
     /* 2 s: 50 busy ticks of 200: 25% */
     fake_write(root, "proc/stat", "cpu  40 0 10 1150 0 0 0 0\ncpu0 40 0 10 1150 0 0 0 0\n");
-    now.mono_s = 12;
-    model_source.sample(st, &now);
-    model_reading(st, &r);
+    harness_sample(&h, 12);
+    model_reading(h.state, &r);
     CHECK(r.valid, "estimate after one interval");
     CHECK_NEAR(r.utilization, 0.25, 1e-12, "utilisation 25%");
     CHECK_NEAR(r.power_w, 30, 1e-12, "20 W + 25% of 40 W = 30 W");
     CHECK_NEAR(r.energy_j, 60, 1e-12, "30 W for 2 s = 60 J");
-    CHECK(model_source.system_energy(st, "model", &e) && e == 60, "offers the model candidate");
-    CHECK(model_source.state(st, &why) == SOURCE_ACTIVE && strstr(why, "estimate"), "named an estimate");
-    model_source.close(st);
-    config_free(cfg);
+    CHECK(harness_energy(&h, "model", &e) && e == 60, "offers the model candidate");
+    CHECK(harness_state(&h, &why) == SOURCE_ACTIVE && strstr(why, "estimate"), "named an estimate");
+    harness_close(&h);
 
-    cfg = config_parse("[model]\nidle_watts = 50\nmax_watts = 20\ncurve = nonsense\n", "t", fake_record);
-    env.config = cfg;
-    fake_log[0] = '\0';
-    st = model_source.open(&env);
+    harness_open(&h, &model_source, root, "[model]\nidle_watts = 50\nmax_watts = 20\ncurve = nonsense\n");
     CHECK(strstr(fake_log, "model.max_watts") != NULL, "max below idle is reported");
     CHECK(strstr(fake_log, "model.curve") != NULL, "a bad curve is reported");
-    model_source.close(st);
-    config_free(cfg);
+    harness_close(&h);
 
-    cfg = config_parse("[model]\ncurve = 0:10, 100:inf\n", "t", fake_record);
-    env.config = cfg;
-    fake_log[0] = '\0';
-    st = model_source.open(&env);
-    CHECK(strstr(fake_log, "model.curve") != NULL && config_error_count(cfg) == 1,
+    harness_open(&h, &model_source, root, "[model]\ncurve = 0:10, 100:inf\n");
+    CHECK(strstr(fake_log, "model.curve") != NULL && config_error_count(h.config) == 1,
           "an infinite curve point is a config error: %s", fake_log);
-    model_source.close(st);
-    config_free(cfg);
+    harness_close(&h);
     fake_remove(root);
 }
 

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "config.h"
 #include "fakesys.h"
+#include "source_harness.h"
 #include "powermetrics.h"
 
 #include <errno.h>
@@ -615,10 +616,10 @@ sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
+/* the source over a stand-in child (source_harness.h), sampled every 50 ms of its own clock */
 struct run {
-    struct power_config *config;
-    void                *state;
-    double               t;
+    struct harness h;
+    double         t;
 };
 
 /* command NULL: the default command */
@@ -626,25 +627,19 @@ static bool
 run_open(struct run *r, const char *command)
 {
     char text[4096];
-    struct source_env env = { "", NULL, fake_record };
 
     snprintf(text, sizeof(text), "[powermetrics]\nenabled = yes\ninterval = 0.2\n%s%s\n",
              command ? "command = " : "", command ? command : "");
-    r->config = config_parse(text, "test.conf", fake_record);
-    env.config = r->config;
-    r->state = powermetrics_source.open(&env);
+    harness_open(&r->h, &powermetrics_source, "", text);
     r->t = 0;
-    return r->state != NULL;
+    return r->h.state != NULL;
 }
 
 static void
 run_sample(struct run *r)
 {
-    struct sample_time now = { 0 };
-
     r->t += 0.05;
-    now.mono_s = r->t;
-    powermetrics_source.sample(r->state, &now);
+    harness_sample(&r->h, r->t);
 }
 
 /* Sample every 50 ms until cond holds or limit seconds pass. */
@@ -658,8 +653,7 @@ run_sample(struct run *r)
 static void
 run_close(struct run *r)
 {
-    powermetrics_source.close(r->state);
-    config_free(r->config);
+    harness_close(&r->h);
 }
 
 static double
@@ -667,7 +661,7 @@ reading(struct run *r, unsigned c, bool *valid)
 {
     struct soc_reading s;
 
-    powermetrics_reading(r->state, c, &s);
+    powermetrics_reading(r->h.state, c, &s);
     if (valid)
         *valid = s.valid;
     return s.energy_j;
@@ -728,18 +722,18 @@ test_macos12_child(void)
     /* the default command */
     if (run_open(&r, NULL)) {
         fake_log_clear();
-        RUN_UNTIL(&r, 5.0, (powermetrics_reading(r.state, SOC_COMBINED, &s), s.valid));
+        RUN_UNTIL(&r, 5.0, (powermetrics_reading(r.h.state, SOC_COMBINED, &s), s.valid));
         read_lines(runs, got, sizeof(got));
-        CHECK(s.valid && powermetrics_source.state(r.state, &why) == SOURCE_ACTIVE,
+        CHECK(s.valid && source_state_of(&powermetrics_source, r.h.state, &why) == SOURCE_ACTIVE,
               "the default command delivers on macOS 12's powermetrics (runs: %s)", got);
         CHECK_STR(got, "--samplers cpu_power,gpu_power -f plist -i 200",
                   "the default asks for cpu_power and gpu_power, not ane_power");
         CHECK_NEAR(s.energy_j, 0.120, 1e-12, "combined on macOS 12 is cpu + gpu + ane: 0.120 J");
-        powermetrics_reading(r.state, SOC_DRAM, &s);
+        powermetrics_reading(r.h.state, SOC_DRAM, &s);
         CHECK(s.valid && fabs(s.energy_j - 0.024) < 1e-12, "dram has its value on macOS 12 (%g J)", s.energy_j);
-        CHECK(powermetrics_source.errors(r.state) == 0 && fake_log_lines == 0,
+        CHECK(source_errors_of(&powermetrics_source, r.h.state) == 0 && fake_problem_lines() == 0,
               "and nothing went wrong (%llu errors, %d log lines)",
-              (unsigned long long)powermetrics_source.errors(r.state), fake_log_lines);
+              (unsigned long long)source_errors_of(&powermetrics_source, r.h.state), fake_problem_lines());
         run_close(&r);
     }
 
@@ -748,19 +742,19 @@ test_macos12_child(void)
     unlink(runs);
     if (run_open(&r, "powermetrics --samplers cpu_power,gpu_power,ane_power -f plist")) {
         fake_log_clear();
-        RUN_UNTIL(&r, 10.0, (powermetrics_reading(r.state, SOC_COMBINED, &s), s.valid));
+        RUN_UNTIL(&r, 10.0, (powermetrics_reading(r.h.state, SOC_COMBINED, &s), s.valid));
         read_lines(runs, got, sizeof(got));
         CHECK(s.valid, "a command with ane_power delivers on macOS 12 too (runs: %s)", got);
         CHECK_STR(got, "--samplers cpu_power,gpu_power,ane_power -f plist -i 200|"
                        "--samplers cpu_power,gpu_power -f plist -i 200",
                   "it is run once with ane_power and once more without it");
-        CHECK(powermetrics_source.errors(r.state) == 1, "the retry is counted once (%llu)",
-              (unsigned long long)powermetrics_source.errors(r.state));
-        CHECK(fake_log_lines == 1 && fake_log_count("unknown sampler") == 1 &&
+        CHECK(source_errors_of(&powermetrics_source, r.h.state) == 1, "the retry is counted once (%llu)",
+              (unsigned long long)source_errors_of(&powermetrics_source, r.h.state));
+        CHECK(fake_problem_lines() == 1 && fake_log_count("unknown sampler") == 1 &&
               fake_log_count("unrecognized sampler: ane_power") == 1 &&
               fake_log_count("--samplers cpu_power,gpu_power -f plist -i 200") == 1,
               "and logged once, with powermetrics's words and the command now run: %s", fake_log);
-        CHECK(powermetrics_source.state(r.state, &why) == SOURCE_ACTIVE, "the source is active");
+        CHECK(source_state_of(&powermetrics_source, r.h.state, &why) == SOURCE_ACTIVE, "the source is active");
         run_close(&r);
     }
     setenv("PATH", old_path ? old_path : "/usr/bin:/bin", 1);
@@ -791,7 +785,7 @@ test_source(void)
              fixture_dir);
     if (!run_open(&r, cmd))
         return;
-    CHECK(powermetrics_source.state(r.state, &why) == SOURCE_ABSENT, "before a sample: absent (%s)", why);
+    CHECK(source_state_of(&powermetrics_source, r.h.state, &why) == SOURCE_ABSENT, "before a sample: absent (%s)", why);
     RUN_UNTIL(&r, 5.0, (reading(&r, SOC_COMBINED, &valid), valid));
     CHECK(valid, "the child's document arrives");
     CHECK_NEAR(reading(&r, SOC_CPU, NULL), 0.089, 1e-12, "cpu energy 89 mJ = 0.089 J");
@@ -799,18 +793,18 @@ test_source(void)
     reading(&r, SOC_DRAM, &valid);
     CHECK(!valid, "no dram on this Mac");
     struct soc_reading s;
-    powermetrics_reading(r.state, SOC_COMBINED, &s);
+    powermetrics_reading(r.h.state, SOC_COMBINED, &s);
     CHECK_NEAR(s.power_w, 0.120 / 2.01917875, 1e-12, "combined power is energy over elapsed_ns");
-    CHECK(powermetrics_source.state(r.state, &why) == SOURCE_ACTIVE, "active while delivering");
-    CHECK(powermetrics_source.system_energy(r.state, "powermetrics", &e) && e == 0.120,
+    CHECK(source_state_of(&powermetrics_source, r.h.state, &why) == SOURCE_ACTIVE, "active while delivering");
+    CHECK(source_energy(&powermetrics_source, r.h.state, "powermetrics", &e) && e == 0.120,
           "offers the powermetrics candidate: combined energy");
     /* no more documents: after 3 intervals + 2 s the readings are stale */
     for (int i = 0; i < 60; i++)
         run_sample(&r);     /* 3 s of agent time */
     reading(&r, SOC_COMBINED, &valid);
-    CHECK(!valid && !powermetrics_source.system_energy(r.state, "powermetrics", &e),
+    CHECK(!valid && !source_energy(&powermetrics_source, r.h.state, "powermetrics", &e),
           "a silent child makes the readings stale");
-    CHECK(powermetrics_source.state(r.state, &why) == SOURCE_FAILED && strstr(why, "no sample"),
+    CHECK(source_state_of(&powermetrics_source, r.h.state, &why) == SOURCE_FAILED && strstr(why, "no sample"),
           "and the source says so (%s)", why);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -823,25 +817,25 @@ test_source(void)
     snprintf(cmd, sizeof(cmd), "sh -c 'cat %s/powermetrics-output-m1.xml; printf \"\\\\0\"'", fixture_dir);
     if (!run_open(&r, cmd))
         return;
-    fake_log_lines = 0;
+    fake_log_clear();
     RUN_UNTIL(&r, 8.0, reading(&r, SOC_COMBINED, NULL) > 0.3);
     e = reading(&r, SOC_COMBINED, &valid);
     CHECK(e > 0.3 && valid, "the child is restarted and each run adds its 0.120 J (%g)", e);
     CHECK(fabs(e / 0.120 - (double)(long)(e / 0.120 + 0.5)) < 1e-9,
           "the energy is a whole number of documents (%g)", e);
-    CHECK(powermetrics_source.errors(r.state) >= 2, "each exit is counted (%llu)",
-          (unsigned long long)powermetrics_source.errors(r.state));
-    CHECK(fake_log_lines == 1, "and logged once (%d lines)", fake_log_lines);
+    CHECK(source_errors_of(&powermetrics_source, r.h.state) >= 2, "each exit is counted (%llu)",
+          (unsigned long long)source_errors_of(&powermetrics_source, r.h.state));
+    CHECK(fake_problem_lines() == 1, "and logged once (%d lines)", fake_problem_lines());
     run_close(&r);
 
     /* a command that does not exist */
     if (!run_open(&r, "/nonexistent/powermetrics --samplers cpu_power"))
         return;
-    fake_log_lines = 0;
-    RUN_UNTIL(&r, 3.0, powermetrics_source.errors(r.state) > 0);
-    CHECK(powermetrics_source.state(r.state, &why) == SOURCE_FAILED && strstr(why, "nonexistent"),
+    fake_log_clear();
+    RUN_UNTIL(&r, 3.0, source_errors_of(&powermetrics_source, r.h.state) > 0);
+    CHECK(source_state_of(&powermetrics_source, r.h.state, &why) == SOURCE_FAILED && strstr(why, "nonexistent"),
           "a missing command fails and says which (%s)", why);
-    CHECK(fake_log_lines == 1, "logged once (%d)", fake_log_lines);
+    CHECK(fake_problem_lines() == 1, "logged once (%d)", fake_problem_lines());
     run_close(&r);
 
     test_macos12_child();
@@ -852,9 +846,9 @@ test_source(void)
         struct source_env env = { "", cfg, fake_record };
         void *st = powermetrics_source.open(&env);
 #ifdef __APPLE__
-        CHECK(powermetrics_source.state(st, &why) != SOURCE_DISABLED, "on by default on macOS");
+        CHECK(source_state_of(&powermetrics_source, st, &why) != SOURCE_DISABLED, "on by default on macOS");
 #else
-        CHECK(powermetrics_source.state(st, &why) == SOURCE_DISABLED && strstr(why, "enabled"),
+        CHECK(source_state_of(&powermetrics_source, st, &why) == SOURCE_DISABLED && strstr(why, "enabled"),
               "off by default on Linux (%s)", why);
 #endif
         powermetrics_source.close(st);

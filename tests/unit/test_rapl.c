@@ -2,41 +2,12 @@
 #include "check.h"
 #include "config.h"
 #include "fakesys.h"
+#include "source_harness.h"
 #include "rapl.h"
+#include "../helpers/fakerapl.h"
 
 #include <libgen.h>
 #include <sys/wait.h>
-
-struct rapl_run {
-    struct power_config *cfg;
-    struct source_env env;
-    void *state;
-};
-
-static void
-run_open(struct rapl_run *r, const char *root, const char *config_text)
-{
-    r->cfg = config_parse(config_text ? config_text : "", "test.conf", fake_record);
-    r->env.root = root;
-    r->env.config = r->cfg;
-    r->env.log = fake_record;
-    r->state = rapl_source.open(&r->env);
-}
-
-static void
-run_close(struct rapl_run *r)
-{
-    rapl_source.close(r->state);
-    config_free(r->cfg);
-}
-
-static void
-sample_at(struct rapl_run *r, double t)
-{
-    struct sample_time now = { .mono_s = t, .wall_s = t, .cpu = NULL };
-
-    rapl_source.sample(r->state, &now);
-}
 
 static bool
 zone_named(void *state, const char *name, struct rapl_zone_info *z)
@@ -47,62 +18,32 @@ zone_named(void *state, const char *name, struct rapl_zone_info *z)
     return false;
 }
 
-/* the layout of a live kernel: zones under devices/, symlinks in class/powercap */
+/* fakerapl.h's machine, package-0 at max_energy_range_uj max, with an MMIO
+ * zone that reuses the name package-0 */
 static void
 make_live_tree(const char *root, uint64_t max)
 {
-    const char *dev = "sys/devices/virtual/powercap/intel-rapl";
-    char rel[512], link[1024], target[1024];
-
-    fake_write(root, "sys/class/powercap/.keep", "%s", "");
-    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/name", dev);
-    fake_write(root, rel, "package-0\n");
-    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/energy_uj", dev);
-    fake_write(root, rel, "1000000\n");
-    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/max_energy_range_uj", dev);
-    fake_write(root, rel, "%llu\n", (unsigned long long)max);
-    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/intel-rapl:0:0/name", dev);
-    fake_write(root, rel, "core\n");
-    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/intel-rapl:0:0/energy_uj", dev);
-    fake_write(root, rel, "500000\n");
-    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/intel-rapl:0:1/name", dev);
-    fake_write(root, rel, "dram\n");
-    snprintf(rel, sizeof(rel), "%s/intel-rapl:0/intel-rapl:0:1/energy_uj", dev);
-    fake_write(root, rel, "200000\n");
-    snprintf(rel, sizeof(rel), "%s/intel-rapl:1/name", dev);
-    fake_write(root, rel, "psys\n");
-    snprintf(rel, sizeof(rel), "%s/intel-rapl:1/energy_uj", dev);
-    fake_write(root, rel, "3000000\n");
-    /* an MMIO zone reusing the name package-0 */
-    fake_write(root, "sys/devices/virtual/powercap/intel-rapl-mmio/intel-rapl-mmio:0/name", "package-0\n");
-    fake_write(root, "sys/devices/virtual/powercap/intel-rapl-mmio/intel-rapl-mmio:0/energy_uj", "7\n");
-
-    const char *links[][2] = {
-        { "intel-rapl", "../../devices/virtual/powercap/intel-rapl" },
-        { "intel-rapl:0", "../../devices/virtual/powercap/intel-rapl/intel-rapl:0" },
-        { "intel-rapl:0:0", "../../devices/virtual/powercap/intel-rapl/intel-rapl:0/intel-rapl:0:0" },
-        { "intel-rapl:0:1", "../../devices/virtual/powercap/intel-rapl/intel-rapl:0/intel-rapl:0:1" },
-        { "intel-rapl:1", "../../devices/virtual/powercap/intel-rapl/intel-rapl:1" },
-        { "intel-rapl-mmio:0", "../../devices/virtual/powercap/intel-rapl-mmio/intel-rapl-mmio:0" },
+    const unsigned long long uj[FAKERAPL_NZONES] = {
+        [FAKERAPL_PACKAGE] = 1000000, [FAKERAPL_CORE] = 500000, [FAKERAPL_DRAM] = 200000, [FAKERAPL_PSYS] = 3000000,
     };
-    for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-        snprintf(link, sizeof(link), "%s/sys/class/powercap/%s", root, links[i][0]);
-        snprintf(target, sizeof(target), "%s", links[i][1]);
-        if (symlink(target, link) < 0)
-            perror(link);
-    }
+    const unsigned long long max_uj[FAKERAPL_NZONES] = { [FAKERAPL_PACKAGE] = max };
+
+    CHECK(fakerapl_machine(root, uj, max_uj) &&
+          fakerapl_link(root, "intel-rapl-mmio", "intel-rapl-mmio") &&
+          fakerapl_zone(root, "intel-rapl-mmio", "intel-rapl-mmio:0", "package-0", 7, 0),
+          "fake RAPL tree built under %s", root);
 }
 
 static void
 live_layout_names_and_values(void)
 {
     char *root = fake_root("rapl-live");
-    struct rapl_run r;
+    struct harness r;
     struct rapl_zone_info z;
     double e;
 
     make_live_tree(root, 262143328850ULL);
-    run_open(&r, root, NULL);
+    harness_open(&r, &rapl_source, root, NULL);
     CHECK(rapl_zone_count(r.state) == 5, "five zones, each once despite the symlinks (got %zu)",
           rapl_zone_count(r.state));
     CHECK(zone_named(r.state, "package-0", &z) && strcmp(z.sysfs_id, "intel-rapl:0") == 0, "package-0 named");
@@ -111,7 +52,7 @@ live_layout_names_and_values(void)
     CHECK(zone_named(r.state, "psys", &z), "psys named");
     CHECK(zone_named(r.state, "mmio:package-0", &z), "MMIO zone prefixed, no duplicate name");
 
-    sample_at(&r, 100.0);
+    harness_sample(&r, 100.0);
     zone_named(r.state, "package-0", &z);
     CHECK_NEAR(z.energy_j, 1.0, 1e-12, "first sample: energy from energy_uj");
     CHECK(z.present && !z.has_power, "present, but no power before a full interval");
@@ -120,15 +61,15 @@ live_layout_names_and_values(void)
     fake_write(root, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/energy_uj", "%u\n", 1000000 + 25000000);
     fake_write(root, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/intel-rapl:0:1/energy_uj", "%u\n", 200000 + 3000000);
     fake_write(root, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:1/energy_uj", "%u\n", 3000000 + 40000000);
-    sample_at(&r, 101.0);
+    harness_sample(&r, 101.0);
     zone_named(r.state, "package-0", &z);
     CHECK_NEAR(z.power_w, 25.0, 1e-9, "25 J in 1 s is 25 W");
-    CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram candidate valid");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:package+dram", &e), "package+dram candidate valid");
     CHECK_NEAR(e, 28.0, 1e-9, "package+dram counts package and dram deltas: 25 + 3 J");
-    CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "psys candidate valid");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:psys", &e), "psys candidate valid");
     CHECK_NEAR(e, 40.0, 1e-9, "psys counts 40 J");
-    CHECK(!rapl_source.system_energy(r.state, "model", &e), "rapl offers no model candidate");
-    run_close(&r);
+    CHECK(!source_energy(&rapl_source, r.state, "model", &e), "rapl offers no model candidate");
+    harness_close(&r);
     fake_remove(root);
 }
 
@@ -137,16 +78,16 @@ wraps_are_extended(void)
 {
     char *root = fake_root("rapl-wrap");
     const char *pkg = "sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/energy_uj";
-    struct rapl_run r;
+    struct harness r;
     struct rapl_zone_info z;
     uint64_t max = 100000000;   /* a 100 J range to wrap quickly */
 
     make_live_tree(root, max);
-    run_open(&r, root, NULL);
+    harness_open(&r, &rapl_source, root, NULL);
     fake_write(root, pkg, "%llu\n", (unsigned long long)(max - 10000000));   /* 10 J short of the wrap */
-    sample_at(&r, 10.0);
+    harness_sample(&r, 10.0);
     fake_write(root, pkg, "%u\n", 20000000);                                  /* 20 J after it */
-    sample_at(&r, 11.0);
+    harness_sample(&r, 11.0);
     zone_named(r.state, "package-0", &z);
     CHECK(z.wraps == 1, "one wrap counted (got %llu)", (unsigned long long)z.wraps);
     CHECK_NEAR(z.power_w, 30.000001, 1e-9, "power across the wrap is 30 W, not negative");
@@ -155,12 +96,12 @@ wraps_are_extended(void)
 
     /* 90 W on a 100 J range wraps every 1.1 s: a 1 s interval is unsafe */
     fake_write(root, pkg, "%u\n", 20000000 + 90000000 - (unsigned)max);
-    sample_at(&r, 12.0);
+    harness_sample(&r, 12.0);
     zone_named(r.state, "package-0", &z);
     CHECK(z.wraps == 2, "second wrap counted");
     CHECK(strstr(fake_log, "zone package-0 at 90.0 W wraps its counter every 1 s") != NULL,
           "warns that the interval is unsafe for the observed power");
-    run_close(&r);
+    harness_close(&r);
     fake_remove(root);
 }
 
@@ -170,37 +111,37 @@ zones_come_and_go(void)
     char *root = fake_root("rapl-hotplug");
     const char *psys_dir = "sys/devices/virtual/powercap/intel-rapl/intel-rapl:1";
     char from[1024], to[1024];
-    struct rapl_run r;
+    struct harness r;
     struct rapl_zone_info z;
     double before, after;
 
     make_live_tree(root, 262143328850ULL);
-    run_open(&r, root, "[rapl]\nrescan = 1\n");
-    sample_at(&r, 1.0);
-    sample_at(&r, 2.0);
+    harness_open(&r, &rapl_source, root, "[rapl]\nrescan = 1\n");
+    harness_sample(&r, 1.0);
+    harness_sample(&r, 2.0);
     snprintf(from, sizeof(from), "%s/%s", root, psys_dir);
     snprintf(to, sizeof(to), "%s/%s.gone", root, psys_dir);
     if (rename(from, to) < 0)
         perror("rename");
-    sample_at(&r, 3.0);
+    harness_sample(&r, 3.0);
     CHECK(zone_named(r.state, "psys", &z) && !z.present, "a vanished zone is absent, not zero");
-    CHECK(!rapl_source.system_energy(r.state, "rapl:psys", &before) || true, "psys candidate queried");
-    CHECK(!rapl_source.system_energy(r.state, "rapl:psys", &before), "psys candidate invalid while absent");
+    CHECK(!source_energy(&rapl_source, r.state, "rapl:psys", &before) || true, "psys candidate queried");
+    CHECK(!source_energy(&rapl_source, r.state, "rapl:psys", &before), "psys candidate invalid while absent");
     /* it returns with a counter that moved while we could not see it */
     if (rename(to, from) < 0)
         perror("rename");
     fake_write(root, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:1/energy_uj", "%u\n", 90000000);
-    sample_at(&r, 5.0);
+    harness_sample(&r, 5.0);
     CHECK(zone_named(r.state, "psys", &z) && z.present, "the zone is back after a rescan");
     before = z.energy_j;
     fake_write(root, "sys/devices/virtual/powercap/intel-rapl/intel-rapl:1/energy_uj", "%u\n", 95000000);
-    sample_at(&r, 6.0);
+    harness_sample(&r, 6.0);
     zone_named(r.state, "psys", &z);
     after = z.energy_j;
     CHECK_NEAR(after - before, 5.0, 1e-9, "counting resumes with the next delta");
     CHECK(before <= 3.0 + 1e-9, "the unseen gap was not counted as energy (%.3f J)", before);
     CHECK(rapl_zone_count(r.state) == 5, "no duplicate instance for the returning zone");
-    run_close(&r);
+    harness_close(&r);
     fake_remove(root);
 }
 
@@ -219,7 +160,7 @@ unreadable_energy_is_reported_once(void)
     fflush(stdout);
     /* root reads anything: the check runs as nobody, as an agent without -U root would */
     if ((pid = fork()) == 0) {
-        struct rapl_run r;
+        struct harness r;
         struct rapl_zone_info z;
         const char *first;
         int bad = 0;
@@ -229,17 +170,17 @@ unreadable_energy_is_reported_once(void)
         if (access(root, R_OK | X_OK) < 0)
             _exit(101);         /* e.g. a chroot whose / is mode 0700 */
         fake_log[0] = '\0';
-        run_open(&r, root, NULL);
-        sample_at(&r, 1.0);
-        sample_at(&r, 2.0);
-        sample_at(&r, 3.0);
+        harness_open(&r, &rapl_source, root, NULL);
+        harness_sample(&r, 1.0);
+        harness_sample(&r, 2.0);
+        harness_sample(&r, 3.0);
         bad |= !(zone_named(r.state, "package-0", &z) && !z.present) << 0;
         first = strstr(fake_log, "is readable by root only");
         bad |= (first == NULL) << 1;
         bad |= (first && strstr(first + 1, "is readable by root only") != NULL) << 2;
         bad |= (strstr(fake_log, "-U root") == NULL) << 3;
         bad |= (zone_named(r.state, "package-0/core", &z) && z.present) ? 0 : 1 << 4;
-        run_close(&r);
+        harness_close(&r);
         _exit(bad);
     }
     waitpid(pid, &status, 0);
@@ -268,18 +209,18 @@ unreadable_energy_is_reported_once(void)
     }
     fflush(stdout);
     if ((pid = fork()) == 0) {
-        struct rapl_run r;
+        struct harness r;
         const char *why = "";
         int bad = 0;
 
         if (getuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
             _exit(100);
-        run_open(&r, root, NULL);
-        sample_at(&r, 1.0);
-        sample_at(&r, 2.0);
-        bad |= rapl_source.state(r.state, &why) != SOURCE_FAILED;
+        harness_open(&r, &rapl_source, root, NULL);
+        harness_sample(&r, 1.0);
+        harness_sample(&r, 2.0);
+        bad |= source_state_of(&rapl_source, r.state, &why) != SOURCE_FAILED;
         bad |= (strstr(why, "root only") == NULL || strstr(why, "-U root") == NULL) << 1;
-        run_close(&r);
+        harness_close(&r);
         _exit(bad);
     }
     waitpid(pid, &status, 0);
@@ -292,7 +233,7 @@ static void
 fixture(const char *name, const char *zone, double energy, size_t nzones)
 {
     const char *root = fake_fixture(name);
-    struct rapl_run r;
+    struct harness r;
     struct rapl_zone_info z;
     char msg[256];
 
@@ -301,14 +242,14 @@ fixture(const char *name, const char *zone, double energy, size_t nzones)
         check_failures++;
         return;
     }
-    run_open(&r, root, NULL);
-    sample_at(&r, 1.0);
+    harness_open(&r, &rapl_source, root, NULL);
+    harness_sample(&r, 1.0);
     snprintf(msg, sizeof(msg), "%s: %zu zones", name, nzones);
     CHECK(rapl_zone_count(r.state) == nzones, "%s (got %zu)", msg, rapl_zone_count(r.state));
     snprintf(msg, sizeof(msg), "%s: zone %s reads %.6f J", name, zone, energy);
     CHECK(zone_named(r.state, zone, &z) && z.present, "%s: zone %s found", name, zone);
     CHECK_NEAR(z.energy_j, energy, 1e-12, msg);
-    run_close(&r);
+    harness_close(&r);
     {
         char top[1024];
         snprintf(top, sizeof(top), "%s", root);
@@ -316,34 +257,19 @@ fixture(const char *name, const char *zone, double energy, size_t nzones)
     }
 }
 
-/* One zone as a live kernel lays it out: the directory under
- * devices/virtual/powercap/CTL/PATH, a symlink to it in class/powercap. */
+/* One zone as a live kernel lays it out (fakerapl.h), with a live package's range. */
 static void
 zone(const char *root, const char *ctl, const char *path, const char *name, unsigned long long uj)
 {
-    char rel[512], link[1024], target[1024];
-    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-
-    snprintf(rel, sizeof(rel), "sys/devices/virtual/powercap/%s/%s/name", ctl, path);
-    fake_write(root, rel, "%s\n", name);
-    snprintf(rel, sizeof(rel), "sys/devices/virtual/powercap/%s/%s/max_energy_range_uj", ctl, path);
-    fake_write(root, rel, "262143328850\n");
-    snprintf(rel, sizeof(rel), "sys/devices/virtual/powercap/%s/%s/energy_uj", ctl, path);
-    fake_write(root, rel, "%llu\n", uj);
-    fake_write(root, "sys/class/powercap/.keep", "%s", "");
-    snprintf(link, sizeof(link), "%s/sys/class/powercap/%s", root, base);
-    snprintf(target, sizeof(target), "../../devices/virtual/powercap/%s/%s", ctl, path);
-    if (symlink(target, link) < 0)
-        perror(link);
+    if (!fakerapl_zone(root, ctl, path, name, uj, FAKERAPL_MAX_UJ))
+        CHECK(false, "zone %s/%s made", ctl, path);
 }
 
 static void
 set_uj(const char *root, const char *ctl, const char *path, unsigned long long uj)
 {
-    char rel[512];
-
-    snprintf(rel, sizeof(rel), "sys/devices/virtual/powercap/%s/%s/energy_uj", ctl, path);
-    fake_write(root, rel, "%llu\n", uj);
+    if (!fakerapl_set_uj(root, ctl, path, uj))
+        CHECK(false, "%s/%s/energy_uj written", ctl, path);
 }
 
 /* A zone of a fake tree and the joules it gains in one 1 s interval. */
@@ -355,16 +281,16 @@ struct zone_spec {
 /* Lay out the zones, each at 1 J; sample at t = 10, add each zone's
  * joules, sample at t = 11. */
 static void
-one_interval(const char *root, struct rapl_run *r, const char *config,
+one_interval(const char *root, struct harness *r, const char *config,
              const struct zone_spec *zs, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         zone(root, zs[i].ctl, zs[i].path, zs[i].name, 1000000);
-    run_open(r, root, config);
-    sample_at(r, 10.0);
+    harness_open(r, &rapl_source, root, config);
+    harness_sample(r, 10.0);
     for (size_t i = 0; i < n; i++)
         set_uj(root, zs[i].ctl, zs[i].path, 1000000 + (unsigned long long)(zs[i].joules * 1e6));
-    sample_at(r, 11.0);
+    harness_sample(r, 11.0);
 }
 
 /* Two sockets where package 1 reads the platform counter: the kernel
@@ -375,7 +301,7 @@ static void
 platform_zone_of_package_1(void)
 {
     char *root = fake_root("rapl-psys1");
-    struct rapl_run r;
+    struct harness r;
     struct rapl_zone_info z;
     double e;
 
@@ -393,11 +319,11 @@ platform_zone_of_package_1(void)
     CHECK(zone_named(r.state, "psys-1", &z) && strcmp(z.sysfs_id, "intel-rapl:2") == 0,
           "the platform zone keeps the kernel's name psys-1 (id %s)", z.sysfs_id);
     CHECK_NEAR(z.power_w, 300.0, 1e-9, "psys-1 reads 300 W");
-    CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "psys-1 is the rapl:psys candidate");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:psys", &e), "psys-1 is the rapl:psys candidate");
     CHECK_NEAR(e, 300.0, 1e-9, "rapl:psys counts psys-1's 300 J");
-    CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram still offered");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:package+dram", &e), "package+dram still offered");
     CHECK_NEAR(e, 100.0 + 10.0 + 120.0 + 12.0, 1e-9, "package+dram sums both sockets, not psys-1");
-    run_close(&r);
+    harness_close(&r);
     fake_remove(root);
 }
 
@@ -407,7 +333,7 @@ static void
 two_platform_zones_are_not_summed(void)
 {
     char *root = fake_root("rapl-psys2");
-    struct rapl_run r;
+    struct harness r;
     double e;
 
     static const struct zone_spec zs[] = {
@@ -419,12 +345,12 @@ two_platform_zones_are_not_summed(void)
 
     fake_log_clear();
     one_interval(root, &r, "[rapl]\nrescan = 1\n", zs, sizeof(zs) / sizeof(zs[0]));
-    CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "rapl:psys offered");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:psys", &e), "rapl:psys offered");
     CHECK_NEAR(e, 300.0, 1e-9, "rapl:psys is psys's 300 J, not psys + psys-1 (590 J)");
     set_uj(root, "intel-rapl", "intel-rapl:1", 601000000);
     set_uj(root, "intel-rapl", "intel-rapl:3", 581000000);
-    sample_at(&r, 12.0);
-    rapl_source.system_energy(r.state, "rapl:psys", &e);
+    harness_sample(&r, 12.0);
+    source_energy(&rapl_source, r.state, "rapl:psys", &e);
     CHECK_NEAR(e, 600.0, 1e-9, "and again the next interval");
     CHECK(fake_log_count("2 platform (psys) zones: power.system's rapl:psys uses psys,") == 1,
           "logged once which one is used");
@@ -437,10 +363,10 @@ two_platform_zones_are_not_summed(void)
             perror("rename");
     }
     set_uj(root, "intel-rapl", "intel-rapl:3", 871000000);
-    sample_at(&r, 13.0);
-    CHECK(rapl_source.system_energy(r.state, "rapl:psys", &e), "rapl:psys still offered from psys-1");
+    harness_sample(&r, 13.0);
+    CHECK(source_energy(&rapl_source, r.state, "rapl:psys", &e), "rapl:psys still offered from psys-1");
     CHECK_NEAR(e, 890.0, 1e-9, "psys-1's 290 J that interval");
-    run_close(&r);
+    harness_close(&r);
     fake_remove(root);
 }
 
@@ -451,7 +377,7 @@ static void
 mmio_zones_are_not_added(void)
 {
     char *root = fake_root("rapl-mmio");
-    struct rapl_run r;
+    struct harness r;
     double e;
 
     static const struct zone_spec zs[] = {
@@ -463,9 +389,9 @@ mmio_zones_are_not_added(void)
 
     one_interval(root, &r, NULL, zs, sizeof(zs) / sizeof(zs[0]));
     CHECK(rapl_zone_count(r.state) == 4, "four zones (got %zu)", rapl_zone_count(r.state));
-    CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram offered");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:package+dram", &e), "package+dram offered");
     CHECK_NEAR(e, 28.0, 1e-9, "package+dram is 25 + 3 J; mmio:package-0/dram is not added again");
-    run_close(&r);
+    harness_close(&r);
     fake_remove(root);
 }
 
@@ -476,7 +402,7 @@ static void
 amd_core_is_never_summed(void)
 {
     char *root = fake_root("rapl-amd");
-    struct rapl_run r;
+    struct harness r;
     struct rapl_zone_info z;
     double e;
 
@@ -490,10 +416,10 @@ amd_core_is_never_summed(void)
     one_interval(root, &r, NULL, zs, sizeof(zs) / sizeof(zs[0]));
     CHECK(zone_named(r.state, "package-0/core", &z) && z.has_power, "package-0/core has its own value");
     CHECK_NEAR(z.power_w, 6.0, 1e-9, "package-0/core reads 6 W (one core)");
-    CHECK(rapl_source.system_energy(r.state, "rapl:package+dram", &e), "package+dram offered");
+    CHECK(source_energy(&rapl_source, r.state, "rapl:package+dram", &e), "package+dram offered");
     CHECK_NEAR(e, 130.0 + 120.0, 1e-9, "package+dram is the packages' 250 J; no core is added");
-    CHECK(!rapl_source.system_energy(r.state, "rapl:psys", &e), "no psys on AMD");
-    run_close(&r);
+    CHECK(!source_energy(&rapl_source, r.state, "rapl:psys", &e), "no psys on AMD");
+    harness_close(&r);
     fake_remove(root);
 }
 
@@ -501,17 +427,17 @@ static void
 no_powercap_is_absent(void)
 {
     char *root = fake_root("rapl-none");
-    struct rapl_run r;
+    struct harness r;
     const char *why;
 
-    run_open(&r, root, NULL);
-    sample_at(&r, 1.0);
-    CHECK(rapl_source.state(r.state, &why) == SOURCE_ABSENT, "no powercap: absent");
+    harness_open(&r, &rapl_source, root, NULL);
+    harness_sample(&r, 1.0);
+    CHECK(source_state_of(&rapl_source, r.state, &why) == SOURCE_ABSENT, "no powercap: absent");
     CHECK(strstr(why, "no readable zone") != NULL, "with a reason (%s)", why);
-    run_close(&r);
-    run_open(&r, root, "[rapl]\nenabled = no\n");
-    CHECK(rapl_source.state(r.state, &why) == SOURCE_DISABLED, "disabled in the config");
-    run_close(&r);
+    harness_close(&r);
+    harness_open(&r, &rapl_source, root, "[rapl]\nenabled = no\n");
+    CHECK(source_state_of(&rapl_source, r.state, &why) == SOURCE_DISABLED, "disabled in the config");
+    harness_close(&r);
     fake_remove(root);
 }
 

@@ -1,6 +1,16 @@
-/* power.system: priority, counter continuity across source changes, active/idle split (pmda/system.c). */
+/* power.system: priority, counter continuity across source changes, active/idle split (agent/system.c). */
 #include "check.h"
 #include "system.h"
+
+/* what the sources would offer: system.c lists no names of its own */
+static const struct system_candidate offered[] = {
+    { "meter", true }, { "battery", true }, { "rapl:psys", true },
+    { "rapl:package+dram", false }, { "powermetrics", false }, { "model", false },
+};
+static const struct system_candidate *const known[] = {
+    &offered[0], &offered[1], &offered[2], &offered[3], &offered[4], &offered[5],
+};
+#define NKNOWN (sizeof(known) / sizeof(known[0]))
 
 static struct cpu_totals
 cpu(uint64_t busy, uint64_t idle)
@@ -20,9 +30,12 @@ priority_and_continuity(void)
     /* candidates: meter, rapl:psys, model */
     struct candidate_reading r[3];
     struct cpu_totals c;
-    const char *unknown;
+    char unknown[32];
 
-    CHECK(system_init(&s, "meter, rapl:psys,model", &unknown) == 3 && !unknown, "three candidates");
+    CHECK(system_init(&s, "meter, rapl:psys,model", known, NKNOWN, unknown, sizeof(unknown)) == 3 &&
+          !unknown[0], "three candidates");
+    CHECK(s.known[1] == 2 && s.candidates[1] == &offered[2] && s.candidates[1]->whole_host,
+          "each kept name points at the candidate offered, and where it is in the known list");
     c = cpu(0, 0);
     r[0] = (struct candidate_reading){ true, 1000 };
     r[1] = (struct candidate_reading){ true, 50 };
@@ -72,7 +85,7 @@ nothing_valid(void)
     struct system_state s;
     struct candidate_reading r[1] = { { false, 0 } };
 
-    system_init(&s, "model", NULL);
+    system_init(&s, "model", known, NKNOWN, NULL, 0);
     system_update(&s, 0, r, NULL);
     system_update(&s, 1, r, NULL);
     CHECK_STR(system_source_name(&s), "none", "no source: 'none', not a zero");
@@ -96,10 +109,47 @@ static void
 bad_priority(void)
 {
     struct system_state s;
-    const char *unknown;
+    char unknown[32];
 
-    CHECK(system_init(&s, "rapl:psys, smoke-signals, model", &unknown) == 2, "known names kept");
+    CHECK(system_init(&s, "rapl:psys, smoke-signals, model", known, NKNOWN, unknown, sizeof(unknown)) == 2,
+          "known names kept");
     CHECK_STR(unknown, "smoke-signals", "the unknown name is returned for the error message");
+    CHECK(system_init(&s, "meter, model", known + 2, NKNOWN - 2, unknown, sizeof(unknown)) == 1 &&
+          strcmp(unknown, "meter") == 0, "a name no opened source offers is unknown too");
+}
+
+/* [attribution] idle = baseline: power.system's own split (the ledger's is
+ * the same function, attribution/idle.h), and the unexplained shortfall. */
+static void
+baseline_split(void)
+{
+    struct system_state s;
+    struct candidate_reading r[1] = { { true, 0 } };
+    struct cpu_totals c = cpu(0, 0);
+
+    system_init(&s, "meter", known, NKNOWN, NULL, 0);
+    system_update(&s, 0, r, &c);
+    s.idle_basis = IDLE_BASELINE;
+    s.idle_w = 100;
+    r[0].energy_j = 150;
+    c = cpu(50, 50);       /* 50% busy */
+    system_update(&s, 1.0, r, &c);
+    CHECK_NEAR(s.active_j, 50, 1e-12, "baseline 100 W: 150 J in 1 s is 50 J active");
+    CHECK_NEAR(s.idle_j, 100, 1e-12, "baseline 100 W: 100 J idle");
+    CHECK_NEAR(s.active_power_w, 50, 1e-12, "active power 50 W");
+    r[0].energy_j = 330;
+    c = cpu(60, 240);
+    system_update(&s, 2.0, r, &c);
+    CHECK_NEAR(s.active_j, 50, 1e-12, "180 J in 2 s under a 100 W baseline: no more active energy");
+    CHECK_NEAR(s.unexplained_j, 20, 1e-12, "and 20 J unexplained");
+    CHECK_NEAR(s.active_j + s.idle_j, s.energy_j, 1e-12, "active + idle = energy");
+    CHECK(fabs(s.busy_s - 60e-9) < 1e-18 && fabs(s.cpu_s - 300e-9) < 1e-18,
+          "busy and all CPU time add up, in seconds (%g, %g)", s.busy_s, s.cpu_s);
+    s.idle_basis = IDLE_UTILISATION;
+    r[0].energy_j = 430;
+    c = cpu(85, 315);      /* 25 of 100 busy */
+    system_update(&s, 1.0, r, &c);
+    CHECK_NEAR(s.active_j, 75, 1e-12, "utilisation again: 25%% of 100 J");
 }
 
 int
@@ -108,5 +158,6 @@ main(void)
     priority_and_continuity();
     nothing_valid();
     bad_priority();
+    baseline_split();
     return CHECK_DONE();
 }

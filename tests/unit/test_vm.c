@@ -7,6 +7,7 @@
 #include "check.h"
 #include "config.h"
 #include "fakesys.h"
+#include "source_harness.h"
 #include "vm.h"
 
 #include <errno.h>
@@ -42,10 +43,9 @@ mkdirs(const char *path)
 }
 
 struct fixture {
-    char                 root[256];
-    struct power_config *config;
-    void                *state;
-    double               t;      /* the latest sample's monotonic time; its wall time is WALL0 + t */
+    char           root[256];
+    struct harness h;           /* the VM source over root (source_harness.h) */
+    double         t;           /* the latest sample's monotonic time; its wall time is WALL0 + t */
 };
 
 #define WALL0 1e9
@@ -118,27 +118,21 @@ vanish(const char *root, const char *vm)
 static bool
 setup(struct fixture *fx, const char *template, const char *config_text)
 {
-    struct source_env env;
-
     memset(fx, 0, sizeof(*fx));
     snprintf(fx->root, sizeof(fx->root), "%s", template);
     if (!mkdtemp(fx->root)) {
         printf("not ok - mkdtemp %s: %s\n", template, strerror(errno));
         return false;
     }
-    fx->config = config_parse(config_text, "test.conf", fake_record);
-    env.root = fx->root;
-    env.config = fx->config;
-    env.log = fake_record;
-    fx->state = vm_source.open(&env);
-    return fx->state != NULL;
+    harness_open(&fx->h, &vm_source, fx->root, config_text);
+    fx->h.wall0 = WALL0;
+    return fx->h.state != NULL;
 }
 
 static void
 teardown(struct fixture *fx)
 {
-    vm_source.close(fx->state);
-    config_free(fx->config);
+    harness_close(&fx->h);
     remove_tree(fx->root);
 }
 
@@ -146,23 +140,14 @@ teardown(struct fixture *fx)
 static void
 tick_by(struct fixture *fx, double seconds)
 {
-    struct sample_time now = { 0 };
-
     fx->t += seconds;
-    now.mono_s = fx->t;
-    now.wall_s = WALL0 + fx->t;
-    vm_source.sample(fx->state, &now);
+    harness_sample(&fx->h, fx->t);
 }
 
 static void
 tick(struct fixture *fx)
 {
-    struct sample_time now = { 0 };
-
-    fx->t += 1.0;
-    now.mono_s = fx->t;
-    now.wall_s = WALL0 + fx->t;
-    vm_source.sample(fx->state, &now);
+    tick_by(fx, 1.0);
 }
 
 static struct vm_info
@@ -171,7 +156,7 @@ info(struct fixture *fx, size_t index)
     struct vm_info v;
 
     memset(&v, 0, sizeof(v));
-    if (!vm_get(fx->state, index, &v))
+    if (!vm_get(fx->h.state, index, &v))
         v.name = "(none)";
     return v;
 }
@@ -180,7 +165,7 @@ info(struct fixture *fx, size_t index)
 static struct vm_info
 named(struct fixture *fx, const char *name)
 {
-    for (size_t i = 0; i < vm_count(fx->state); i++) {
+    for (size_t i = 0; i < vm_count(fx->h.state); i++) {
         struct vm_info v = info(fx, i);
         if (strcmp(v.name, name) == 0)
             return v;
@@ -229,15 +214,15 @@ test_lifecycle(void)
     if (!setup(&fx, "/tmp/test_vm.XXXXXX", MICROJOULES))
         return;
     tick(&fx);
-    CHECK(vm_source.state(fx.state, &why) == SOURCE_ABSENT && strstr(why, "scaphandre"),
+    CHECK(source_state_of(&vm_source, fx.h.state, &why) == SOURCE_ABSENT && strstr(why, "scaphandre"),
           "no VM files: absent, and the reason names the glob (%s)", why);
 
     put(&fx, "alpha", "1000000");
     tick(&fx);
     a = info(&fx, 0);
-    CHECK(vm_count(fx.state) == 1 && strcmp(a.name, "alpha") == 0 && a.id == 0,
+    CHECK(vm_count(fx.h.state) == 1 && strcmp(a.name, "alpha") == 0 && a.id == 0,
           "a VM appears as instance 0 named by its domain (%s)", a.name);
-    CHECK(vm_source.state(fx.state, &why) == SOURCE_ACTIVE, "one VM present: active");
+    CHECK(source_state_of(&vm_source, fx.h.state, &why) == SOURCE_ACTIVE, "one VM present: active");
     CHECK_NEAR(a.energy_j, 1.0, 1e-12, "energy starts at the file's value, 1000000 uJ = 1 J");
     CHECK(a.present && a.has_energy && !a.has_power, "no power before a full interval");
 
@@ -251,7 +236,7 @@ test_lifecycle(void)
     put(&fx, "beta", "500\n");
     tick(&fx);
     b = info(&fx, 1);
-    CHECK(vm_count(fx.state) == 2 && strcmp(b.name, "beta") == 0 && b.id == 1,
+    CHECK(vm_count(fx.h.state) == 2 && strcmp(b.name, "beta") == 0 && b.id == 1,
           "a second VM appearing later is instance 1 (%s)", b.name);
     CHECK_NEAR(b.energy_j, 0.0005, 1e-12, "a trailing newline is fine too");
     a = info(&fx, 0);
@@ -263,8 +248,8 @@ test_lifecycle(void)
     a = info(&fx, 0);
     CHECK_NEAR(a.energy_j, 3.0, 1e-12, "a counter going backwards adds nothing");
     CHECK(a.resets == 1, "and is counted as a reset (%llu)", (unsigned long long)a.resets);
-    CHECK(vm_source.errors(fx.state) == 1, "resets count in power.source.errors (%llu)",
-          (unsigned long long)vm_source.errors(fx.state));
+    CHECK(source_errors_of(&vm_source, fx.h.state) == 1, "resets count in power.source.errors (%llu)",
+          (unsigned long long)source_errors_of(&vm_source, fx.h.state));
     CHECK(!a.has_power, "a reset has no power: what the new file gained so far is unknown");
 
     put(&fx, "alpha", "1000100");
@@ -288,8 +273,8 @@ test_lifecycle(void)
     CHECK(b.read_errors == 2 && b.resets == 0 && b.energy_j == 0.0005,
           "\"12a\" is a read error too, not 12 uJ (errors %llu, energy %g)",
           (unsigned long long)b.read_errors, b.energy_j);
-    CHECK(vm_source.errors(fx.state) == 3, "power.source.errors has 1 reset + 2 bad reads (%llu)",
-          (unsigned long long)vm_source.errors(fx.state));
+    CHECK(source_errors_of(&vm_source, fx.h.state) == 3, "power.source.errors has 1 reset + 2 bad reads (%llu)",
+          (unsigned long long)source_errors_of(&vm_source, fx.h.state));
 
     put(&fx, "beta", "2000500");
     tick(&fx);
@@ -300,14 +285,14 @@ test_lifecycle(void)
     vanish(fx.root, "alpha");
     tick(&fx);
     a = info(&fx, 0);
-    CHECK(vm_count(fx.state) == 2 && !a.present && !a.has_power,
+    CHECK(vm_count(fx.h.state) == 2 && !a.present && !a.has_power,
           "a vanished VM keeps its instance, without values");
-    CHECK(vm_source.state(fx.state, &why) == SOURCE_ACTIVE, "still active with beta");
+    CHECK(source_state_of(&vm_source, fx.h.state, &why) == SOURCE_ACTIVE, "still active with beta");
 
     put(&fx, "alpha", "5000000");
     tick(&fx);
     a = info(&fx, 0);
-    CHECK(a.present && a.id == 0 && vm_count(fx.state) == 2, "a returning VM has its old instance");
+    CHECK(a.present && a.id == 0 && vm_count(fx.h.state) == 2, "a returning VM has its old instance");
     CHECK_NEAR(a.energy_j, 4.0, 1e-12, "and continues its counter; the time away counts nothing");
     CHECK(!a.has_power && a.resets == 1, "no power for the gap, and it is not a reset");
 
@@ -320,8 +305,8 @@ test_lifecycle(void)
     vanish(fx.root, "alpha");
     vanish(fx.root, "beta");
     tick(&fx);
-    CHECK(vm_source.state(fx.state, &why) == SOURCE_ABSENT, "every VM gone: absent");
-    CHECK(!vm_source.system_energy(fx.state, "vm", &a.energy_j),
+    CHECK(source_state_of(&vm_source, fx.h.state, &why) == SOURCE_ABSENT, "every VM gone: absent");
+    CHECK(!source_energy(&vm_source, fx.h.state, "vm", &a.energy_j),
           "VM energy is never a power.system candidate");
     teardown(&fx);
 }
@@ -417,7 +402,7 @@ test_patterns(void)
                MICROJOULES "paths = " SCAPH "/*/intel-rapl:0/energy_uj, /srv/vms/*/energy_uj "
                SCAPH "/web*/intel-rapl:0/energy_uj\n"))
         return;
-    before = config_error_count(fx.config);
+    before = config_error_count(fx.h.config);
     put(&fx, "web01", "7000000");
     snprintf(path, sizeof(path), "%s/srv/vms/db", fx.root);
     mkdirs(path);
@@ -435,10 +420,10 @@ test_patterns(void)
         fclose(f);
     }
     tick(&fx);
-    CHECK(vm_count(fx.state) == 3, "three files from two globs, one matched twice, are three VMs (%zu)",
-          vm_count(fx.state));
+    CHECK(vm_count(fx.h.state) == 3, "three files from two globs, one matched twice, are three VMs (%zu)",
+          vm_count(fx.h.state));
     bool db = false, web = false, clash = false;
-    for (size_t i = 0; i < vm_count(fx.state); i++) {
+    for (size_t i = 0; i < vm_count(fx.h.state); i++) {
         struct vm_info v = info(&fx, i);
         printf("# vm %zu: %s = %g J (%s)\n", i, v.name, v.energy_j, v.path);
         db |= strcmp(v.name, "db") == 0 && v.energy_j == 42.0;
@@ -448,16 +433,16 @@ test_patterns(void)
     CHECK(db, "a file outside scaphandre/ is named by its directory");
     CHECK(web, "the scaphandre VM read once though two globs match it");
     CHECK(clash, "a file whose label an earlier glob took is named by its path");
-    CHECK(config_error_count(fx.config) == before, "the globs are all valid");
+    CHECK(config_error_count(fx.h.config) == before, "the globs are all valid");
     teardown(&fx);
 
     if (!setup(&fx, "/tmp/test_vm.XXXXXX", "[vm]\npaths = relative/*/energy_uj\n"))
         return;
     const char *why;
-    CHECK(config_error_count(fx.config) == 1, "a relative glob is a config error");
+    CHECK(config_error_count(fx.h.config) == 1, "a relative glob is a config error");
     put(&fx, "alpha", "1");
     tick(&fx);
-    CHECK(vm_source.state(fx.state, &why) == SOURCE_ACTIVE && vm_count(fx.state) == 1,
+    CHECK(source_state_of(&vm_source, fx.h.state, &why) == SOURCE_ACTIVE && vm_count(fx.h.state) == 1,
           "and the default glob is used instead (%s)", why);
     teardown(&fx);
 
@@ -465,7 +450,7 @@ test_patterns(void)
         return;
     put(&fx, "alpha", "1");
     tick(&fx);
-    CHECK(vm_source.state(fx.state, &why) == SOURCE_DISABLED && vm_count(fx.state) == 0,
+    CHECK(source_state_of(&vm_source, fx.h.state, &why) == SOURCE_DISABLED && vm_count(fx.h.state) == 0,
           "disabled: nothing is read (%s)", why);
     teardown(&fx);
 }
@@ -486,12 +471,12 @@ test_unreadable(void)
     put(&fx, "locked", "5");
     snprintf(path, sizeof(path), "%s" SCAPH "/locked/intel-rapl:0/energy_uj", fx.root);
     chmod(path, 0);
-    fake_log_lines = 0;
+    fake_log_clear();
     tick(&fx);
     tick(&fx);
     v = info(&fx, 0);
     CHECK(v.read_errors == 2 && !v.has_energy, "an unreadable file is an error each sample");
-    CHECK(fake_log_lines == 1, "and is logged once (%d)", fake_log_lines);
+    CHECK(fake_problem_lines() == 1, "and is logged once (%d)", fake_problem_lines());
     teardown(&fx);
 }
 
@@ -512,14 +497,14 @@ test_found_names(void)
     snprintf(dir, sizeof(dir), "%s" SCAPH "/intel-rapl:0:0", fx.root);
     mkdirs(dir);                               /* qemu.rs makes this one too */
     tick(&fx);
-    for (size_t i = 0; i < vm_count(fx.state); i++) {
+    for (size_t i = 0; i < vm_count(fx.h.state); i++) {
         struct vm_info v = info(&fx, i);
         printf("# vm %zu: %s (%s)\n", i, v.name, v.path);
         web |= strcmp(v.name, "web01") == 0;
         unnamed |= strcmp(v.name, VM_NAME_UNNAMED) == 0 && strstr(v.path, "//") == NULL;
     }
-    CHECK(vm_count(fx.state) == 2 && web && unnamed,
-          "the default globs find web01 and the VMs without guest= as \"unnamed\" (%zu)", vm_count(fx.state));
+    CHECK(vm_count(fx.h.state) == 2 && web && unnamed,
+          "the default globs find web01 and the VMs without guest= as \"unnamed\" (%zu)", vm_count(fx.h.state));
     teardown(&fx);
 
     /* the exporter's spelling and the plain one are one file, one instance */
@@ -528,15 +513,15 @@ test_found_names(void)
         return;
     put_stamped(&fx, "", "0", WALL0);
     tick(&fx);
-    CHECK(vm_count(fx.state) == 1 && strcmp(info(&fx, 0).name, VM_NAME_UNNAMED) == 0,
-          "a glob written with \"//\" and one without match one instance (%zu)", vm_count(fx.state));
+    CHECK(vm_count(fx.h.state) == 1 && strcmp(info(&fx, 0).name, VM_NAME_UNNAMED) == 0,
+          "a glob written with \"//\" and one without match one instance (%zu)", vm_count(fx.h.state));
     teardown(&fx);
 
     if (!setup(&fx, "/tmp/test_vm.XXXXXX", ""))
         return;
     write_stamped(&fx, "/var/scaphandre/intel-rapl:0/energy_uj", "0", WALL0);
     tick(&fx);
-    CHECK(vm_count(fx.state) == 1 && strcmp(info(&fx, 0).name, VM_NAME_GUEST) == 0,
+    CHECK(vm_count(fx.h.state) == 1 && strcmp(info(&fx, 0).name, VM_NAME_GUEST) == 0,
           "inside a guest the default globs find /var/scaphandre, named \"guest\" (%s)", info(&fx, 0).name);
     teardown(&fx);
 }
@@ -558,7 +543,7 @@ test_scaphandre_format(void)
 
     if (!setup(&fx, "/tmp/test_vm.XXXXXX", "[vm]\nrate_timeout = 30\n"))
         return;
-    CHECK(config_error_count(fx.config) == 0, "scaphandre-1.0 is the default format");
+    CHECK(config_error_count(fx.h.config) == 0, "scaphandre-1.0 is the default format");
     put(&fx, "web01", "0");                      /* a new file: the exporter's first write is 0 */
     put(&fx, "old", "123456789");                /* a file with history */
     tick(&fx);
@@ -659,7 +644,7 @@ test_scaphandre_format(void)
     tick_by(&fx, 4.0);
     put(&fx, "web01", "3000000");
     tick(&fx);
-    CHECK(config_error_count(fx.config) == 1 && info(&fx, 0).power_w == 3.0,
+    CHECK(config_error_count(fx.h.config) == 1 && info(&fx, 0).power_w == 3.0,
           "an unknown format is a config error, and scaphandre-1.0 is used (%g W)", info(&fx, 0).power_w);
     teardown(&fx);
 }
@@ -757,7 +742,7 @@ test_old_scaphandre(void)
         CHECK(fake_log_count("#200") == 1 && fake_log_count("Scaphandre 0.5") == 1,
               "%s: and the agent says once that this is what Scaphandre 0.5 and earlier write (%d): %s",
               format ? "microjoules" : "scaphandre-1.0", fake_log_count("#200"), fake_log);
-        CHECK(vm_source.errors(fx.state) == 0, "it is not an error");
+        CHECK(source_errors_of(&vm_source, fx.h.state) == 0, "it is not an error");
         teardown(&fx);
     }
 

@@ -1,0 +1,34 @@
+/*
+ * reload.h: power.conf changed while the agent runs. Each timer tick
+ * stats the file (one syscall); when its inode, size or modification
+ * time differ from what was read, the agent re-reads the sections that
+ * can change live, [model] (pmpower calibrate --write) and [attribution]
+ * idle, and logs that it did. Everything else still needs a restart.
+ */
+#ifndef POWER_RELOAD_H
+#define POWER_RELOAD_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct power_agent;
+
+struct config_watch {
+    bool            have;
+    dev_t           dev;
+    ino_t           ino;
+    off_t           size;
+    struct timespec mtime;
+};
+
+/* Remember the file as it is now (at open). */
+void config_watch_init(struct config_watch *w, const char *path);
+
+/* True when the file differs from what was remembered; remembers it. */
+bool config_watch_changed(struct config_watch *w, const char *path);
+
+/* Re-read [model] and [attribution] idle when power.conf changed. */
+void agent_reload_if_changed(struct power_agent *agent);
+
+#endif
