@@ -89,6 +89,11 @@ test_desktop(void)
     if (d && d->nsensors == 1)
         CHECK(d->sensor[0].kind == HWMON_POWER_INPUT && reading(&d->sensor[0]) == 15000000,
               "APU: power1_input, 15000000 uW");
+    if (d)
+        CHECK(d->integrated, "APU: integrated (in1 is vddnb): its power includes the CPU's");
+    d = device_numbered(&scan, 1);
+    if (d)
+        CHECK(!d->integrated, "RX 580: a discrete GPU (no vddnb)");
 
     d = device_numbered(&scan, 4);
     check_one(d, "i915 device level", "i915", "0000:03:00.0", HWMON_CLASS_GPU, 1);
