@@ -93,27 +93,29 @@ json_text(const char *text, char *out, size_t size)
     out[n] = '\0';
 }
 
+/* Returns the labels added, as pmdaLabel's instance callback must (pmdaLabel(3)). */
 static int
 gpu_labels(struct family_ctx *f, size_t index, pmLabelSet **lp)
 {
     struct gpu_info g;
     char model[128], uuid[128], pci[64];
+    int sts;
 
     if (!f->source || !gpu_get(f->source, index, &g))
         return 0;
     json_text(g.model, model, sizeof(model));
     json_text(g.uuid, uuid, sizeof(uuid));
     json_text(g.pci_bus_id, pci, sizeof(pci));
-    pmdaAddLabels(lp, "{\"driver\":\"%s\",\"via\":\"%s\"}", g.driver, g.via);
-    if (model[0])
-        pmdaAddLabels(lp, "{\"model\":\"%s\"}", model);
-    if (uuid[0])
-        pmdaAddLabels(lp, "{\"uuid\":\"%s\"}", uuid);
-    if (pci[0])
-        pmdaAddLabels(lp, "{\"pci_bus_id\":\"%s\"}", pci);
-    if (g.energy_method[0])
-        pmdaAddLabels(lp, "{\"energy_method\":\"%s\"}", g.energy_method);
-    return 0;
+    sts = pmdaAddLabels(lp, "{\"driver\":\"%s\",\"via\":\"%s\"}", g.driver, g.via);
+    if (sts >= 0 && model[0])
+        sts = pmdaAddLabels(lp, "{\"model\":\"%s\"}", model);
+    if (sts >= 0 && uuid[0])
+        sts = pmdaAddLabels(lp, "{\"uuid\":\"%s\"}", uuid);
+    if (sts >= 0 && pci[0])
+        sts = pmdaAddLabels(lp, "{\"pci_bus_id\":\"%s\"}", pci);
+    if (sts >= 0 && g.energy_method[0])
+        sts = pmdaAddLabels(lp, "{\"energy_method\":\"%s\"}", g.energy_method);
+    return sts;
 }
 
 const struct family gpu_family = {

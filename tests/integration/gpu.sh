@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# power.gpu through a private pmcd: two NVIDIA GPUs from the stand-in NVML
+# (tests/helpers/fake_nvml.c, on its scripted clock), one with an energy
+# counter and one without, and the GPU hwmon sensors of the desktop tree
+# (tests/fixtures/hwmon/build-tree.sh). NVML stalls: the agent keeps
+# sampling and answering. The driver reloads: its counter restarts and
+# power.gpu.energy does not go back.
+. "$(dirname "$0")/../lib/common.sh"
+
+ROOT=$WORK/root
+mkdir -p "$ROOT"
+sh "$TOP/tests/fixtures/hwmon/build-tree.sh" desktop "$ROOT"
+export FAKE_NVML_STATE=$WORK/nvml.state
+
+# nvml TEXT: a new state for the fake, renamed into place
+nvml() {
+    printf '%s\n' "$1" > "$FAKE_NVML_STATE.new"
+    mv "$FAKE_NVML_STATE.new" "$FAKE_NVML_STATE"
+}
+
+A='gpu name="NVIDIA A100-SXM4-40GB" uuid=GPU-1d2e3f40-aaaa-bbbb-cccc-000000000001 pci=00000000:07:00.0 limit_mw=400000'
+B='gpu name="Tesla P100-PCIE-16GB" uuid=GPU-1d2e3f40-aaaa-bbbb-cccc-000000000002 pci=00000000:3B:00.0 limit_mw=250000 unsupported=energy'
+nvml "clock seconds=100
+$A power_mw=60000 energy_mj=7000000
+$B power_mw=30000"
+cat > "$WORK/power.conf" <<CONF
+[nvidia]
+library = $BUILD/tests/libnvidia-ml.so.1
+CONF
+pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
+wait_samples 3
+
+check '[ "$(value power.source.state gpu)" = active ]' "the gpu source is active" "$(value power.source.state gpu): $(value power.source.reason gpu)"
+names=$(instances power.gpu.energy | tr ' ' '\n' | sed 's/^[0-9]*://' | sort | tr '\n' ' ')
+check '[ "$names" = "amdgpu-0000:09:00.0 amdgpu-0000:0c:00.0 amdgpu-0000:c4:00.0 i915-0000:03:00.0 nouveau-0000:05:00.0 nvidia0 nvidia1 xe-0000:04:00.0 " ]' \
+    "NVIDIA GPUs by NVML index, hwmon GPUs by driver and PCI address" "$names"
+labels=$(pminfo $PMH -l power.gpu.power)
+check 'echo "$labels" | grep "nvidia0" | grep -q "\"uuid\":\"GPU-1d2e3f40-aaaa-bbbb-cccc-000000000001\""' "nvidia0 carries its UUID" "$labels"
+check 'echo "$labels" | grep "nvidia0" | grep -q "\"model\":\"NVIDIA A100-SXM4-40GB\"" && echo "$labels" | grep "nvidia0" | grep -q "\"pci_bus_id\":\"00000000:07:00.0\""' "and its model and PCI bus id"
+check 'echo "$labels" | grep "nvidia1" | grep -q "\"energy_method\":\"power integral\""' "nvidia1 (no counter) says its energy is the power integral"
+check 'pminfo $PMH -l power.gpu.energy | grep -q "\"units\":\"joules\""' "power.gpu.energy carries units=joules"
+check 'pminfo $PMH -T power.gpu.energy | grep -q "nvmlDeviceGetTotalEnergyConsumption"' "help text for power.gpu.energy"
+near "$(value power.gpu.power nvidia0)" 60 1e-12 "nvidia0: 60 W"
+near "$(value power.gpu.limit nvidia0)" 400 1e-12 "nvidia0: limit 400 W"
+near "$(value power.gpu.power amdgpu-0000:09:00.0)" 41.045 1e-12 "RX 580 through hwmon: 41.045 W"
+check '[ "$(value power.gpu.integrated amdgpu-0000:c4:00.0)" = 1 ]' "the APU is integrated"
+id0=$(instances power.gpu.energy | tr ' ' '\n' | sed -n 's/:nvidia0$//p')
+e0=$(value power.gpu.energy nvidia0)
+
+# ten seconds of the fake's clock at 60 W: 600 J more on nvidia0's counter
+nvml "clock seconds=110
+$A power_mw=60000
+$B power_mw=30000"
+wait_samples 3
+near "$(value power.gpu.energy nvidia0)" "$(awk -v e="$e0" 'BEGIN { print e + 600 }')" 1e-9 "nvidia0 advanced by the counter's 600 J"
+
+# NVML hangs: the agent's timer and pmcd's fetches go on
+s0=$(value power.control.samples)
+nvml "clock seconds=110
+$A power_mw=60000 stall=1
+$B power_mw=30000"
+wait_samples 5
+s1=$(value power.control.samples)
+check '[ "$s1" -ge $((s0 + 5)) ]' "while NVML stalls the agent samples on ($s0 -> $s1) and answers" "samples $s0 -> $s1"
+
+# the driver reloads: the counter starts again from 1 J
+e1=$(value power.gpu.energy nvidia0)
+nvml "clock seconds=111
+$A power_mw=60000 energy_mj=1000 reloaded=1
+$B power_mw=30000"
+wait_samples 4
+check '[ "$(value power.gpu.resets nvidia0)" = 1 ]' "a driver reload is one reset" "resets $(value power.gpu.resets nvidia0)"
+near "$(value power.gpu.energy nvidia0)" "$e1" 1e-9 "and power.gpu.energy does not go back"
+pmcd_stop
+
+# ids survive a restart, with the GPUs in another order
+nvml "clock seconds=111
+$B power_mw=30000
+$A power_mw=60000"
+pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd restarted"; finish; exit 1; }
+wait_samples 3
+id1=$(instances power.gpu.energy | tr ' ' '\n' | sed -n 's/:nvidia1$//p')
+check '[ -n "$id0" ] && [ "$id0" = "$id1" ]' "the A100, now nvidia1, keeps its instance id" "$id0 -> $id1"
+
+# no library: the source is absent and says why, the agent runs on
+pmcd_stop
+cat > "$WORK/power.conf" <<CONF
+[nvidia]
+library = $WORK/no-such-libnvidia-ml.so.1
+[gpu]
+hwmon = no
+CONF
+pmcd_start -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd without NVML"; finish; exit 1; }
+wait_samples 3
+check '[ "$(value power.source.state gpu)" = absent ]' "no NVML: the gpu source is absent" "$(value power.source.state gpu)"
+check 'value power.source.reason gpu | grep -q "cannot load"' "and says it cannot load the library" "$(value power.source.reason gpu)"
+sanitizer_check
+finish
