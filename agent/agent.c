@@ -64,6 +64,7 @@ agent_open(const char *root, const char *config_path, double interval_s, power_l
             system_init(&agent->system, SYSTEM_DEFAULT_PRIORITY, NULL);
     }
 
+    agent->system.add_gpu = config_bool(agent->config, "system", "add_gpu", true);
     agent->env.root = agent->root;
     agent->env.config = agent->config;
     agent->env.log = log;
@@ -117,6 +118,12 @@ agent_refresh(struct power_agent *agent)
             readings[c].valid = slot->ops->system_energy(slot->state, name, &readings[c].energy_j);
         }
     }
+    /* the GPUs' total, added to a power.system candidate that excludes them */
+    agent->system.gpu.valid = false;
+    for (unsigned i = 0; i < agent->nsources; i++)
+        if (!strcmp(agent->sources[i].ops->name, "gpu"))
+            agent->system.gpu.valid = agent->sources[i].ops->system_energy(agent->sources[i].state, "gpu",
+                                                                           &agent->system.gpu.energy_j);
     system_update(&agent->system, agent->samples ? agent->now.mono_s - previous : 0.0,
                   readings, have_cpu ? &cpu : NULL);
     attribute_update(&agent->attribution, agent->now.mono_s, &agent->system);

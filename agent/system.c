@@ -5,8 +5,14 @@
 #include <string.h>
 
 static const char *const known_candidates[] = {
-    "meter", "battery", "rapl:psys", "rapl:package+dram", "powermetrics", "model",
+    "meter", "battery", "hwmon:power_meter", "rapl:psys", "rapl:package+dram", "powermetrics", "model",
 };
+
+bool
+system_candidate_includes_gpus(const char *name)
+{
+    return strcmp(name, "rapl:package+dram") != 0 && strcmp(name, "model") != 0;
+}
 
 bool
 system_known_candidate(const char *name)
@@ -79,6 +85,15 @@ system_update(struct system_state *s, double dt_s,
     }
     for (unsigned i = 0; i < s->ncandidates; i++)
         s->previous[i] = readings[i];
+    s->gpu_added = s->chosen >= 0 && dt_s > 0 && s->add_gpu &&
+                   !system_candidate_includes_gpus(s->candidates[s->chosen]) &&
+                   s->gpu.valid && s->gpu_previous.valid && s->gpu.energy_j >= s->gpu_previous.energy_j;
+    if (s->gpu_added)
+        delta += s->gpu.energy_j - s->gpu_previous.energy_j;
+    s->gpu_previous = s->gpu;
+    if (s->chosen >= 0)
+        snprintf(s->source_name, sizeof(s->source_name), "%s%s", s->candidates[s->chosen],
+                 s->gpu_added ? "+gpu" : "");
 
     if (cpu) {
         if (s->have_cpu) {
@@ -119,5 +134,5 @@ system_source_name(const struct system_state *s)
 {
     if (s->chosen < 0 || (unsigned)s->chosen >= s->ncandidates)
         return "none";
-    return s->candidates[s->chosen];
+    return s->source_name;
 }

@@ -17,7 +17,7 @@
 #include "cpustat.h"
 
 #define SYSTEM_MAX_CANDIDATES 12
-#define SYSTEM_DEFAULT_PRIORITY "meter, battery, rapl:psys, rapl:package+dram, powermetrics, model"
+#define SYSTEM_DEFAULT_PRIORITY "meter, battery, hwmon:power_meter, rapl:psys, rapl:package+dram, powermetrics, model"
 
 struct candidate_reading {
     bool   valid;
@@ -42,6 +42,14 @@ struct system_state {
 
     struct cpu_totals last_cpu;
     bool     have_cpu;
+
+    /* The GPUs' energy (power.gpu.total.energy), set before each update: with
+     * add_gpu it joins a chosen candidate that excludes GPUs, and the source's
+     * name says so ("rapl:package+dram+gpu"). */
+    bool     add_gpu;
+    struct candidate_reading gpu, gpu_previous;
+    bool     gpu_added;           /* the latest interval's energy includes the GPUs' */
+    char     source_name[48];
 };
 
 /* Parse a comma-separated priority list; returns the number of names kept.
@@ -49,6 +57,12 @@ struct system_state {
 unsigned system_init(struct system_state *s, const char *priority, const char **unknown);
 
 bool system_known_candidate(const char *name);
+
+/* Whether a candidate's figure already holds the GPUs' power: wall meters,
+ * batteries, an ACPI power meter, psys (the platform) and powermetrics'
+ * combined (Apple's GPU is in the SoC) do; RAPL package+dram and the model
+ * do not. */
+bool system_candidate_includes_gpus(const char *name);
 
 /* One interval of dt_s seconds: readings[i] belongs to candidates[i];
  * cpu is NULL when /proc/stat could not be read. */

@@ -10,6 +10,7 @@
 ROOT=$WORK/root
 mkdir -p "$ROOT"
 sh "$TOP/tests/fixtures/hwmon/build-tree.sh" desktop "$ROOT"
+make_rapl_tree "$ROOT"     # counters that stay at 0: power.system's RAPL part is 0 J
 export FAKE_NVML_STATE=$WORK/nvml.state
 
 # nvml TEXT: a new state for the fake, renamed into place
@@ -26,6 +27,8 @@ $B power_mw=30000"
 cat > "$WORK/power.conf" <<CONF
 [nvidia]
 library = $BUILD/tests/libnvidia-ml.so.1
+[system]
+priority = rapl:package+dram
 CONF
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
 wait_samples 3
@@ -44,6 +47,18 @@ near "$(value power.gpu.power nvidia0)" 60 1e-12 "nvidia0: 60 W"
 near "$(value power.gpu.limit nvidia0)" 400 1e-12 "nvidia0: limit 400 W"
 near "$(value power.gpu.power amdgpu-0000:09:00.0)" 41.045 1e-12 "RX 580 through hwmon: 41.045 W"
 check '[ "$(value power.gpu.integrated amdgpu-0000:c4:00.0)" = 1 ]' "the APU is integrated"
+
+# RAPL package+dram excludes the GPUs: their energy is added, and the name says so
+check '[ "$(value power.system.source)" = rapl:package+dram+gpu ]' "power.system.source is rapl:package+dram+gpu" "$(value power.system.source)"
+# system_gpu: power.system.energy and power.gpu.total.energy from one fetch (one sample)
+system_gpu() { pmprobe -v $PMH power.system.energy power.gpu.total.energy | awk '{ printf "%s ", $3 }'; }
+read -r sys0 tot0 <<<"$(system_gpu)"
+wait_samples 3
+read -r sys1 tot1 <<<"$(system_gpu)"
+near "$(awk -v a="$sys0" -v b="$sys1" 'BEGIN { print b - a }')" "$(awk -v a="$tot0" -v b="$tot1" 'BEGIN { print b - a }')" 1e-9 \
+    "power.system grew by the discrete GPUs' energy (RAPL's part is 0 J; the APU is not added)"
+check 'awk -v t="$tot1" -v a="$tot0" "BEGIN { exit !(t > a) }"' "the GPUs' total advanced" "$tot0 -> $tot1"
+
 id0=$(instances power.gpu.energy | tr ' ' '\n' | sed -n 's/:nvidia0$//p')
 e0=$(value power.gpu.energy nvidia0)
 

@@ -102,11 +102,68 @@ bad_priority(void)
     CHECK_STR(unknown, "smoke-signals", "the unknown name is returned for the error message");
 }
 
+/* GPUs' energy joins a candidate that excludes them, and the name says so */
+static void
+gpus_added(void)
+{
+    struct system_state s;
+    struct candidate_reading r[2];
+    struct cpu_totals c = cpu(0, 0);
+    const char *unknown;
+
+    CHECK(system_init(&s, "hwmon:power_meter, rapl:package+dram", &unknown) == 2 && !unknown,
+          "hwmon:power_meter is a candidate");
+    s.add_gpu = true;
+    r[0] = (struct candidate_reading){ false, 0 };
+    r[1] = (struct candidate_reading){ true, 100 };
+    s.gpu = (struct candidate_reading){ true, 1000 };
+    system_update(&s, 0, r, &c);
+    r[1].energy_j = 150;
+    s.gpu.energy_j = 1300;
+    system_update(&s, 1.0, r, &c);
+    CHECK_NEAR(s.energy_j, 350, 1e-12, "package+dram's 50 J and the GPUs' 300 J");
+    CHECK_NEAR(s.power_w, 350, 1e-12, "350 W");
+    CHECK_STR(system_source_name(&s), "rapl:package+dram+gpu", "the source's name says the GPUs are in");
+    CHECK_NEAR(s.active_j + s.idle_j, s.energy_j, 1e-12, "active + idle = energy with the GPUs in");
+
+    /* the GPU total has no reading: RAPL alone, named alone */
+    r[1].energy_j = 200;
+    s.gpu.valid = false;
+    system_update(&s, 1.0, r, &c);
+    CHECK_NEAR(s.energy_j, 400, 1e-12, "no GPU reading: RAPL's 50 J alone");
+    CHECK_STR(system_source_name(&s), "rapl:package+dram", "and named alone");
+
+    /* the platform meter includes the GPUs: nothing added */
+    s.gpu = (struct candidate_reading){ true, 2000 };
+    r[0] = (struct candidate_reading){ true, 10 };
+    r[1].energy_j = 250;
+    system_update(&s, 1.0, r, &c);
+    s.gpu.energy_j = 2500;
+    r[0].energy_j = 110;
+    r[1].energy_j = 300;
+    system_update(&s, 1.0, r, &c);
+    CHECK_STR(system_source_name(&s), "hwmon:power_meter", "the ACPI power meter is chosen over RAPL");
+    CHECK_NEAR(s.power_w, 100, 1e-12, "its 100 W, the GPUs' not added again");
+
+    /* add_gpu off: never added */
+    s.add_gpu = false;
+    r[0].valid = false;
+    system_update(&s, 1.0, r, &c);
+    r[1].energy_j = 350;
+    s.gpu.energy_j = 3000;
+    system_update(&s, 1.0, r, &c);
+    CHECK_STR(system_source_name(&s), "rapl:package+dram", "[system] add_gpu = no: RAPL alone");
+    CHECK_NEAR(s.power_w, 50, 1e-12, "50 W");
+    CHECK(system_candidate_includes_gpus("meter") && system_candidate_includes_gpus("rapl:psys") &&
+          !system_candidate_includes_gpus("model"), "meters and psys include GPUs, the model does not");
+}
+
 int
 main(void)
 {
     priority_and_continuity();
     nothing_valid();
     bad_priority();
+    gpus_added();
     return CHECK_DONE();
 }
