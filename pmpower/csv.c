@@ -16,7 +16,8 @@
 #include <string.h>
 
 static const char *default_metrics[] = {
-    "power.system", "power.rapl", "power.meter", "power.vm", "power.soc", "power.battery", NULL
+    "power.system", "power.rapl", "power.meter", "power.vm", "power.soc", "power.battery", "power.gpu",
+    "power.hwmon", NULL
 };
 
 static bool
@@ -207,7 +208,7 @@ cmd_csv(int argc, char **argv)
         { "separate-files", 0, 0, 0, "one file per instance (-o is their prefix)" },
         PP_OPT_TIME_TEXT,
         PMAPI_OPTIONS_TEXT("METRIC: energy counters or their parents [power.system power.rapl power.meter"),
-        PMAPI_OPTIONS_TEXT("        power.vm power.soc power.battery]"),
+        PMAPI_OPTIONS_TEXT("        power.vm power.soc power.battery power.gpu power.hwmon]"),
         PP_OPTIONS_END
     };
     struct csv_settings s = { 0 };

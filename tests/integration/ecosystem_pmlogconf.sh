@@ -23,7 +23,7 @@ block() {   # the metrics of the config's "log ... on INTERVAL" block for group 
 }
 check "grep -q '^#+ power/summary:y:10 sec:' '$WORK/pmlogger.config' && block summary | grep -q 'log advisory on 10 sec'" \
     "the summary group is on, every 10 seconds"
-for m in power.system power.rapl power.meter power.vm power.soc power.battery; do
+for m in power.system power.rapl power.meter power.vm power.soc power.battery power.gpu power.hwmon; do
     check "block summary | grep -qx '[[:space:]]*$m'" "the summary group logs $m"
 done
 check "grep -q '^#+ power/proc:y:1 min:' '$WORK/pmlogger.config' && block proc | grep -q 'log advisory on 1 min'" \
