@@ -1,6 +1,7 @@
 #include "agent.h"
 #include "config.h"
 #include "cpustat.h"
+#include "gpu.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +95,9 @@ void
 agent_refresh(struct power_agent *agent)
 {
     struct candidate_reading readings[SYSTEM_MAX_CANDIDATES];
+    struct gpu_interval gpu_interval = { 0 };
     struct cpu_totals cpu;
+    void *gpu;
     double previous = agent->now.mono_s, start;
     bool have_cpu;
 
@@ -118,15 +121,15 @@ agent_refresh(struct power_agent *agent)
             readings[c].valid = slot->ops->system_energy(slot->state, name, &readings[c].energy_j);
         }
     }
-    /* the GPUs' total, added to a power.system candidate that excludes them */
-    agent->system.gpu.valid = false;
-    for (unsigned i = 0; i < agent->nsources; i++)
-        if (!strcmp(agent->sources[i].ops->name, "gpu"))
-            agent->system.gpu.valid = agent->sources[i].ops->system_energy(agent->sources[i].state, "gpu",
-                                                                           &agent->system.gpu.energy_j);
+    /* the GPUs' energy: added to a power.system candidate that excludes them,
+     * and shared among processes by their GPU use */
+    if ((gpu = agent_source_state(agent, &gpu_source)) != NULL)
+        gpu_latest_interval(gpu, &gpu_interval);
+    agent->system.gpu = (struct system_gpu){ gpu_interval.valid, gpu_interval.energy_j, gpu_interval.shared_j,
+                                             gpu_interval.active_j };
     system_update(&agent->system, agent->samples ? agent->now.mono_s - previous : 0.0,
                   readings, have_cpu ? &cpu : NULL);
-    attribute_update(&agent->attribution, agent->now.mono_s, &agent->system);
+    attribute_update(&agent->attribution, agent->now.mono_s, &agent->system, gpu_interval.proc, gpu_interval.nproc);
     agent->now.cpu = NULL;     /* it pointed at this stack frame */
     agent->refresh_ms = (monotonic_seconds() - start) * 1e3;
     if (agent->samples == 0)

@@ -86,11 +86,19 @@ system_update(struct system_state *s, double dt_s,
     for (unsigned i = 0; i < s->ncandidates; i++)
         s->previous[i] = readings[i];
     s->gpu_added = s->chosen >= 0 && dt_s > 0 && s->add_gpu &&
-                   !system_candidate_includes_gpus(s->candidates[s->chosen]) &&
-                   s->gpu.valid && s->gpu_previous.valid && s->gpu.energy_j >= s->gpu_previous.energy_j;
+                   !system_candidate_includes_gpus(s->candidates[s->chosen]) && s->gpu.valid;
     if (s->gpu_added)
-        delta += s->gpu.energy_j - s->gpu_previous.energy_j;
-    s->gpu_previous = s->gpu;
+        delta += s->gpu.energy_j;
+    /* the GPUs' part of a figure that holds them; a meter's interval may end
+     * a little before the GPUs' did: never more than the whole */
+    s->interval_gpu_j = 0.0;
+    if (s->chosen >= 0 && s->gpu.valid && s->gpu.shared_j > 0 &&
+        (s->gpu_added || system_candidate_includes_gpus(s->candidates[s->chosen])))
+        s->interval_gpu_j = s->gpu.shared_j < delta ? s->gpu.shared_j : delta;
+    if (s->interval_gpu_j < 0)
+        s->interval_gpu_j = 0.0;
+    s->gpu_scale = s->interval_gpu_j > 0 ? s->interval_gpu_j / s->gpu.shared_j : 0.0;
+    s->interval_gpu_active_j = s->gpu.active_j * s->gpu_scale;
     if (s->chosen >= 0)
         snprintf(s->source_name, sizeof(s->source_name), "%s%s", s->candidates[s->chosen],
                  s->gpu_added ? "+gpu" : "");
@@ -114,6 +122,7 @@ system_update(struct system_state *s, double dt_s,
     if (s->chosen < 0 || dt_s <= 0) {
         /* no source covered this interval: no power rather than the last one */
         s->interval_energy_j = s->interval_active_j = 0.0;
+        s->interval_gpu_j = s->interval_gpu_active_j = s->gpu_scale = 0.0;
         s->power_fresh = false;
         return;
     }
@@ -123,7 +132,8 @@ system_update(struct system_state *s, double dt_s,
     s->have_power = true;
     /* with no CPU accounting for the interval, call it all idle rather than invent a split */
     s->interval_energy_j = delta;
-    s->interval_active_j = total ? delta * (double)busy / (double)total : 0.0;
+    s->interval_active_j = (total ? (delta - s->interval_gpu_j) * (double)busy / (double)total : 0.0) +
+                           s->interval_gpu_active_j;
     s->active_j += s->interval_active_j;
     s->idle_j += delta - s->interval_active_j;
     s->active_power_w = s->interval_active_j / dt_s;

@@ -43,12 +43,22 @@ struct system_state {
     struct cpu_totals last_cpu;
     bool     have_cpu;
 
-    /* The GPUs' energy (power.gpu.total.energy), set before each update: with
-     * add_gpu it joins a chosen candidate that excludes GPUs, and the source's
-     * name says so ("rapl:package+dram+gpu"). */
+    /* The GPUs' energy of the interval (gpu_latest_interval), set before each
+     * update. With add_gpu it joins a chosen candidate that excludes GPUs,
+     * and the source's name says so ("rapl:package+dram+gpu"). The part
+     * shared among processes by GPU use (NVML's) is split from the CPU's:
+     * interval_gpu_j of interval_energy_j goes by GPU use, the rest by CPU time. */
     bool     add_gpu;
-    struct candidate_reading gpu, gpu_previous;
+    struct system_gpu {
+        bool   valid;
+        double energy_j;          /* discrete GPUs' energy in the interval */
+        double shared_j;          /* of it, the part shared by process (NVML GPUs) */
+        double active_j;          /* the busy part of shared_j */
+    } gpu;
     bool     gpu_added;           /* the latest interval's energy includes the GPUs' */
+    double   interval_gpu_j;      /* shared_j, at most the interval's energy */
+    double   interval_gpu_active_j;
+    double   gpu_scale;           /* interval_gpu_j / shared_j: what processes' GPU shares are scaled by */
     char     source_name[48];
 };
 

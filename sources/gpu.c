@@ -2,6 +2,7 @@
 #include "config.h"
 #include "counter.h"
 #include "hwmon_scan.h"
+#include "gpu_share.h"
 #include "nvml_reader.h"
 
 #include <stdio.h>
@@ -23,9 +24,8 @@ struct gpu_dev {
     const char *energy_method;
     bool     has_energy, has_power, has_limit;
     double   energy_j, power_w, limit_w;
-    bool     counter_primed;                /* last_raw holds the counter's previous reading */
-    uint64_t last_raw;                      /* NVML mJ or hwmon uJ */
-    uint64_t resets;
+    double   tick_j;                        /* energy added in the latest sample */
+    struct wrap_counter counter;            /* NVML mJ or hwmon uJ; no range: a step back is a reset */
     struct energy_integrator integral;      /* its power over time, where there is no counter */
     char     noted[GPU_TEXT];               /* the condition logged last */
     struct hwmon_sensor sensor;             /* hwmon GPUs: the file read */
@@ -42,6 +42,7 @@ struct gpu_state {
     struct gpu_dev *hwmon;
     size_t   nhwmon;
     char     nvml_noted[NVML_READER_TEXT];
+    struct gpu_share share;                 /* the latest sample's NVML energy, by process */
 };
 
 int
@@ -73,17 +74,18 @@ note(const struct gpu_state *st, char *noted, size_t size, int priority, const c
 static void
 counter_step(struct gpu_state *st, struct gpu_dev *g, uint64_t raw, double scale)
 {
-    if (g->counter_primed && raw >= g->last_raw)
-        g->energy_j += (double)(raw - g->last_raw) * scale;
-    else if (g->counter_primed) {
-        g->resets++;
-        st->errors++;
-        st->log(LOG_INFO, "gpu: %s: energy counter went back from %llu to %llu (driver reloaded?): counted as a reset",
-                g->name, (unsigned long long)g->last_raw, (unsigned long long)raw);
-    }
-    g->last_raw = raw;
-    g->counter_primed = true;
+    uint64_t resets = g->counter.resets;
+
+    double added = (double)wrap_counter_update(&g->counter, raw) * scale;
+
+    g->energy_j += added;
+    g->tick_j += added;
     g->has_energy = true;
+    if (g->counter.resets == resets)
+        return;
+    st->errors++;
+    st->log(LOG_INFO, "gpu: %s: energy counter went back to %llu (driver reloaded?): counted as a reset",
+            g->name, (unsigned long long)raw);
 }
 
 /* ---- hwmon GPUs ---- */
@@ -137,7 +139,7 @@ sample_hwmon(struct gpu_state *st, struct gpu_dev *g, double now_s)
     char text[GPU_TEXT];
     uint64_t raw;
     double was_j = g->energy_j, was_s = g->integral.last_s;
-    bool had = g->counter_primed;
+    bool had = g->counter.primed;
     int sts = hwmon_read_sensor(&g->sensor, &raw);
 
     if (sts < 0) {
@@ -166,7 +168,8 @@ sample_hwmon(struct gpu_state *st, struct gpu_dev *g, double now_s)
     }
     g->power_w = (double)raw / 1e6;
     g->has_power = g->live = true;
-    g->energy_j += energy_integrator_add(&g->integral, now_s, g->power_w);
+    g->tick_j = energy_integrator_add(&g->integral, now_s, g->power_w);
+    g->energy_j += g->tick_j;
     g->has_energy = true;
 }
 
@@ -213,9 +216,10 @@ sample_nvml_gpu(struct gpu_state *st, struct gpu_dev *g, const struct nvml_gpu_r
     }
     /* no counter this round: its power fills the interval, and a counter
      * that answers again starts from a new base */
-    g->counter_primed = false;
+    g->counter.primed = false;
     if (power_ok) {
         g->energy_j += integrated;
+        g->tick_j += integrated;
         g->has_energy = true;
         g->energy_method = "power integral";
     }
@@ -241,6 +245,8 @@ sample_nvml(struct gpu_state *st)
         if (i >= st->nnvml || strcmp(g->uuid, round->gpu[i].uuid) != 0)
             adopt_identity(g, &round->gpu[i], i);
         sample_nvml_gpu(st, g, &round->gpu[i]);
+        if (!gpu_share_add(&st->share, g->tick_j, &round->gpu[i]))
+            st->errors++;
     }
     st->nnvml = round->count;
 }
@@ -274,6 +280,11 @@ gpu_sample(void *state, const struct sample_time *now)
 
     if (!st->enabled)
         return;
+    gpu_share_begin(&st->share);
+    for (size_t i = 0; i < st->nhwmon; i++)
+        st->hwmon[i].tick_j = 0.0;
+    for (unsigned i = 0; i < st->nnvml; i++)
+        st->nvml[i].tick_j = 0.0;
     for (size_t i = 0; i < st->nhwmon; i++)
         sample_hwmon(st, &st->hwmon[i], now->mono_s);
     if (st->reader) {
@@ -290,6 +301,7 @@ gpu_close(void *state)
     if (!st)
         return;
     nvml_reader_stop(st->reader);
+    gpu_share_free(&st->share);
     free(st->round);
     free(st->hwmon);
     free(st);
@@ -334,14 +346,15 @@ gpu_errors(void *state)
     return ((struct gpu_state *)state)->errors;
 }
 
-/* power.gpu offers no power.system candidate: its total is added to one
- * that excludes GPUs (gpu_total, agent/system.c). */
+/* power.gpu offers no power.system candidate: its energy is added to one
+ * that excludes GPUs (gpu_latest_interval, agent/system.c). */
 static bool
 gpu_system_energy(void *state, const char *candidate, double *energy_j)
 {
-    double power_w;
-
-    return !strcmp(candidate, "gpu") && gpu_total(state, energy_j, &power_w);
+    (void)state;
+    (void)candidate;
+    (void)energy_j;
+    return false;
 }
 
 size_t
@@ -377,7 +390,7 @@ gpu_get(void *state, size_t index, struct gpu_info *out)
     out->energy_j = g->energy_j;
     out->power_w = g->power_w;
     out->limit_w = g->limit_w;
-    out->resets = g->resets;
+    out->resets = g->counter.resets;
     return true;
 }
 
@@ -398,6 +411,26 @@ gpu_total(void *state, double *energy_j, double *power_w)
         any = true;
     }
     return any;
+}
+
+void
+gpu_latest_interval(void *state, struct gpu_interval *out)
+{
+    struct gpu_state *st = state;
+
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < gpu_count(st); i++) {
+        const struct gpu_dev *g = i < st->nnvml ? &st->nvml[i] : &st->hwmon[i - st->nnvml];
+
+        if (g->integrated || !g->has_energy)
+            continue;
+        out->valid = true;
+        out->energy_j += g->tick_j;
+    }
+    out->shared_j = st->share.energy_j;
+    out->active_j = st->share.active_j;
+    out->proc = st->share.proc;
+    out->nproc = st->share.count;
 }
 
 const struct source_ops gpu_source = {

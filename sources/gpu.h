@@ -18,6 +18,7 @@
 #ifndef POWER_GPU_H
 #define POWER_GPU_H
 
+#include "gpu_share.h"
 #include "source.h"
 
 extern const struct source_ops gpu_source;
@@ -45,6 +46,18 @@ bool   gpu_get(void *state, size_t index, struct gpu_info *out);
  * the CPU package's already): what power.system adds to a source that
  * excludes GPUs. false when no GPU has an energy reading. */
 bool gpu_total(void *state, double *energy_j, double *power_w);
+
+/* The latest sample's GPU energy, for power.system and power.proc. */
+struct gpu_interval {
+    bool   valid;               /* some discrete GPU has an energy reading */
+    double energy_j;            /* discrete GPUs' energy in the sample: what power.system adds */
+    double shared_j;            /* of it, NVML GPUs': shared among their processes */
+    double active_j;            /* the busy part of shared_j (gpu_share.h) */
+    const struct proc_gpu_energy *proc;     /* per process; valid until the next sample */
+    size_t nproc;
+};
+
+void gpu_latest_interval(void *state, struct gpu_interval *out);
 
 /* A stable instance id for a key (a UUID, a PCI address): 31 bits of its
  * FNV-1a hash, so an id survives restarts and a reordering of the GPUs. */

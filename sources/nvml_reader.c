@@ -16,6 +16,9 @@ struct nvml_reader {
     struct nvml_round latest;       /* under lock */
     struct nvml_round work;         /* the thread's own */
     struct nvml    *lib;            /* the thread's own */
+    uint64_t        last_seen_us[NVML_READER_MAX_GPUS];    /* utilisation cursors */
+    struct nvml_samples   samples;  /* the thread's buffers */
+    struct nvml_processes processes;
 };
 
 /* The driver may load after the agent: try the library again every so many rounds. */
@@ -39,6 +42,56 @@ note_failure(struct nvml *lib, enum nvml_result result, struct nvml_gpu_reading 
     if (result != NVML_RESULT_OK && result != NVML_RESULT_MISSING && result != NVML_RESULT_UNSUPPORTED &&
         !g->error[0])
         snprintf(g->error, sizeof(g->error), "%s", nvml_last_error(lib));
+}
+
+/* The entry for pid in g, added when there is room; NULL when full. */
+static struct nvml_gpu_process *
+process_entry(struct nvml_gpu_reading *g, uint32_t pid)
+{
+    for (unsigned i = 0; i < g->nprocesses; i++)
+        if (g->process[i].pid == pid)
+            return &g->process[i];
+    if (g->nprocesses == NVML_READER_MAX_PROCS)
+        return NULL;
+    g->process[g->nprocesses] = (struct nvml_gpu_process){ .pid = pid };
+    return &g->process[g->nprocesses++];
+}
+
+/* Who used GPU i since the last round: utilisation samples after the
+ * cursor, and the compute and graphics running lists. */
+static void
+read_processes(struct nvml_reader *r, unsigned i, struct nvml_gpu_reading *g)
+{
+    g->nprocesses = 0;
+    g->utilization = nvml_device_process_utilization(r->lib, i, r->last_seen_us[i], &r->samples);
+    if (g->utilization == NVML_RESULT_OK) {
+        r->last_seen_us[i] = r->samples.newest_us;
+        for (size_t k = 0; k < r->samples.count; k++) {
+            struct nvml_gpu_process *p = process_entry(g, r->samples.sample[k].pid);
+
+            if (p) {
+                p->sm_sum += r->samples.sample[k].sm_percent;
+                p->samples++;
+            }
+        }
+    }
+    g->running = NVML_RESULT_OK;
+    for (int kind = NVML_PROCESSES_COMPUTE; kind <= NVML_PROCESSES_GRAPHICS; kind++) {
+        enum nvml_result result = nvml_device_processes(r->lib, i, kind, &r->processes);
+
+        if (result != NVML_RESULT_OK) {
+            if (kind == NVML_PROCESSES_COMPUTE || g->running != NVML_RESULT_OK)
+                g->running = result;
+            continue;
+        }
+        g->running = NVML_RESULT_OK;
+        for (size_t k = 0; k < r->processes.count; k++) {
+            struct nvml_gpu_process *p = process_entry(g, r->processes.process[k].pid);
+
+            if (p)
+                p->running = true;
+        }
+    }
 }
 
 static void
@@ -73,6 +126,7 @@ read_round(struct nvml_reader *r)
         g->limit = nvml_device_power_limit_mw(r->lib, i, &g->limit_mw);
         note_failure(r->lib, g->limit, g);
         g->read_s = monotonic_seconds();
+        read_processes(r, i, g);
     }
     w->number++;
 }
@@ -130,6 +184,8 @@ nvml_reader_stop(struct nvml_reader *r)
     pthread_mutex_unlock(&r->lock);
     pthread_join(r->thread, NULL);
     nvml_close(r->lib);
+    nvml_samples_free(&r->samples);
+    nvml_processes_free(&r->processes);
     pthread_cond_destroy(&r->wake);
     pthread_mutex_destroy(&r->lock);
     free(r);

@@ -18,7 +18,18 @@
 #include "nvml.h"
 
 #define NVML_READER_MAX_GPUS 64
+#define NVML_READER_MAX_PROCS 64
 #define NVML_READER_TEXT 256
+
+/* One process on one GPU in one round: its SM utilisation samples since the
+ * round before (nvmlDeviceGetProcessUtilization), and whether it is in the
+ * running-process lists (compute or graphics). */
+struct nvml_gpu_process {
+    uint32_t pid;
+    uint32_t sm_sum;            /* sum of its samples' SM percent */
+    uint32_t samples;
+    bool     running;
+};
 
 struct nvml_gpu_reading {
     char     model[96], uuid[96], pci_bus_id[32];
@@ -26,6 +37,9 @@ struct nvml_gpu_reading {
     uint64_t energy_mj;
     uint32_t power_mw, limit_mw;
     double   read_s;                            /* monotonic, after the GPU's reads */
+    enum nvml_result utilization, running;      /* the per-process calls' results */
+    unsigned nprocesses;
+    struct nvml_gpu_process process[NVML_READER_MAX_PROCS];
     char     error[NVML_READER_TEXT];           /* the latest failure's text, "" when none */
 };
 

@@ -102,7 +102,8 @@ bad_priority(void)
     CHECK_STR(unknown, "smoke-signals", "the unknown name is returned for the error message");
 }
 
-/* GPUs' energy joins a candidate that excludes them, and the name says so */
+/* GPUs' energy joins a candidate that excludes them, and the name says so;
+ * the part shared by GPU use is split from the CPU-time part */
 static void
 gpus_added(void)
 {
@@ -116,44 +117,63 @@ gpus_added(void)
     s.add_gpu = true;
     r[0] = (struct candidate_reading){ false, 0 };
     r[1] = (struct candidate_reading){ true, 100 };
-    s.gpu = (struct candidate_reading){ true, 1000 };
     system_update(&s, 0, r, &c);
     r[1].energy_j = 150;
-    s.gpu.energy_j = 1300;
+    s.gpu = (struct system_gpu){ true, 300, 0, 0 };
     system_update(&s, 1.0, r, &c);
     CHECK_NEAR(s.energy_j, 350, 1e-12, "package+dram's 50 J and the GPUs' 300 J");
     CHECK_NEAR(s.power_w, 350, 1e-12, "350 W");
     CHECK_STR(system_source_name(&s), "rapl:package+dram+gpu", "the source's name says the GPUs are in");
     CHECK_NEAR(s.active_j + s.idle_j, s.energy_j, 1e-12, "active + idle = energy with the GPUs in");
 
-    /* the GPU total has no reading: RAPL alone, named alone */
+    /* no GPU reading: RAPL alone, named alone */
     r[1].energy_j = 200;
     s.gpu.valid = false;
     system_update(&s, 1.0, r, &c);
     CHECK_NEAR(s.energy_j, 400, 1e-12, "no GPU reading: RAPL's 50 J alone");
     CHECK_STR(system_source_name(&s), "rapl:package+dram", "and named alone");
 
-    /* the platform meter includes the GPUs: nothing added */
-    s.gpu = (struct candidate_reading){ true, 2000 };
+    /* the platform meter includes the GPUs: nothing added; the NVML GPUs'
+     * 60 J (40 J busy) of its 100 J go by GPU use, the rest by CPU time */
     r[0] = (struct candidate_reading){ true, 10 };
     r[1].energy_j = 250;
+    s.gpu = (struct system_gpu){ true, 80, 60, 40 };
     system_update(&s, 1.0, r, &c);
-    s.gpu.energy_j = 2500;
     r[0].energy_j = 110;
     r[1].energy_j = 300;
+    c = cpu(0, 0);
     system_update(&s, 1.0, r, &c);
     CHECK_STR(system_source_name(&s), "hwmon:power_meter", "the ACPI power meter is chosen over RAPL");
     CHECK_NEAR(s.power_w, 100, 1e-12, "its 100 W, the GPUs' not added again");
+    CHECK_NEAR(s.interval_gpu_j, 60, 1e-12, "60 J of it shared by GPU use");
+    CHECK_NEAR(s.gpu_scale, 1, 1e-12, "unscaled");
 
-    /* add_gpu off: never added */
+    /* with CPU time: 25% busy; the CPU part is 40 J */
+    {
+        struct cpu_totals c0 = cpu(100, 300), c1 = cpu(200, 600);
+
+        system_update(&s, 1.0, r, &c0);
+        r[0].energy_j = 210;
+        system_update(&s, 1.0, r, &c1);
+        CHECK_NEAR(s.interval_active_j, 40 * 0.25 + 40, 1e-12, "active = 25% of the CPU part + the GPUs' busy 40 J");
+        CHECK_NEAR(s.active_j + s.idle_j, s.energy_j, 1e-12, "active + idle = energy");
+    }
+    /* a meter interval smaller than the GPUs' shared energy: capped, scaled */
+    s.gpu = (struct system_gpu){ true, 80, 60, 40 };
+    r[0].energy_j = 240;
+    system_update(&s, 1.0, r, &c);
+    CHECK_NEAR(s.interval_gpu_j, 30, 1e-12, "never more than the interval's 30 J");
+    CHECK_NEAR(s.gpu_scale, 0.5, 1e-12, "processes' GPU shares scaled by 30/60");
+
+    /* add_gpu off: never added, and RAPL's figure holds no GPU to split off */
     s.add_gpu = false;
     r[0].valid = false;
     system_update(&s, 1.0, r, &c);
     r[1].energy_j = 350;
-    s.gpu.energy_j = 3000;
     system_update(&s, 1.0, r, &c);
     CHECK_STR(system_source_name(&s), "rapl:package+dram", "[system] add_gpu = no: RAPL alone");
     CHECK_NEAR(s.power_w, 50, 1e-12, "50 W");
+    CHECK(s.interval_gpu_j == 0, "and no GPU part split from RAPL's figure");
     CHECK(system_candidate_includes_gpus("meter") && system_candidate_includes_gpus("rapl:psys") &&
           !system_candidate_includes_gpus("model"), "meters and psys include GPUs, the model does not");
 }
