@@ -11,6 +11,9 @@ ROOT=$WORK/root
 mkdir -p "$ROOT"
 sh "$TOP/tests/fixtures/hwmon/build-tree.sh" desktop "$ROOT"
 make_rapl_tree "$ROOT"     # counters that stay at 0: power.system's RAPL part is 0 J
+rm -rf "$ROOT/proc" && ln -s /proc "$ROOT/proc"     # the processes to share GPU energy among
+sleep 300 &
+SLEEPER=$!
 export FAKE_NVML_STATE=$WORK/nvml.state
 
 # nvml TEXT: a new state for the fake, renamed into place
@@ -19,11 +22,13 @@ nvml() {
     mv "$FAKE_NVML_STATE.new" "$FAKE_NVML_STATE"
 }
 
-A='gpu name="NVIDIA A100-SXM4-40GB" uuid=GPU-1d2e3f40-aaaa-bbbb-cccc-000000000001 pci=00000000:07:00.0 limit_mw=400000'
+A='gpu name="NVIDIA A100-SXM4-40GB" uuid=GPU-1d2e3f40-aaaa-bbbb-cccc-000000000001 pci=00000000:07:00.0 limit_mw=400000 unsupported=utilization'
+P="process gpu=0 pid=$SLEEPER kind=compute used_bytes=1048576"
 B='gpu name="Tesla P100-PCIE-16GB" uuid=GPU-1d2e3f40-aaaa-bbbb-cccc-000000000002 pci=00000000:3B:00.0 limit_mw=250000 unsupported=energy'
 nvml "clock seconds=100
 $A power_mw=60000 energy_mj=7000000
-$B power_mw=30000"
+$B power_mw=30000
+$P"
 cat > "$WORK/power.conf" <<CONF
 [nvidia]
 library = $BUILD/tests/libnvidia-ml.so.1
@@ -65,9 +70,32 @@ e0=$(value power.gpu.energy nvidia0)
 # ten seconds of the fake's clock at 60 W: 600 J more on nvidia0's counter
 nvml "clock seconds=110
 $A power_mw=60000
-$B power_mw=30000"
+$B power_mw=30000
+$P"
 wait_samples 3
 near "$(value power.gpu.energy nvidia0)" "$(awk -v e="$e0" 'BEGIN { print e + 600 }')" 1e-9 "nvidia0 advanced by the counter's 600 J"
+
+# the A100's energy goes to the one process in its compute list (no per-process
+# utilisation on it: the running list shares it), into power.proc.energy too
+sleeper=$(printf '%06d' "$SLEEPER")
+# proc_gpu: the sleeper's power.proc.gpu.energy and .energy, and nvidia0's energy, from one fetch
+proc_gpu() {
+    pminfo $PMH -f power.proc.gpu.energy power.proc.energy power.gpu.energy |
+        awk -v p="$sleeper " -v OFS=' ' '/^power/ { m = $1 } index($0, "\"" p) && m == "power.proc.gpu.energy" { g = $NF }
+             index($0, "\"" p) && m == "power.proc.energy" { e = $NF }
+             /"nvidia0"/ && m == "power.gpu.energy" { n = $NF } END { print g, e, n }'
+}
+read -r g0 e0p n0 <<<"$(proc_gpu)"
+nvml "clock seconds=120
+$A power_mw=60000
+$B power_mw=30000
+$P"
+wait_samples 3
+read -r g1 e1p n1 <<<"$(proc_gpu)"
+near "$(awk -v a="$g0" -v b="$g1" 'BEGIN { print b - a }')" "$(awk -v a="$n0" -v b="$n1" 'BEGIN { print b - a }')" 1e-9 \
+    "power.proc.gpu.energy of the process on the A100 grew by the A100's energy ($n0 -> $n1 J)"
+check 'awk -v g0="$g0" -v g1="$g1" -v e0="$e0p" -v e1="$e1p" "BEGIN { exit !(g1 > g0 && e1 - e0 >= g1 - g0 - 1e-9) }"' \
+    "and power.proc.energy includes it" "gpu $g0 -> $g1, energy $e0p -> $e1p"
 
 # NVML hangs: the agent's timer and pmcd's fetches go on
 s0=$(value power.control.samples)
@@ -109,5 +137,6 @@ pmcd_start -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd without NVML";
 wait_samples 3
 check '[ "$(value power.source.state gpu)" = absent ]' "no NVML: the gpu source is absent" "$(value power.source.state gpu)"
 check 'value power.source.reason gpu | grep -q "cannot load"' "and says it cannot load the library" "$(value power.source.reason gpu)"
+kill "$SLEEPER" 2>/dev/null
 sanitizer_check
 finish
