@@ -7,30 +7,15 @@
 #include "config.h"
 #include "fakesys.h"
 #include "gpu.h"
+#include "nvmlfake.h"
+#include "clock.h"
 
 #include <time.h>
-
-static char state_path[512];
-static char lib_dir[512];
 
 struct rig {
     struct power_config *cfg;
     void *state;
 };
-
-static void
-write_state(const char *text)
-{
-    char tmp[600];
-    FILE *fp;
-
-    snprintf(tmp, sizeof(tmp), "%s.new", state_path);
-    if (!(fp = fopen(tmp, "w")))
-        return;
-    fputs(text, fp);
-    fclose(fp);
-    rename(tmp, state_path);
-}
 
 static void
 open_rig(struct rig *r, const char *lib, const char *state, const char *root, const char *extra)
@@ -54,19 +39,10 @@ close_rig(struct rig *r)
     config_free(r->cfg);
 }
 
-static double
-now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 tick(struct rig *r)
 {
-    struct sample_time t = { now_s(), 0, NULL };
+    struct sample_time t = { monotonic_seconds(), 0, NULL };
 
     gpu_source.sample(r->state, &t);
 }
@@ -207,10 +183,10 @@ test_reset_lost_stall(void)
     write_state("clock seconds=121\n"
                 "gpu name=A uuid=GPU-aaaa pci=00000000:07:00.0 power_mw=60000 stall=1\n");
     for (int i = 0; i < 5; i++) {
-        double t0 = now_s();
+        double t0 = monotonic_seconds();
 
         tick(&r);
-        CHECK(now_s() - t0 < 0.5, "sample %d returns while NVML stalls (%.3f s)", i, now_s() - t0);
+        CHECK(monotonic_seconds() - t0 < 0.5, "sample %d returns while NVML stalls (%.3f s)", i, monotonic_seconds() - t0);
         nanosleep(&(struct timespec){ 0, 30 * 1000 * 1000 }, NULL);
     }
     write_state("clock seconds=121\n"
@@ -283,18 +259,10 @@ test_hwmon_gpus(void)
 int
 main(void)
 {
-    const char *dir = getenv("POWER_NVML_FAKES");
-    char *root = fake_root("gpu-nvml");
-    char probe[1024];
+    char *root = nvml_fake_setup("gpu-nvml");
 
-    snprintf(lib_dir, sizeof(lib_dir), "%s", dir ? dir : "build/tests");
-    snprintf(state_path, sizeof(state_path), "%s/nvml.state", root);
-    setenv("FAKE_NVML_STATE", state_path, 1);
-    snprintf(probe, sizeof(probe), "%s/libnvidia-ml.so.1", lib_dir);
-    if (access(probe, R_OK) != 0) {
-        CHECK(0, "the stand-in NVML is built (make %s)", probe);
+    if (!root)
         return CHECK_DONE();
-    }
     test_no_library();
     test_counter_and_integral();
     test_old_driver();
