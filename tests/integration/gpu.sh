@@ -6,6 +6,7 @@
 # sampling and answering. The driver reloads: its counter restarts and
 # power.gpu.energy does not go back.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pmpower.sh"
 
 ROOT=$WORK/root
 mkdir -p "$ROOT"
@@ -96,6 +97,11 @@ near "$(awk -v a="$g0" -v b="$g1" 'BEGIN { print b - a }')" "$(awk -v a="$n0" -v
     "power.proc.gpu.energy of the process on the A100 grew by the A100's energy ($n0 -> $n1 J)"
 check 'awk -v g0="$g0" -v g1="$g1" -v e0="$e0p" -v e1="$e1p" "BEGIN { exit !(g1 > g0 && e1 - e0 >= g1 - g0 - 1e-9) }"' \
     "and power.proc.energy includes it" "gpu $g0 -> $g1, energy $e0p -> $e1p"
+
+# pmpower top lists the GPUs among the sources
+top=$("$PMPOWER" top $PMH -n 1 2>&1)
+check 'echo "$top" | grep -q "gpu:nvidia0 60.00 W" && echo "$top" | grep -q "source rapl:package+dram+gpu"' \
+    "pmpower top shows each GPU and the source with +gpu" "$(echo "$top" | head -4)"
 
 # NVML hangs: the agent's timer and pmcd's fetches go on
 s0=$(value power.control.samples)
