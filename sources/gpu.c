@@ -151,8 +151,11 @@ sample_hwmon(struct gpu_state *st, struct gpu_dev *g, double now_s)
     }
     note(st, g->noted, sizeof(g->noted), LOG_INFO, "");
     if (g->sensor.kind == HWMON_ENERGY) {
+        uint64_t resets = g->counter.resets;
+
         counter_step(st, g, raw, 1e-6);
-        g->has_power = had && now_s > was_s && g->energy_j >= was_j;
+        /* across a reset the interval's energy is unknown: no power rather than 0 W */
+        g->has_power = had && now_s > was_s && g->counter.resets == resets;
         g->power_w = g->has_power ? (g->energy_j - was_j) / (now_s - was_s) : 0.0;
         g->integral.last_s = now_s;
         g->live = true;

@@ -251,6 +251,7 @@ test_hwmon_gpus(void)
     fake_write(root, path, "1000\n");
     CHECK(wait_gpu(&r, "xe-0000:04:00.0", resets_are, 1, &g) && fabs(g.energy_j - 2.0) < 1e-9,
           "xe: a counter that went back is a reset, never a negative step (%g J)", g.energy_j);
+    CHECK(!g.has_power, "xe: and the interval of the reset has no power value, not 0 W");
     CHECK(gpu_total(r.state, &energy, &power), "a total of the discrete GPUs");
     close_rig(&r);
     fake_remove(root);
