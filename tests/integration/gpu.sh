@@ -23,6 +23,11 @@ nvml() {
     mv "$FAKE_NVML_STATE.new" "$FAKE_NVML_STATE"
 }
 
+# wait_for COND: until COND holds (20 s at most): NVML is read on the agent's
+# thread a sample late, and later on a loaded machine; the checks that follow
+# say what was wrong if it never held
+wait_for() { for _ in $(seq 200); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+
 A='gpu name="NVIDIA A100-SXM4-40GB" uuid=GPU-1d2e3f40-aaaa-bbbb-cccc-000000000001 pci=00000000:07:00.0 limit_mw=400000 unsupported=utilization'
 P="process gpu=0 pid=$SLEEPER kind=compute used_bytes=1048576"
 B='gpu name="Tesla P100-PCIE-16GB" uuid=GPU-1d2e3f40-aaaa-bbbb-cccc-000000000002 pci=00000000:3B:00.0 limit_mw=250000 unsupported=energy'
@@ -37,7 +42,7 @@ library = $BUILD/tests/libnvidia-ml.so.1
 priority = rapl:package+dram
 CONF
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
-wait_samples 3
+wait_for '[ -n "$(value power.gpu.limit nvidia1)" ] && [ -n "$(value power.gpu.energy nvidia1)" ]'
 
 check '[ "$(value power.source.state gpu)" = active ]' "the gpu source is active" "$(value power.source.state gpu): $(value power.source.reason gpu)"
 names=$(instances power.gpu.energy | tr ' ' '\n' | sed 's/^[0-9]*://' | sort | tr '\n' ' ')
@@ -73,7 +78,7 @@ nvml "clock seconds=110
 $A power_mw=60000
 $B power_mw=30000
 $P"
-wait_samples 3
+wait_for 'awk -v e="$(value power.gpu.energy nvidia0)" -v w="$e0" "BEGIN { exit !(e >= w + 600) }"'
 near "$(value power.gpu.energy nvidia0)" "$(awk -v e="$e0" 'BEGIN { print e + 600 }')" 1e-9 "nvidia0 advanced by the counter's 600 J"
 
 # the A100's energy goes to the one process in its compute list (no per-process
@@ -91,7 +96,8 @@ nvml "clock seconds=120
 $A power_mw=60000
 $B power_mw=30000
 $P"
-wait_samples 3
+wait_for 'awk -v e="$(value power.gpu.energy nvidia0)" -v w="$n0" "BEGIN { exit !(e >= w + 600) }"'
+wait_samples 2
 read -r g1 e1p n1 <<<"$(proc_gpu)"
 near "$(awk -v a="$g0" -v b="$g1" 'BEGIN { print b - a }')" "$(awk -v a="$n0" -v b="$n1" 'BEGIN { print b - a }')" 1e-9 \
     "power.proc.gpu.energy of the process on the A100 grew by the A100's energy ($n0 -> $n1 J)"
@@ -117,7 +123,7 @@ e1=$(value power.gpu.energy nvidia0)
 nvml "clock seconds=111
 $A power_mw=60000 energy_mj=1000 reloaded=1
 $B power_mw=30000"
-wait_samples 4
+wait_for '[ "$(value power.gpu.resets nvidia0)" = 1 ]'
 check '[ "$(value power.gpu.resets nvidia0)" = 1 ]' "a driver reload is one reset" "resets $(value power.gpu.resets nvidia0)"
 near "$(value power.gpu.energy nvidia0)" "$e1" 1e-9 "and power.gpu.energy does not go back"
 pmcd_stop
@@ -127,7 +133,7 @@ nvml "clock seconds=111
 $B power_mw=30000
 $A power_mw=60000"
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd restarted"; finish; exit 1; }
-wait_samples 3
+wait_for 'instances power.gpu.energy | grep -q ":nvidia1"'
 id1=$(instances power.gpu.energy | tr ' ' '\n' | sed -n 's/:nvidia1$//p')
 check '[ -n "$id0" ] && [ "$id0" = "$id1" ]' "the A100, now nvidia1, keeps its instance id" "$id0 -> $id1"
 
@@ -140,7 +146,7 @@ library = $WORK/no-such-libnvidia-ml.so.1
 hwmon = no
 CONF
 pmcd_start -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd without NVML"; finish; exit 1; }
-wait_samples 3
+wait_for 'value power.source.reason gpu | grep -q "cannot load"'
 check '[ "$(value power.source.state gpu)" = absent ]' "no NVML: the gpu source is absent" "$(value power.source.state gpu)"
 check 'value power.source.reason gpu | grep -q "cannot load"' "and says it cannot load the library" "$(value power.source.reason gpu)"
 kill "$SLEEPER" 2>/dev/null

@@ -47,12 +47,12 @@ tick(struct rig *r)
     gpu_source.sample(r->state, &t);
 }
 
-/* The GPU named name, after sampling until want() holds for it (5 s at most). */
+/* The GPU named name, after sampling until want() holds for it (20 s at most). */
 static bool
 wait_gpu(struct rig *r, const char *name, bool (*want)(const struct gpu_info *, double), double arg,
          struct gpu_info *g)
 {
-    for (int i = 0; i < 500; i++) {
+    for (int i = 0; i < 2000; i++) {
         struct timespec pause = { 0, 10 * 1000 * 1000 };
 
         tick(r);
@@ -79,7 +79,7 @@ test_no_library(void)
     enum source_state s = SOURCE_ACTIVE;
 
     open_rig(&r, "libnvidia-ml-none.so.1", NULL, NULL, NULL);
-    for (int i = 0; i < 500 && (s = gpu_source.state(r.state, &why)) == SOURCE_ABSENT && strstr(why, "waiting"); i++) {
+    for (int i = 0; i < 2000 && (s = gpu_source.state(r.state, &why)) == SOURCE_ABSENT && strstr(why, "waiting"); i++) {
         struct timespec pause = { 0, 10 * 1000 * 1000 };
 
         tick(&r);
