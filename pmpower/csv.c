@@ -237,7 +237,7 @@ cmd_csv(int argc, char **argv)
     if (args.argc > 0)
         n = expand_metrics((const char **)args.argv, (size_t)args.argc, true, &tab.m);
     else
-        n = expand_metrics(default_metrics, 6, false, &tab.m);
+        n = expand_metrics(default_metrics, sizeof(default_metrics) / sizeof(default_metrics[0]) - 1, false, &tab.m);
     if (n <= 0) {
         if (n == 0)
             fprintf(stderr, "%s: %s \"%s\" has no power energy counters: %s\n", pmGetProgname(),

@@ -108,6 +108,9 @@ check 'awk -v g0="$g0" -v g1="$g1" -v e0="$e0p" -v e1="$e1p" "BEGIN { exit !(g1 
 top=$("$PMPOWER" top $PMH -n 1 2>&1)
 check 'echo "$top" | grep -q "gpu:nvidia0 60.00 W" && echo "$top" | grep -q "source rapl:package+dram+gpu"' \
     "pmpower top shows each GPU and the source with +gpu" "$(echo "$top" | head -4)"
+header=$("$PMPOWER" csv $PMH -o - -s 1 2>&1 | head -1)
+check 'echo "$header" | grep -q ",gpu_nvidia0_energy_j,gpu_nvidia0_power_w," && echo "$header" | grep -q ",gpu_total_energy_j,"' \
+    "pmpower csv has the GPUs' columns by default" "$header"
 
 # NVML hangs: the agent's timer and pmcd's fetches go on
 s0=$(value power.control.samples)
