@@ -5,6 +5,7 @@
 # sockets of two cores) beside a RAPL tree: with the default priority the
 # platform meter, which sees the whole host, is chosen over RAPL.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/pmpower.sh"
 
 ROOT=$WORK/root
 mkdir -p "$ROOT"
@@ -27,6 +28,12 @@ check 'pminfo $PMH -l power.hwmon.power | grep "power_meter" | grep -q "\"class\
 near "$(hv power.hwmon.power power_meter-ACPI000D:00/power1)" 245 1e-12 "the power meter reads 245 W"
 check '[ "$(value power.system.source)" = hwmon:power_meter ]' "power.system comes from the ACPI power meter, ranked above RAPL" "$(value power.system.source)"
 near "$(value power.system.power)" 245 1e-9 "power.system.power is the meter's 245 W"
+
+# pmpower report lists each sensor, its figures in the same columns as the system's
+rep=$("$PMPOWER" report $PMH -S +0 -T +1sec 2>&1)
+col() { echo "$rep" | awk -v n="$1" '$1 == n { print index($0, $2) }'; }
+check '[ -n "$(col system)" ] && [ "$(col system)" = "$(col hwmon:power_meter-ACPI000D:00/power1)" ]' \
+    "pmpower report lists the meter's sensor, aligned with the system's line" "$(echo "$rep" | tail -9)"
 
 # a socket's counter advances 3 J, then goes back (the driver reloaded)
 e0=$(hv power.hwmon.energy amd_energy-amd_energy.0/Esocket0)
