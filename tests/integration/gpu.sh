@@ -104,6 +104,20 @@ near "$(awk -v a="$g0" -v b="$g1" 'BEGIN { print b - a }')" "$(awk -v a="$n0" -v
 check 'awk -v g0="$g0" -v g1="$g1" -v e0="$e0p" -v e1="$e1p" "BEGIN { exit !(g1 > g0 && e1 - e0 >= g1 - g0 - 1e-9) }"' \
     "and power.proc.energy includes it" "gpu $g0 -> $g1, energy $e0p -> $e1p"
 
+# the process exits while the driver still lists it: its share is GPU unattributed
+kill "$SLEEPER" 2>/dev/null; wait "$SLEEPER" 2>/dev/null
+wait_samples 2
+unattributed_gpu() { pmprobe -v $PMH power.proc.gpu.unattributed.energy | awk '{ print $3 }'; }
+u0=$(unattributed_gpu)
+nvml "clock seconds=130
+$A power_mw=60000
+$B power_mw=30000
+$P"
+wait_for 'awk -v e="$(value power.gpu.energy nvidia0)" -v w="$n1" "BEGIN { exit !(e >= w + 600) }"'
+wait_samples 2
+near "$(awk -v a="$u0" -v b="$(unattributed_gpu)" 'BEGIN { print b - a }')" 600 1e-9 \
+    "an exited process's 600 J share is power.proc.gpu.unattributed.energy"
+
 # pmpower top lists the GPUs among the sources
 top=$("$PMPOWER" top $PMH -n 1 2>&1)
 check 'echo "$top" | grep -q "gpu:nvidia0 60.00 W" && echo "$top" | grep -q "source rapl:package+dram+gpu"' \
@@ -152,6 +166,5 @@ pmcd_start -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd without NVML";
 wait_for 'value power.source.reason gpu | grep -q "cannot load"'
 check '[ "$(value power.source.state gpu)" = absent ]' "no NVML: the gpu source is absent" "$(value power.source.state gpu)"
 check 'value power.source.reason gpu | grep -q "cannot load"' "and says it cannot load the library" "$(value power.source.reason gpu)"
-kill "$SLEEPER" 2>/dev/null
 sanitizer_check
 finish
