@@ -8,6 +8,7 @@
 #include "fakesys.h"
 #include "gpu.h"
 #include "nvmlfake.h"
+#include "hwmontree.h"
 #include "clock.h"
 
 #include <time.h>
@@ -212,23 +213,10 @@ test_ids_follow_uuid(void)
     close_rig(&r);
 }
 
-static const char *
-build_tree(const char *layout)
-{
-    static char root[300];
-    const char *dir = getenv("POWER_FIXTURES");
-    char cmd[1024];
-
-    snprintf(root, sizeof(root), "%s", fake_root("gpu"));
-    snprintf(cmd, sizeof(cmd), "sh '%s/hwmon/build-tree.sh' %s '%s'", dir ? dir : "tests/fixtures", layout, root);
-    CHECK(system(cmd) == 0, "%s tree built", layout);
-    return root;
-}
-
 static void
 test_hwmon_gpus(void)
 {
-    const char *root = build_tree("desktop");
+    const char *root = hwmon_tree("desktop");
     struct rig r;
     struct gpu_info g;
     double energy, power;

@@ -4,19 +4,7 @@
 #include "config.h"
 #include "fakesys.h"
 #include "hwmon.h"
-
-static const char *
-build_tree(const char *layout)
-{
-    static char root[300];
-    const char *dir = getenv("POWER_FIXTURES");
-    char cmd[1024];
-
-    snprintf(root, sizeof(root), "%s", fake_root("hwmon-src"));
-    snprintf(cmd, sizeof(cmd), "sh '%s/hwmon/build-tree.sh' %s '%s'", dir ? dir : "tests/fixtures", layout, root);
-    CHECK(system(cmd) == 0, "%s tree built", layout);
-    return root;
-}
+#include "hwmontree.h"
 
 static void
 tick(void *state, double t)
@@ -39,7 +27,7 @@ find(void *state, const char *name, struct hwmon_info *h)
 static void
 test_server(void)
 {
-    const char *root = build_tree("server");
+    const char *root = hwmon_tree("server");
     struct power_config *cfg = config_parse("", "test.conf", fake_record);
     struct source_env env = { root, cfg, fake_record };
     void *st = hwmon_source.open(&env);
@@ -88,7 +76,7 @@ test_server(void)
 static void
 test_desktop_leaves_gpus_to_power_gpu(void)
 {
-    const char *root = build_tree("desktop");
+    const char *root = hwmon_tree("desktop");
     struct power_config *cfg = config_parse("", "test.conf", fake_record);
     struct source_env env = { root, cfg, fake_record };
     void *st = hwmon_source.open(&env);
