@@ -265,14 +265,19 @@ gpu_open(const struct source_env *env)
         free(st);
         return NULL;
     }
+    /* every key is read, used or not, so none is reported as unknown */
+    bool hwmon = config_bool(env->config, "gpu", "hwmon", true);
+    bool nvidia = config_bool(env->config, "nvidia", "enabled", true);
+    const char *library = config_string(env->config, "nvidia", "library", NVML_DEFAULT_LIBRARY);
+
     st->log = env->log;
     st->enabled = config_bool(env->config, "gpu", "enabled", true);
     if (!st->enabled)
         return st;
-    if (config_bool(env->config, "gpu", "hwmon", true))
+    if (hwmon)
         add_hwmon_gpus(st, env->root);
-    if (config_bool(env->config, "nvidia", "enabled", true))
-        st->reader = nvml_reader_start(config_string(env->config, "nvidia", "library", NVML_DEFAULT_LIBRARY));
+    if (nvidia)
+        st->reader = nvml_reader_start(library);
     return st;
 }
 

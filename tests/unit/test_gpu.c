@@ -196,6 +196,20 @@ test_reset_lost_stall(void)
     close_rig(&r);
 }
 
+/* switched off, its other keys are still known ones */
+static void
+test_disabled(void)
+{
+    struct rig r;
+    const char *why = "";
+
+    open_rig(&r, "libnvidia-ml.so.1", NULL, NULL, "[gpu]\nenabled = no\n");
+    CHECK(gpu_source.state(r.state, &why) == SOURCE_DISABLED && strstr(why, "enabled = no"),
+          "[gpu] enabled = no: disabled (%s)", why);
+    CHECK(config_report_unused(r.cfg) == 0, "and [nvidia] library, [gpu] hwmon are not reported as unknown");
+    close_rig(&r);
+}
+
 /* ids follow the UUID: the same GPUs in another order keep their ids */
 static void
 test_ids_follow_uuid(void)
@@ -257,6 +271,7 @@ main(void)
     test_old_driver();
     test_reset_lost_stall();
     test_ids_follow_uuid();
+    test_disabled();
     test_hwmon_gpus();
     fake_remove(root);
     return CHECK_DONE();
