@@ -57,6 +57,25 @@ gpu_instance_id(const char *key)
     return (int)(h & 0x7fffffff);
 }
 
+/* Two keys whose hashes collide (one in 2^31): the later GPU takes the
+ * next free id, so ids stay unique, if then in the order GPUs are found. */
+static void
+make_id_unique(const struct gpu_state *st, struct gpu_dev *g)
+{
+    bool clash = true;
+
+    while (clash) {
+        clash = false;
+        for (size_t i = 0; i < st->nhwmon + st->nnvml && !clash; i++) {
+            const struct gpu_dev *o = i < st->nhwmon ? &st->hwmon[i] : &st->nvml[i - st->nhwmon];
+
+            clash = o != g && o->id == g->id;
+        }
+        if (clash)
+            g->id = (g->id + 1) & 0x7fffffff;
+    }
+}
+
 /* Log text unless it is what was logged last in noted; "" clears. */
 static void
 note(const struct gpu_state *st, char *noted, size_t size, int priority, const char *text)
@@ -125,6 +144,7 @@ add_hwmon_gpus(struct gpu_state *st, const char *root)
         snprintf(g->pci_bus_id, sizeof(g->pci_bus_id), "%s", d->device);
         snprintf(g->name, sizeof(g->name), "%s-%s", d->name, d->device[0] ? d->device : "unknown");
         g->id = gpu_instance_id(g->name);
+        make_id_unique(st, g);
         g->via = "hwmon";
         g->integrated = d->integrated;
         g->sensor = *s;
@@ -179,7 +199,7 @@ sample_hwmon(struct gpu_state *st, struct gpu_dev *g, double now_s)
 /* ---- NVML GPUs ---- */
 
 static void
-adopt_identity(struct gpu_dev *g, const struct nvml_gpu_reading *r, unsigned index)
+adopt_identity(const struct gpu_state *st, struct gpu_dev *g, const struct nvml_gpu_reading *r, unsigned index)
 {
     snprintf(g->name, sizeof(g->name), "nvidia%u", index);
     snprintf(g->model, sizeof(g->model), "%s", r->model);
@@ -188,6 +208,7 @@ adopt_identity(struct gpu_dev *g, const struct nvml_gpu_reading *r, unsigned ind
     snprintf(g->driver, sizeof(g->driver), "nvidia");
     g->via = "nvml";
     g->id = gpu_instance_id(r->uuid[0] ? r->uuid : r->pci_bus_id[0] ? r->pci_bus_id : g->name);
+    make_id_unique(st, g);
 }
 
 /* One GPU's round: its counter where it answered, else its power
@@ -232,6 +253,7 @@ static void
 sample_nvml(struct gpu_state *st)
 {
     struct nvml_round *round = st->round;
+    unsigned known;
 
     if (!nvml_reader_take(st->reader, round))
         return;
@@ -242,16 +264,17 @@ sample_nvml(struct gpu_state *st)
         return;
     }
     note(st, st->nvml_noted, sizeof(st->nvml_noted), LOG_INFO, "");
+    known = st->nnvml;
+    st->nnvml = round->count;
     for (unsigned i = 0; i < round->count; i++) {
         struct gpu_dev *g = &st->nvml[i];
 
-        if (i >= st->nnvml || strcmp(g->uuid, round->gpu[i].uuid) != 0)
-            adopt_identity(g, &round->gpu[i], i);
+        if (i >= known || strcmp(g->uuid, round->gpu[i].uuid) != 0)
+            adopt_identity(st, g, &round->gpu[i], i);
         sample_nvml_gpu(st, g, &round->gpu[i]);
         if (!gpu_share_add(&st->share, g->tick_j, &round->gpu[i]))
             st->errors++;
     }
-    st->nnvml = round->count;
 }
 
 /* ---- the source ---- */

@@ -225,6 +225,20 @@ test_ids_follow_uuid(void)
     CHECK(gpu_instance_id("GPU-aaaa") != gpu_instance_id("GPU-bbbb") && gpu_instance_id("GPU-aaaa") >= 0,
           "two UUIDs, two non-negative ids");
     close_rig(&r);
+
+    /* two UUIDs whose 31-bit FNV-1a hashes collide (found by search): distinct ids all the same */
+    CHECK(gpu_instance_id("GPU-0004903e") == gpu_instance_id("GPU-000742f0"), "the two UUIDs' hashes collide");
+    open_rig(&r, "libnvidia-ml.so.1",
+             "gpu name=C uuid=GPU-0004903e pci=00000000:0A:00.0 power_mw=1000\n"
+             "gpu name=D uuid=GPU-000742f0 pci=00000000:0B:00.0 power_mw=1000\n", NULL, NULL);
+    {
+        struct gpu_info d;
+
+        CHECK(wait_gpu(&r, "nvidia1", any, 0, &d) && wait_gpu(&r, "nvidia0", any, 0, &g) && g.id != d.id &&
+              g.id == gpu_instance_id("GPU-0004903e"), "colliding hashes: the second GPU takes the next id (%d, %d)",
+              g.id, d.id);
+    }
+    close_rig(&r);
 }
 
 static void
