@@ -122,6 +122,10 @@ near "$(awk -v a="$u0" -v b="$(unattributed_gpu)" 'BEGIN { print b - a }')" 600 
 top=$("$PMPOWER" top $PMH -n 1 2>&1)
 check 'echo "$top" | grep -q "gpu:nvidia0 60.00 W" && echo "$top" | grep -q "source rapl:package+dram+gpu"' \
     "pmpower top shows each GPU and the source with +gpu" "$(echo "$top" | head -4)"
+# pmpower measure: the GPUs' energy of each trial; here all of power.system's (RAPL's is 0 J)
+"$PMPOWER" measure $PMH --trials 1 --min-trial-time 0.3 --json -- true > "$WORK/measure.json" 2>"$WORK/measure.err"
+near "$(jq -r '.trials[0].gpu_energy_j' "$WORK/measure.json")" "$(jq -r '.trials[0].energy_j' "$WORK/measure.json")" 1e-9 \
+    "pmpower measure gives the GPUs' energy of a trial (all of power.system's here)"
 header=$("$PMPOWER" csv $PMH -o - -s 1 2>&1 | head -1)
 check 'echo "$header" | grep -q ",gpu_nvidia0_energy_j,gpu_nvidia0_power_w," && echo "$header" | grep -q ",gpu_total_energy_j,"' \
     "pmpower csv has the GPUs' columns by default" "$header"
