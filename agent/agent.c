@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cpustat.h"
 #include "model.h"
+#include "gpu.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,7 @@ agent_open(const char *root, const char *config_path, double interval_s, power_l
         agent->nsources++;
     }
     open_system(agent);
+    agent->system.add_gpu = config_bool(agent->config, "system", "add_gpu", true);
     /* each source logged its state as it opened (status.h) */
     attribute_open(&agent->attribution, agent->root, agent->config, log);
     baseline_configure(&agent->baseline, agent->config);
@@ -118,7 +120,9 @@ void
 agent_refresh(struct power_agent *agent)
 {
     struct candidate_reading readings[SYSTEM_MAX_CANDIDATES];
+    struct gpu_interval gpu_interval = { 0 };
     struct cpu_totals cpu;
+    const struct gpu_state *gpu;
     double previous = agent->now.mono_s, start;
     bool have_cpu;
 
@@ -139,6 +143,12 @@ agent_refresh(struct power_agent *agent)
                                                      &readings[c].energy_j);
     }
     agent_reload_if_changed(agent);
+    /* the GPUs' energy: added to a power.system candidate that excludes them,
+     * and shared among processes by their GPU use */
+    if ((gpu = agent_source_state(agent, &gpu_source)) != NULL)
+        gpu_latest_interval(gpu, &gpu_interval);
+    agent->system.gpu = (struct system_gpu){ gpu_interval.valid, gpu_interval.energy_j, gpu_interval.shared_j,
+                                             gpu_interval.active_j };
     baseline_choose(&agent->baseline, &agent->system, agent_source_state(agent, &model_source),
                     agent->now.mono_s);
     system_update(&agent->system, agent->samples ? agent->now.mono_s - previous : 0.0,
@@ -147,7 +157,7 @@ agent_refresh(struct power_agent *agent)
                      agent->samples ? agent->now.mono_s - previous : 0.0);
     wall_ratio_update(&agent->wall_ratio, &agent->system, agent->now.mono_s,
                       agent->samples ? agent->now.mono_s - previous : 0.0);
-    attribute_update(&agent->attribution, agent->now.mono_s, &agent->system);
+    attribute_update(&agent->attribution, agent->now.mono_s, &agent->system, gpu_interval.proc, gpu_interval.nproc);
     agent->now.cpu = NULL;     /* it pointed at this stack frame */
     agent->refresh_ms = (monotonic_seconds() - start) * 1e3;
     if (agent->samples == 0)

@@ -58,7 +58,8 @@ attribute_close(struct attribute_state *st)
 }
 
 void
-attribute_update(struct attribute_state *st, double now_s, const struct system_state *system)
+attribute_update(struct attribute_state *st, double now_s, const struct system_state *system,
+                 const struct proc_gpu_energy *gpu, size_t ngpu)
 {
     const struct proc_sample *procs;
     size_t n;
@@ -84,9 +85,13 @@ attribute_update(struct attribute_state *st, double now_s, const struct system_s
     /* the first update only records every process's starting point */
     dt = st->last_s > 0 ? now_s - st->last_s : 0.0;
     ledger_set_idle(st->ledger, system->idle_basis, system->idle_w);
-    if (ledger_update(st->ledger, now_s, dt, dt > 0 ? system->interval_energy_j : 0.0,
+    /* the GPUs' shared part goes by GPU use, the rest by CPU time */
+    if (ledger_update(st->ledger, now_s, dt, dt > 0 ? system->interval_energy_j - system->interval_gpu_j : 0.0,
                       system->interval_busy_ns, system->interval_total_ns, procs, n) < 0)
         st->errors++;
+    if (dt > 0)
+        ledger_add_gpu(st->ledger, dt, system->interval_gpu_j, system->interval_gpu_active_j, system->gpu_scale,
+                       gpu, ngpu);
     st->last_s = now_s;
     st->scan_ms = (monotonic_seconds() - start) * 1e3;
 }

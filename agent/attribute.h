@@ -36,8 +36,10 @@ void attribute_open(struct attribute_state *st, const char *root,
                     struct power_config *config, power_log_fn log);
 void attribute_close(struct attribute_state *st);
 
-/* One interval ending at now_s, after power.system was updated for it. */
-void attribute_update(struct attribute_state *st, double now_s, const struct system_state *system);
+/* One interval ending at now_s, after power.system was updated for it;
+ * gpu: the processes' shares of the GPUs' energy in it (NULL, 0: none). */
+void attribute_update(struct attribute_state *st, double now_s, const struct system_state *system,
+                      const struct proc_gpu_energy *gpu, size_t ngpu);
 
 bool attribute_set_mode(struct attribute_state *st, const char *mode);
 

@@ -77,6 +77,23 @@ system_update(struct system_state *s, double dt_s,
     }
     for (unsigned i = 0; i < s->ncandidates; i++)
         s->previous[i] = readings[i];
+    s->gpu_added = s->chosen >= 0 && dt_s > 0 && s->add_gpu &&
+                   !s->candidates[s->chosen]->whole_host && s->gpu.valid;
+    if (s->gpu_added)
+        delta += s->gpu.energy_j;
+    /* the GPUs' part of a figure that holds them; a meter's interval may end
+     * a little before the GPUs' did: never more than the whole */
+    s->interval_gpu_j = 0.0;
+    if (s->chosen >= 0 && s->gpu.valid && s->gpu.shared_j > 0 &&
+        (s->gpu_added || s->candidates[s->chosen]->whole_host))
+        s->interval_gpu_j = s->gpu.shared_j < delta ? s->gpu.shared_j : delta;
+    if (s->interval_gpu_j < 0)
+        s->interval_gpu_j = 0.0;
+    s->gpu_scale = s->interval_gpu_j > 0 ? s->interval_gpu_j / s->gpu.shared_j : 0.0;
+    s->interval_gpu_active_j = s->gpu.active_j * s->gpu_scale;
+    if (s->chosen >= 0)
+        snprintf(s->source_name, sizeof(s->source_name), "%s%s", s->candidates[s->chosen]->name,
+                 s->gpu_added ? "+gpu" : "");
 
     if (cpu) {
         if (s->have_cpu) {
@@ -99,6 +116,7 @@ system_update(struct system_state *s, double dt_s,
     if (s->chosen < 0 || dt_s <= 0) {
         /* no source covered this interval: no power rather than the last one */
         s->interval_energy_j = s->interval_active_j = 0.0;
+        s->interval_gpu_j = s->interval_gpu_active_j = s->gpu_scale = 0.0;
         s->power_fresh = false;
         return;
     }
@@ -109,8 +127,10 @@ system_update(struct system_state *s, double dt_s,
     /* with no CPU accounting for the interval, utilisation calls it all
      * idle rather than invent a split; a baseline needs none */
     s->interval_energy_j = delta;
-    idle_split(s->idle_basis, s->idle_w, delta, dt_s, busy, total, &split);
-    s->interval_active_j = split.active;
+    /* the GPUs' part shared by GPU use is split by it; the rest by CPU time
+     * or against the baseline */
+    idle_split(s->idle_basis, s->idle_w, delta - s->interval_gpu_j, dt_s, busy, total, &split);
+    s->interval_active_j = split.active + s->interval_gpu_active_j;
     s->unexplained_j += split.unexplained;
     s->active_j += s->interval_active_j;
     s->idle_j += delta - s->interval_active_j;
@@ -122,5 +142,5 @@ system_source_name(const struct system_state *s)
 {
     if (s->chosen < 0 || (unsigned)s->chosen >= s->ncandidates)
         return "none";
-    return s->candidates[s->chosen]->name;
+    return s->source_name;
 }

@@ -21,7 +21,7 @@
 
 #define SYSTEM_MAX_CANDIDATES 12
 /* the one place the default order is written */
-#define SYSTEM_DEFAULT_PRIORITY "meter, battery, rapl:psys, rapl:package+dram, powermetrics, model"
+#define SYSTEM_DEFAULT_PRIORITY "meter, battery, hwmon:power_meter, rapl:psys, rapl:package+dram, powermetrics, model"
 
 struct candidate_reading {
     bool   valid;
@@ -54,6 +54,24 @@ struct system_state {
     double   idle_w;
     double   unexplained_j;               /* baseline energy the source did not measure */
     double   busy_s, cpu_s;               /* /proc/stat busy and all CPU time, seconds, cumulative */
+
+    /* The GPUs' energy of the interval (gpu_latest_interval), set before each
+     * update. With add_gpu it joins a chosen candidate that excludes GPUs,
+     * and the source's name says so ("rapl:package+dram+gpu"). The part
+     * shared among processes by GPU use (NVML's) is split from the CPU's:
+     * interval_gpu_j of interval_energy_j goes by GPU use, the rest by CPU time. */
+    bool     add_gpu;
+    struct system_gpu {
+        bool   valid;
+        double energy_j;          /* discrete GPUs' energy in the interval */
+        double shared_j;          /* of it, the part shared by process (NVML GPUs) */
+        double active_j;          /* the busy part of shared_j */
+    } gpu;
+    bool     gpu_added;           /* the latest interval's energy includes the GPUs' */
+    double   interval_gpu_j;      /* shared_j, at most the interval's energy */
+    double   interval_gpu_active_j;
+    double   gpu_scale;           /* interval_gpu_j / shared_j: what processes' GPU shares are scaled by */
+    char     source_name[48];
 };
 
 /* Parse a comma-separated priority list of the known candidates' names (the

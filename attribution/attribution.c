@@ -133,6 +133,7 @@ struct proc_entry {
     size_t   slot;          /* index in ledger->procs */
     uint64_t seen_gen;      /* the update that last listed it */
     uint64_t pending_c;     /* its c_i in the current update */
+    double   interval_j;    /* its energy in the current update, GPUs' included */
     double   gone_at;
     char     name[];
 };
@@ -429,6 +430,7 @@ ledger_update(struct ledger *l, double now_s, double dt_s,
             e->pub.energy_j += e_i;
             e->pub.power_w = dt_s > 0 ? e_i / dt_s : 0;
             e->pub.share = base > 0 ? e_i / base : 0;
+            e->interval_j = e_i;
             e->cg->pub.energy_j += e_i;
             e->cg->interval_j += e_i;
             attributed += e_i;
@@ -472,6 +474,68 @@ ledger_update(struct ledger *l, double now_s, double dt_s,
     l->total.attributed += attributed;
     l->total.unattributed += unattributed;
     return status;
+}
+
+/* Adds one interval's figure to the latest and the cumulative energies. */
+static void
+add_energy(struct ledger *l, double system, double active, double base, double attributed)
+{
+    double unattributed = base - attributed > 0 ? base - attributed : 0;
+    struct ledger_energy *to[2] = { &l->last, &l->total };
+
+    for (int k = 0; k < 2; k++) {
+        to[k]->system += system;
+        to[k]->active += active;
+        to[k]->idle += system - active;
+        to[k]->base += base;
+        to[k]->attributed += attributed;
+        to[k]->unattributed += unattributed;
+        to[k]->gpu_system += system;
+        to[k]->gpu_active += active;
+        to[k]->gpu_base += base;
+        to[k]->gpu_attributed += attributed;
+        to[k]->gpu_unattributed += unattributed;
+    }
+}
+
+void
+ledger_add_gpu(struct ledger *l, double dt_s, double gpu_j, double gpu_active_j, double scale,
+               const struct proc_gpu_energy *procs, size_t n)
+{
+    double base, attributed = 0, cpu_base = l->last.base;
+
+    if (!(isfinite(gpu_j) && gpu_j > 0 && isfinite(scale) && scale > 0))
+        return;
+    if (!(isfinite(gpu_active_j) && gpu_active_j >= 0))
+        gpu_active_j = 0;
+    if (gpu_active_j > gpu_j)
+        gpu_active_j = gpu_j;
+    base = l->mode == ATTRIBUTE_ALL ? gpu_j : gpu_active_j;
+    for (size_t i = 0; i < n; i++) {
+        struct proc_entry *e = table_find(&l->proc_index, hash_pid(procs[i].pid), proc_matches, &procs[i].pid);
+        double e_i = scale * (l->mode == ATTRIBUTE_ALL ? procs[i].all_j : procs[i].active_j);
+
+        /* only a process the latest update listed alive; never more than the base */
+        if (!e || e->seen_gen != l->gen || !(isfinite(e_i) && e_i > 0))
+            continue;
+        if (attributed + e_i > base)
+            e_i = base - attributed;
+        e->pub.energy_j += e_i;
+        e->pub.gpu_energy_j += e_i;
+        e->pub.power_w += dt_s > 0 ? e_i / dt_s : 0;
+        e->cg->pub.energy_j += e_i;
+        e->cg->pub.power_w += dt_s > 0 ? e_i / dt_s : 0;
+        e->interval_j += e_i;
+        attributed += e_i;
+    }
+    /* shares of the whole interval's base, CPU and GPU together */
+    for (size_t i = 0; i < l->nprocs; i++) {
+        struct proc_entry *e = l->procs[i];
+
+        if (e->seen_gen == l->gen)
+            e->pub.share = cpu_base + base > 0 ? e->interval_j / (cpu_base + base) : 0;
+    }
+    add_energy(l, gpu_j, gpu_active_j, base, attributed);
 }
 
 size_t

@@ -69,6 +69,7 @@ struct proc_account {
     double      energy_j;           /* cumulative; never decreases */
     double      power_w;            /* mean over the latest interval; 0 once gone */
     double      share;              /* e_i / base of the latest interval; 0 once gone */
+    double      gpu_energy_j;       /* the part of energy_j from GPUs (ledger_add_gpu) */
     bool        gone;               /* absent from the latest snapshot, kept for the grace period */
 };
 
@@ -98,6 +99,12 @@ struct ledger_energy {
     double unattributed;    /* base - sum e_i  (power.proc.unattributed.energy) */
     double exited;          /* energy of processes removed from the table */
     double cgroups_removed; /* energy of cgroups removed from the table */
+    /* the GPUs' part of the above (ledger_add_gpu); system etc. include it */
+    double gpu_system;      /* GPU energy shared by GPU use */
+    double gpu_active;      /* its busy part */
+    double gpu_base;        /* gpu_active, or gpu_system in mode all */
+    double gpu_attributed;  /* given to listed processes */
+    double gpu_unattributed;/* gpu_base - gpu_attributed */
 };
 
 /* Event counts since ledger_new, for diagnostics and tests. */
@@ -153,6 +160,27 @@ enum attribute_mode ledger_mode(const struct ledger *ledger);
 int ledger_update(struct ledger *ledger, double now_s, double dt_s,
                   double dE_j, uint64_t busy_ns, uint64_t total_ns,
                   const struct proc_sample *procs, size_t n);
+
+/* One process's share of the GPUs' energy in an interval
+ * (sources/gpu_share.h): active_j under mode active, all_j under mode all. */
+struct proc_gpu_energy {
+    int32_t pid;
+    double  active_j;
+    double  all_j;
+};
+
+/*
+ * The GPUs' part of the interval ledger_update just apportioned (call it
+ * right after, with the same dt_s; ledger_update's dE_j excluded it):
+ * gpu_j of GPU energy, gpu_active_j of it busy, shared among the
+ * processes in procs (by pid; each share times scale). A pid not listed
+ * by the latest ledger_update (outside the scanned /proc) leaves its share
+ * unattributed. The conservation invariants hold with it: the processes'
+ * GPU shares + gpu_unattributed = gpu_base (gpu_active in mode active,
+ * gpu_j in mode all), and every total above includes the GPUs' part.
+ */
+void ledger_add_gpu(struct ledger *ledger, double dt_s, double gpu_j, double gpu_active_j, double scale,
+                    const struct proc_gpu_energy *procs, size_t n);
 
 /* Read side. Indices run 0..count-1 and are valid until the next
  * ledger_update (which may reorder them); the pointers likewise. */

@@ -102,6 +102,9 @@ SOURCES = [
     ("Virtual machines", "power.vm.power", "Per-VM energy counters exported by the hypervisor."),
     ("SoC (Apple silicon)", "power.soc.power", "powermetrics: CPU, GPU, ANE, DRAM and combined."),
     ("Batteries", "power.battery.power", "Discharge power of each battery."),
+    ("GPUs", "power.gpu.power", "Each GPU: NVIDIA's through NVML, amdgpu, i915, xe and nouveau "
+     "through hwmon."),
+    ("Platform sensors (hwmon)", "power.hwmon.power", "amd_energy, zenergy and ACPI power meters."),
 ]
 
 
@@ -111,8 +114,9 @@ def host_panels(b):
             "watt", width=16, description="power.system.power from the best source "
             "(power.system.source); the busy share is the part apportioned to processes.")
     b.panel("Source of power.system", [("power.system.source", "source")], "string", kind="table",
-            width=8, description="meter, battery, rapl:psys, rapl:package+dram, powermetrics or "
-            "model (an estimate).")
+            width=8, description="meter, battery, hwmon:power_meter, rapl:psys, rapl:package+dram, "
+            "powermetrics or model (an estimate); +gpu when the GPUs' energy was added to a source "
+            "that excludes them.")
     if b.history:
         b.panel("Energy in the time range", [("power.system.energy", "system")], "joule", kind="stat",
                 width=8, rate=False, calcs=["delta"],
@@ -130,6 +134,8 @@ def host_panels(b):
         b.panel("RAPL energy in the time range", [("power.rapl.energy", "")], "joule", kind="stat",
                 width=12, rate=False, calcs=["delta"])
         b.panel("Meter energy in the time range", [("power.meter.energy", "")], "joule", kind="stat",
+                width=12, rate=False, calcs=["delta"])
+        b.panel("GPU energy in the time range", [("power.gpu.energy", "")], "joule", kind="stat",
                 width=12, rate=False, calcs=["delta"])
 
 

@@ -9,7 +9,7 @@
 
 extern const struct family system_family, rapl_family, model_family, control_family,
     source_family, proc_family, cgroup_family, meter_family, battery_family, vm_family,
-    soc_family, phase_family, vmcg_family;
+    soc_family, phase_family, vmcg_family, gpu_family, hwmon_family;
 
 const struct family *const power_families[] = {
     &system_family,
@@ -19,6 +19,8 @@ const struct family *const power_families[] = {
     &battery_family,
     &vm_family,
     &soc_family,
+    &gpu_family,
+    &hwmon_family,
     &control_family,
     &source_family,
     &proc_family,

@@ -14,6 +14,8 @@ enum proc_item {
     PROC_EXITED_ENERGY = 4,
     PROC_ATTRIBUTED_ENERGY = 5,
     PROC_COUNT = 6,
+    PROC_GPU_ENERGY = 7,
+    PROC_GPU_UNATTRIBUTED_ENERGY = 8,
 };
 
 static pmdaMetric proc_metrics[] = {
@@ -24,6 +26,8 @@ static pmdaMetric proc_metrics[] = {
     FAMILY_METRIC(UNITS_J, CLUSTER_PROC, PROC_EXITED_ENERGY,       PM_TYPE_DOUBLE, NO_INDOM,   PM_SEM_COUNTER, NO_UNITS),
     FAMILY_METRIC(UNITS_J, CLUSTER_PROC, PROC_ATTRIBUTED_ENERGY,   PM_TYPE_DOUBLE, NO_INDOM,   PM_SEM_COUNTER, NO_UNITS),
     FAMILY_METRIC(NULL,    CLUSTER_PROC, PROC_COUNT,               PM_TYPE_U32,    NO_INDOM,   PM_SEM_INSTANT, COUNT_UNITS),
+    FAMILY_METRIC(UNITS_J, CLUSTER_PROC, PROC_GPU_ENERGY,          PM_TYPE_DOUBLE, INDOM_PROC, PM_SEM_COUNTER, NO_UNITS),
+    FAMILY_METRIC(UNITS_J, CLUSTER_PROC, PROC_GPU_UNATTRIBUTED_ENERGY, PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_COUNTER, NO_UNITS),
 };
 
 /* the ledger keeps the names until its next update, after which the glue lists again */
@@ -51,12 +55,13 @@ proc_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *at
     const struct proc_account *p;
 
     if (!ledger)
-        return rq->item <= PROC_SHARE ? PM_ERR_INST : 0;
+        return rq->item <= PROC_SHARE || rq->item == PROC_GPU_ENERGY ? PM_ERR_INST : 0;
     switch ((enum proc_item)rq->item) {
     case PROC_UNATTRIBUTED_ENERGY: atom->d = ledger_total(ledger)->unattributed; return 1;
     case PROC_EXITED_ENERGY:       atom->d = ledger_total(ledger)->exited; return 1;
     case PROC_ATTRIBUTED_ENERGY:   atom->d = ledger_total(ledger)->attributed; return 1;
     case PROC_COUNT:               atom->ul = (uint32_t)ledger_proc_count(ledger); return 1;
+    case PROC_GPU_UNATTRIBUTED_ENERGY: atom->d = ledger_total(ledger)->gpu_unattributed; return 1;
     default:
         break;
     }
@@ -67,6 +72,7 @@ proc_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *at
     case PROC_ENERGY: atom->d = p->energy_j; return 1;
     case PROC_POWER:  atom->d = p->power_w; return !p->gone;
     case PROC_SHARE:  atom->d = p->share; return !p->gone;
+    case PROC_GPU_ENERGY: atom->d = p->gpu_energy_j; return 1;
     default:
         return PM_ERR_PMID;
     }

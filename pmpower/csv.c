@@ -16,7 +16,8 @@
 #include <string.h>
 
 static const char *default_metrics[] = {
-    "power.system", "power.rapl", "power.meter", "power.vm", "power.soc", "power.battery", NULL
+    "power.system", "power.rapl", "power.meter", "power.vm", "power.soc", "power.battery", "power.gpu",
+    "power.hwmon", NULL
 };
 
 static bool
@@ -229,7 +230,7 @@ cmd_csv(int argc, char **argv)
         PMAPI_OPTIONS_TEXT("                        (exported where a VM has it, else attributed)"),
         PP_OPT_TIME_TEXT,
         PMAPI_OPTIONS_TEXT("METRIC: energy counters or their parents [power.system power.rapl power.meter"),
-        PMAPI_OPTIONS_TEXT("        power.vm power.soc power.battery]"),
+        PMAPI_OPTIONS_TEXT("        power.vm power.soc power.battery power.gpu power.hwmon]"),
         PP_OPTIONS_END
     };
     struct csv_settings s = { 0 };
@@ -262,7 +263,7 @@ cmd_csv(int argc, char **argv)
     } else if (args.argc > 0)
         n = expand_metrics((const char **)args.argv, (size_t)args.argc, true, &tab.m);
     else
-        n = expand_metrics(default_metrics, 6, false, &tab.m);
+        n = expand_metrics(default_metrics, sizeof(default_metrics) / sizeof(default_metrics[0]) - 1, false, &tab.m);
     if (n <= 0) {
         if (n == 0)
             fprintf(stderr, "%s: %s \"%s\" has no power energy counters: %s\n", pmGetProgname(),

@@ -31,8 +31,12 @@
 struct trial {
     double gross_j, net_j, window_s, command_s, power_w;
     double proc_j;          /* NAN when power.proc is absent */
+    double gpu_j;           /* the GPUs' energy in the window; NAN without GPUs */
     int    runs;
 };
+
+/* the counters read at each boundary, in one fetch (one agent sample) */
+enum { C_SYSTEM, C_GPU, C_COUNT };
 
 struct measure {
     struct pp_ctx    *ctx;
@@ -40,6 +44,7 @@ struct measure {
     char            **argv;
     double            interval;
     struct proctree   tree;          /* the command's processes */
+    struct pp_metric  counters[C_COUNT];    /* power.system.energy, power.gpu.total.energy */
 };
 
 static double
@@ -88,26 +93,29 @@ run_once(struct measure *ms, double *elapsed, pid_t *zombie)
     return status;
 }
 
+/* power.system.energy, and power.gpu.total.energy (NAN when there is none) */
 static int
-read_system(struct measure *ms, double *energy)
+read_system(struct measure *ms, double *energy, double *gpu)
 {
     pmHighResResult *r;
     bool ok;
 
-    if (pp_fetch(&ms->m[S_SYSTEM], 1, &r) < 0)
+    if (pp_fetch(ms->counters, C_COUNT, &r) < 0)
         return -1;
-    ok = pp_get_double(r, &ms->m[S_SYSTEM], 1, 0, PP_IN_NULL, energy);
+    ok = pp_get_double(r, ms->counters, C_COUNT, C_SYSTEM, PP_IN_NULL, energy);
+    if (!pp_get_double(r, ms->counters, C_COUNT, C_GPU, PP_IN_NULL, gpu))
+        *gpu = NAN;
     pmFreeHighResResult(r);
     return ok ? 0 : -1;
 }
 
-/* a boundary: the next fresh agent sample, then the counter */
+/* a boundary: the next fresh agent sample, then the counters */
 static int
-boundary(struct measure *ms, double *t, double *energy)
+boundary(struct measure *ms, double *t, double *energy, double *gpu)
 {
     double seen = pp_wait_sample(ms->ctx, &ms->interval, 10 * ms->interval + 5);
 
-    if (read_system(ms, energy) < 0) {
+    if (read_system(ms, energy, gpu) < 0) {
         fprintf(stderr, "%s: power.system.energy has no value on %s: is a source active? "
                 "(pminfo -f power.source.state)\n", pmGetProgname(), ms->ctx->source);
         return -1;
@@ -118,13 +126,13 @@ boundary(struct measure *ms, double *t, double *energy)
 
 /* The medians over the trials, as both reports print them. */
 struct trial_medians {
-    double gross_j, net_j, net_per_run_j, command_s, power_w, proc_j;
+    double gross_j, net_j, net_per_run_j, command_s, power_w, proc_j, gpu_j;
 };
 
 static struct trial_medians
 trial_medians(const struct trial *tr, int n)
 {
-    double g[n], e[n], per_run[n], c[n], p[n], pj[n];
+    double g[n], e[n], per_run[n], c[n], p[n], pj[n], gj[n];
 
     for (int i = 0; i < n; i++) {
         g[i] = tr[i].gross_j;
@@ -133,10 +141,12 @@ trial_medians(const struct trial *tr, int n)
         c[i] = tr[i].command_s;
         p[i] = tr[i].power_w;
         pj[i] = tr[i].proc_j;
+        gj[i] = tr[i].gpu_j;
     }
     return (struct trial_medians){ stats_median(g, (size_t)n), stats_median(e, (size_t)n),
                                    stats_median(per_run, (size_t)n), stats_median(c, (size_t)n),
-                                   stats_median(p, (size_t)n), stats_median(pj, (size_t)n) };
+                                   stats_median(p, (size_t)n), stats_median(pj, (size_t)n),
+                                   stats_median(gj, (size_t)n) };
 }
 
 static void
@@ -175,6 +185,9 @@ print_summary(struct measure *ms, const struct trial *tr, int n, double baseline
                med.proc_j, ms->interval);
     else
         printf("processes not available: no power.proc.energy on this host (the agent's attribution)\n");
+    if (isfinite(med.gpu_j))
+        printf("gpus      median %.3f J of the GPUs (power.gpu.total.energy; in the energy above as\n"
+               "          power.system.source says)\n", med.gpu_j);
 }
 
 static void
@@ -217,6 +230,8 @@ print_json(struct measure *ms, const struct trial *tr, int n, double baseline_w,
         json_number(stdout, tr[i].power_w);
         printf(",\"process_energy_j\":");
         json_number(stdout, tr[i].proc_j);
+        printf(",\"gpu_energy_j\":");
+        json_number(stdout, tr[i].gpu_j);
         printf("}");
     }
     printf("],\"median\":{\"energy_j\":");
@@ -231,6 +246,8 @@ print_json(struct measure *ms, const struct trial *tr, int n, double baseline_w,
     json_number(stdout, med.power_w);
     printf(",\"process_energy_j\":");
     json_number(stdout, ms->m[S_PROC].ok ? med.proc_j : NAN);
+    printf(",\"gpu_energy_j\":");
+    json_number(stdout, med.gpu_j);
     printf("},\"cv\":");
     json_number(stdout, cv);
     printf(",\"stopped_early\":%s,\"process_energy\":", early ? "true" : "false");
@@ -245,12 +262,12 @@ print_json(struct measure *ms, const struct trial *tr, int n, double baseline_w,
 static int
 run_trial(struct measure *ms, struct trial *t, double min_time, double baseline_w)
 {
-    double t0, e0, t1, e1, elapsed, started;
+    double t0, e0, t1, e1, g0, g1, elapsed, started;
     pid_t zombie = 0;
     int status = 0;
 
     proctree_forget(&ms->tree);
-    if (boundary(ms, &t0, &e0) < 0)
+    if (boundary(ms, &t0, &e0, &g0) < 0)
         return -1;
     started = mono();
     t->runs = 0;
@@ -265,7 +282,7 @@ run_trial(struct measure *ms, struct trial *t, double min_time, double baseline_
         t->runs++;
         t->command_s += elapsed;
     } while (status == 0 && mono() - started < min_time && !pp_stop_requested());
-    if (boundary(ms, &t1, &e1) < 0)
+    if (boundary(ms, &t1, &e1, &g1) < 0)
         return -1;
     proctree_track(&ms->tree, &ms->m[S_PROC]);
     if (zombie)
@@ -277,6 +294,7 @@ run_trial(struct measure *ms, struct trial *t, double min_time, double baseline_
     t->net_j = t->gross_j - baseline_w * t->window_s;
     t->power_w = t->window_s > 0 ? t->gross_j / t->window_s : NAN;
     t->proc_j = ms->m[S_PROC].ok ? proctree_energy(&ms->tree) : NAN;
+    t->gpu_j = g1 - g0;     /* NAN when either end had no GPU figure */
     return status;
 }
 
@@ -284,14 +302,14 @@ run_trial(struct measure *ms, struct trial *t, double min_time, double baseline_
 static int
 measure_baseline(struct measure *ms, double *seconds, double *watts, bool quiet)
 {
-    double t0, e0, t1, e1;
+    double t0, e0, t1, e1, gpu;
 
-    if (boundary(ms, &t0, &e0) < 0)
+    if (boundary(ms, &t0, &e0, &gpu) < 0)
         return -1;
     if (!quiet)
         fprintf(stderr, "%s: measuring idle power for %g s\n", pmGetProgname(), *seconds);
     pp_sleep_until(pp_now() + *seconds);
-    if (boundary(ms, &t1, &e1) < 0)
+    if (boundary(ms, &t1, &e1, &gpu) < 0)
         return -1;
     *seconds = t1 - t0;
     *watts = *seconds > 0 ? (e1 - e0) / *seconds : 0;
@@ -386,6 +404,9 @@ cmd_measure(int argc, char **argv)
     ms.argv = args.argv;
     pp_series_init(m);
     pp_lookup(m, S_COUNT);
+    ms.counters[C_SYSTEM].name = "power.system.energy";
+    ms.counters[C_GPU].name = "power.gpu.total.energy";
+    pp_lookup(ms.counters, C_COUNT);
     if (!m[S_SYSTEM].ok) {
         fprintf(stderr, "%s: host \"%s\" has no power metrics (power.system.energy): install the agent "
                 "(cd $PCP_PMDAS_DIR/power && ./Install)\n", pmGetProgname(), ctx.source);

@@ -77,6 +77,7 @@ static void
 print_text(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result *r, int runs, int top)
 {
     struct window_view v;
+    int width = 28;
 
     window_view(r, &v);
 
@@ -87,11 +88,18 @@ print_text(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
     if (r->w.resets)
         printf("note    %u counter restart(s) in the window (agent restarted): energy summed across them\n",
                r->w.resets);
-    printf("\n%-28s %14s %12s %10s\n", "", "energy J", "Wh", "mean W");
+    /* the names' column is 28 wide, or as wide as the longest (hwmon sensors') */
     for (size_t i = 0; i < v.n; i++) {
         char label[300];
         pp_series_label(c, m, v.src[i]->series, v.src[i]->inst, label, sizeof(label));
-        printf("%-28s %14.3f %12.6f %10.3f\n", label, v.src[i]->energy, wh(v.src[i]->energy),
+        if ((int)strlen(label) > width)
+            width = (int)strlen(label);
+    }
+    printf("\n%-*s %14s %12s %10s\n", width, "", "energy J", "Wh", "mean W");
+    for (size_t i = 0; i < v.n; i++) {
+        char label[300];
+        pp_series_label(c, m, v.src[i]->series, v.src[i]->inst, label, sizeof(label));
+        printf("%-*s %14.3f %12.6f %10.3f\n", width, label, v.src[i]->energy, wh(v.src[i]->energy),
                v.dur > 0 ? v.src[i]->energy / v.dur : NAN);
     }
     free(v.src);

@@ -16,6 +16,8 @@ static const struct {
     [S_VM]           = { "power.vm.energy", "vm" },
     [S_SOC]          = { "power.soc.energy", "soc" },
     [S_BATTERY]      = { "power.battery.energy", "battery" },
+    [S_GPU]          = { "power.gpu.energy", "gpu" },
+    [S_HWMON]        = { "power.hwmon.energy", "hwmon" },
     [S_MODEL]        = { "power.model.energy", "model" },
     [S_PROC]         = { "power.proc.energy", "proc" },
     [S_CGROUP]       = { "power.cgroup.energy", "cgroup" },

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 enum {
-    T_SYS_POWER, T_SOURCE, T_PROC, T_CGROUP, T_RAPL, T_METER, T_VM, T_SOC, T_BATTERY, T_MODEL,
+    T_SYS_POWER, T_SOURCE, T_PROC, T_CGROUP, T_RAPL, T_METER, T_VM, T_SOC, T_BATTERY, T_GPU, T_HWMON, T_MODEL,
     T_INTERVAL, T_UNATTR, T_COUNT
 };
 
@@ -26,12 +26,13 @@ static const char *top_metrics[T_COUNT] = {
     [T_SYS_POWER] = "power.system.power", [T_SOURCE] = "power.system.source",
     [T_PROC] = "power.proc.power", [T_CGROUP] = "power.cgroup.power",
     [T_RAPL] = "power.rapl.power", [T_METER] = "power.meter.power", [T_VM] = "power.vm.power",
-    [T_SOC] = "power.soc.power", [T_BATTERY] = "power.battery.power", [T_MODEL] = "power.model.power",
+    [T_SOC] = "power.soc.power", [T_BATTERY] = "power.battery.power",
+    [T_GPU] = "power.gpu.power", [T_HWMON] = "power.hwmon.power", [T_MODEL] = "power.model.power",
     [T_INTERVAL] = "power.control.interval", [T_UNATTR] = "power.proc.unattributed.energy",
 };
 static const char *top_prefix[T_COUNT] = {
     [T_RAPL] = "rapl", [T_METER] = "meter", [T_VM] = "vm", [T_SOC] = "soc",
-    [T_BATTERY] = "battery", [T_MODEL] = "model",
+    [T_BATTERY] = "battery", [T_GPU] = "gpu", [T_HWMON] = "hwmon", [T_MODEL] = "model",
 };
 
 /* the instances of metric which, by watts */

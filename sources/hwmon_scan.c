@@ -211,6 +211,11 @@ scan_device(const char *class_dir, const char *entry, unsigned number, struct hw
         link_basename(path, dev->bus, sizeof(dev->bus));
     dev->hwmon_class = hwmon_classify(dev->name);
     dev->part_of_device = !strncmp(dev->name, "i915_gt", 7);
+    if (!strcmp(dev->name, "amdgpu") && path_join(path, sizeof(path), "%s/in1_label", attr_dir) == 0) {
+        char label[16];
+
+        dev->integrated = sysfs_read_text(path, label, sizeof(label)) == 0 && !strcmp(label, "vddnb");
+    }
     if ((sts = scan_sensors(dev, attr_dir)) < 0) {
         free(dev->sensor);
         dev->sensor = NULL;

@@ -65,6 +65,8 @@ struct hwmon_device {
     char     bus[16];                   /* its subsystem: "pci", "acpi", "platform"; "" unknown */
     enum hwmon_class hwmon_class;
     bool     part_of_device;            /* i915_gtN: already counted in its device's "i915" */
+    bool     integrated;                /* amdgpu on an APU: in1 is "vddnb", which amdgpu_pm.c
+                                         * shows "only [on] APUs"; its power includes the CPU's */
     bool     attributes_in_device;      /* old-style driver: files under hwmonN/device/ */
     struct hwmon_sensor *sensor;        /* energy first, then average, then input; by channel */
     size_t   nsensors;

@@ -31,6 +31,11 @@
  *       answer their sample buffer's size, 100, Syllo/nvtop issue 110)
  *       unfiltered=1 (return samples not newer than lastSeenTimeStamp too, as
  *       nvtop issue 110 saw)
+ *       stall=1 (every call on the GPU blocks until a state without it is
+ *       written: a driver that hangs, as NVML calls can on a busy GPU)
+ *       reloaded=1 (the driver was reloaded: the counter starts again from
+ *       energy_mj instead of carrying on; nvml.h says it counts "since the
+ *       driver was last reloaded")
  *   process gpu=I pid=N kind=compute|graphics used_bytes=N
  *   sample gpu=I pid=N ts_us=N sm=N mem=N enc=N dec=N
  * The energy counter grows by power_mw x elapsed clock seconds (mJ), with the
@@ -123,7 +128,7 @@ enum { UNSUP_ENERGY = 1, UNSUP_POWER = 2, UNSUP_LIMIT = 4, UNSUP_UTILIZATION = 8
 struct fake_gpu {
     char name[96], uuid[96], pci[32];
     unsigned power_mw, limit_mw, unsupported, utilization_size;
-    bool lost, no_permission, unfiltered;
+    bool lost, no_permission, unfiltered, stall, reloaded;
     double energy_mj, energy_clock;
 };
 
@@ -269,6 +274,10 @@ parse_gpu(struct fake_gpu *g, char *rest)
             g->no_permission = n != 0;
         else if (!strcmp(key, "unfiltered"))
             g->unfiltered = n != 0;
+        else if (!strcmp(key, "stall"))
+            g->stall = n != 0;
+        else if (!strcmp(key, "reloaded"))
+            g->reloaded = n != 0;
         else if (!strcmp(key, "utilization_size"))
             g->utilization_size = (unsigned)n;
         else if (!strcmp(key, "unsupported"))
@@ -359,7 +368,7 @@ adopt(struct fake_state *next)
         for (int j = 0; loaded && j < state.ngpus; j++) {
             struct fake_gpu *old = &state.gpu[j];
 
-            if (!strcmp(old->uuid, g->uuid)) {
+            if (!strcmp(old->uuid, g->uuid) && !g->reloaded) {
                 advance_energy(old, now_next);
                 g->energy_mj = old->energy_mj;
                 break;
@@ -410,6 +419,14 @@ gpu_of(nvmlDevice_t device, unsigned unsupported_bit, struct fake_gpu **g)
         return NVML_ERROR_UNINITIALIZED;
     if (!device || device < &state.gpu[0] || device >= &state.gpu[state.ngpus])
         return NVML_ERROR_INVALID_ARGUMENT;
+    while (device < &state.gpu[state.ngpus] && device->stall) {
+        struct timespec pause = { 0, 20 * 1000 * 1000 };
+
+        nanosleep(&pause, NULL);
+        refresh();
+    }
+    if (device >= &state.gpu[state.ngpus])
+        return NVML_ERROR_GPU_IS_LOST;
     if (device->lost)
         return NVML_ERROR_GPU_IS_LOST;
     if (device->unsupported & unsupported_bit)

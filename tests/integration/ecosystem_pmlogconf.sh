@@ -23,7 +23,7 @@ block() {   # the metrics of the config's "log ... on INTERVAL" block for group 
 }
 check_file_has "$WORK/pmlogger.config" '^#\+ power/summary:y:10 sec:' "the summary group is on"
 check_match "$(block summary)" 'log advisory on 10 sec' "the summary group logs every 10 seconds"
-for m in power.system power.rapl power.meter power.vm power.soc power.battery; do
+for m in power.system power.rapl power.meter power.vm power.soc power.battery power.gpu power.hwmon; do
     check_match "$(block summary)" "^[[:space:]]*${m//./\\.}\$" "the summary group logs $m"
 done
 check_file_has "$WORK/pmlogger.config" '^#\+ power/proc:y:1 min:' "the proc group is on"

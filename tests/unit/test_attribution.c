@@ -553,10 +553,59 @@ test_churn_10000_processes(void)
     ledger_free(l);
 }
 
+/* The GPUs' part of an interval (ledger_add_gpu): shares by GPU use on top
+ * of the CPU-time shares, and the invariants with it. */
+static void
+test_gpu_energy_joins_the_books(void)
+{
+    struct ledger *l = ledger_new(ATTRIBUTE_ACTIVE, 5);
+    struct proc_sample s[2];
+    struct proc_gpu_energy g[3] = {
+        { 100, 30, 45 },        /* a: 30 J of the GPUs' busy energy, 45 J in mode all */
+        { 300, 5, 10 },         /* not in /proc's snapshot: stays unattributed */
+        { 200, 0, 0 },
+    };
+    const struct proc_account *a;
+
+    s[0] = sample(100, 1, 0, "000100 trainer", "/a.slice");
+    s[1] = sample(200, 1, 0, "000200 b", "/b.slice");
+    ledger_update(l, 1, 1, 0, 0, 0, s, 2);
+    s[0].cpu_ns = 500000000;
+    s[0].name = s[1].name = NULL;
+    /* the CPU part: 8 J, B/T = 1/2: active 4 J, a gets 4 * 0.5/1 = 2 J */
+    ledger_update(l, 2, 1, 8, 1 * NS, 2 * NS, s, 2);
+    /* the GPUs: 60 J, 40 J busy */
+    ledger_add_gpu(l, 1, 60, 40, 1.0, g, 3);
+    a = ledger_proc_find(l, 100);
+    CHECK_NEAR(a->gpu_energy_j, 30, TOL, "a's GPU share: 30 J");
+    CHECK_NEAR(a->energy_j, 32, TOL, "power.proc.energy = CPU 2 J + GPU 30 J");
+    CHECK_NEAR(a->power_w, 32, TOL, "its power includes the GPU share");
+    CHECK_NEAR(a->share, 32.0 / 44.0, TOL, "share of the whole base (4 J CPU + 40 J GPU)");
+    CHECK_NEAR(cgroup_energy(l, "/a.slice"), 32, TOL, "its cgroup sums both");
+    CHECK_NEAR(ledger_last(l)->gpu_unattributed, 10, TOL, "GPU busy 40 J - 30 J given = 10 J GPU unattributed");
+    CHECK_NEAR(ledger_last(l)->gpu_attributed + ledger_last(l)->gpu_unattributed, 40, TOL,
+               "processes' GPU + GPU unattributed = GPU active");
+    CHECK_NEAR(ledger_last(l)->active, 44, TOL, "active = CPU active 4 J + GPU active 40 J");
+    CHECK_NEAR(ledger_last(l)->system, 68, TOL, "system = 8 J + 60 J");
+    CHECK_NEAR(ledger_last(l)->idle, 24, TOL, "idle = CPU 4 J + GPU 20 J");
+    check_conservation(l, "with GPUs, mode active");
+
+    /* mode all, scaled by half (a meter's interval shorter than the GPUs') */
+    ledger_set_mode(l, ATTRIBUTE_ALL);
+    s[0].cpu_ns += 500000000;
+    ledger_update(l, 3, 1, 8, 1 * NS, 2 * NS, s, 2);
+    ledger_add_gpu(l, 1, 30, 20, 0.5, g, 3);
+    CHECK_NEAR(ledger_proc_find(l, 100)->gpu_energy_j, 30 + 22.5, TOL, "mode all: a gets 45 J x 0.5");
+    CHECK_NEAR(ledger_last(l)->gpu_unattributed, 30 - 22.5, TOL, "the rest of the 30 J is GPU unattributed");
+    check_conservation(l, "with GPUs, mode all");
+    ledger_free(l);
+}
+
 int
 main(void)
 {
     test_active_mode_shares_busy_energy();
+    test_gpu_energy_joins_the_books();
     test_all_mode_spreads_idle_energy();
     test_mode_switch_applies_from_next_interval();
     test_degenerate_intervals_attribute_nothing();

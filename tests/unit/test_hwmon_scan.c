@@ -3,23 +3,9 @@
 #include "check.h"
 #include "fakesys.h"
 #include "hwmon_scan.h"
+#include "hwmontree.h"
 
 #include <inttypes.h>
-
-static const char *
-build_tree(const char *layout)
-{
-    static char roots[4][300];
-    static int next;
-    const char *dir = getenv("POWER_FIXTURES");
-    char *root = roots[next++ % 4];
-    char cmd[1024];
-
-    snprintf(root, sizeof(roots[0]), "%s", fake_root("hwmon"));
-    snprintf(cmd, sizeof(cmd), "sh '%s/hwmon/build-tree.sh' %s '%s'", dir ? dir : "tests/fixtures", layout, root);
-    CHECK(system(cmd) == 0, "%s tree built", layout);
-    return root;
-}
 
 static const struct hwmon_device *
 device_numbered(const struct hwmon_scan *scan, unsigned number)
@@ -55,7 +41,7 @@ check_one(const struct hwmon_device *d, const char *what, const char *name, cons
 static void
 test_desktop(void)
 {
-    const char *root = build_tree("desktop");
+    const char *root = hwmon_tree("desktop");
     struct hwmon_scan scan = { 0 };
     const struct hwmon_device *d;
     unsigned order[16];
@@ -89,6 +75,11 @@ test_desktop(void)
     if (d && d->nsensors == 1)
         CHECK(d->sensor[0].kind == HWMON_POWER_INPUT && reading(&d->sensor[0]) == 15000000,
               "APU: power1_input, 15000000 uW");
+    if (d)
+        CHECK(d->integrated, "APU: integrated (in1 is vddnb): its power includes the CPU's");
+    d = device_numbered(&scan, 1);
+    if (d)
+        CHECK(!d->integrated, "RX 580: a discrete GPU (no vddnb)");
 
     d = device_numbered(&scan, 4);
     check_one(d, "i915 device level", "i915", "0000:03:00.0", HWMON_CLASS_GPU, 1);
@@ -132,7 +123,7 @@ test_desktop(void)
 static void
 test_server(void)
 {
-    const char *root = build_tree("server");
+    const char *root = hwmon_tree("server");
     struct hwmon_scan scan = { 0 };
     const struct hwmon_device *d;
     char path[1024];
@@ -170,7 +161,7 @@ test_server(void)
 static void
 test_server_new_layout_and_absent(void)
 {
-    const char *root = build_tree("server-new");
+    const char *root = hwmon_tree("server-new");
     struct hwmon_scan scan = { 0 };
     const struct hwmon_device *d;
     int sts = hwmon_scan(root, &scan);

@@ -3,29 +3,9 @@
 #include "check.h"
 #include "fakesys.h"
 #include "nvml.h"
+#include "nvmlfake.h"
 
 #include <inttypes.h>
-
-static char state_path[512];
-static char lib_dir[512];
-
-/* A new state file, renamed into place as the fake expects. */
-static void
-write_state(const char *text)
-{
-    char tmp[600];
-    FILE *fp;
-
-    snprintf(tmp, sizeof(tmp), "%s.new", state_path);
-    if (!(fp = fopen(tmp, "w"))) {
-        perror(tmp);
-        return;
-    }
-    fputs(text, fp);
-    fclose(fp);
-    if (rename(tmp, state_path) < 0)
-        perror(state_path);
-}
 
 static const char *
 fake_lib(const char *name)
@@ -338,18 +318,10 @@ test_process_utilization(void)
 int
 main(void)
 {
-    const char *dir = getenv("POWER_NVML_FAKES");
-    char *root = fake_root("nvml");
-    char probe[1024];
+    char *root = nvml_fake_setup("nvml");
 
-    snprintf(lib_dir, sizeof(lib_dir), "%s", dir ? dir : "build/tests");
-    snprintf(state_path, sizeof(state_path), "%s/nvml.state", root);
-    setenv("FAKE_NVML_STATE", state_path, 1);
-    snprintf(probe, sizeof(probe), "%s/libnvidia-ml.so.1", lib_dir);
-    if (access(probe, R_OK) != 0) {
-        CHECK(0, "the stand-in NVML is built (make %s)", probe);
+    if (!root)
         return CHECK_DONE();
-    }
     test_library_absent();
     test_init_failures();
     test_identity();

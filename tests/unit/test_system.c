@@ -6,9 +6,10 @@
 static const struct system_candidate offered[] = {
     { "meter", true }, { "battery", true }, { "rapl:psys", true },
     { "rapl:package+dram", false }, { "powermetrics", false }, { "model", false },
+    { "hwmon:power_meter", true },
 };
 static const struct system_candidate *const known[] = {
-    &offered[0], &offered[1], &offered[2], &offered[3], &offered[4], &offered[5],
+    &offered[0], &offered[1], &offered[2], &offered[3], &offered[4], &offered[5], &offered[6],
 };
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
 
@@ -152,6 +153,81 @@ baseline_split(void)
     CHECK_NEAR(s.active_j, 75, 1e-12, "utilisation again: 25%% of 100 J");
 }
 
+/* GPUs' energy joins a candidate that excludes them, and the name says so;
+ * the part shared by GPU use is split from the CPU-time part */
+static void
+gpus_added(void)
+{
+    struct system_state s;
+    struct candidate_reading r[2];
+    struct cpu_totals c = cpu(0, 0);
+    char unknown[32];
+
+    CHECK(system_init(&s, "hwmon:power_meter, rapl:package+dram", known, NKNOWN, unknown, sizeof(unknown)) == 2 &&
+          !unknown[0],
+          "hwmon:power_meter is a candidate");
+    s.add_gpu = true;
+    r[0] = (struct candidate_reading){ false, 0 };
+    r[1] = (struct candidate_reading){ true, 100 };
+    system_update(&s, 0, r, &c);
+    r[1].energy_j = 150;
+    s.gpu = (struct system_gpu){ true, 300, 0, 0 };
+    system_update(&s, 1.0, r, &c);
+    CHECK_NEAR(s.energy_j, 350, 1e-12, "package+dram's 50 J and the GPUs' 300 J");
+    CHECK_NEAR(s.power_w, 350, 1e-12, "350 W");
+    CHECK_STR(system_source_name(&s), "rapl:package+dram+gpu", "the source's name says the GPUs are in");
+    CHECK_NEAR(s.active_j + s.idle_j, s.energy_j, 1e-12, "active + idle = energy with the GPUs in");
+
+    /* no GPU reading: RAPL alone, named alone */
+    r[1].energy_j = 200;
+    s.gpu.valid = false;
+    system_update(&s, 1.0, r, &c);
+    CHECK_NEAR(s.energy_j, 400, 1e-12, "no GPU reading: RAPL's 50 J alone");
+    CHECK_STR(system_source_name(&s), "rapl:package+dram", "and named alone");
+
+    /* the platform meter includes the GPUs: nothing added; the NVML GPUs'
+     * 60 J (40 J busy) of its 100 J go by GPU use, the rest by CPU time */
+    r[0] = (struct candidate_reading){ true, 10 };
+    r[1].energy_j = 250;
+    s.gpu = (struct system_gpu){ true, 80, 60, 40 };
+    system_update(&s, 1.0, r, &c);
+    r[0].energy_j = 110;
+    r[1].energy_j = 300;
+    c = cpu(0, 0);
+    system_update(&s, 1.0, r, &c);
+    CHECK_STR(system_source_name(&s), "hwmon:power_meter", "the ACPI power meter is chosen over RAPL");
+    CHECK_NEAR(s.power_w, 100, 1e-12, "its 100 W, the GPUs' not added again");
+    CHECK_NEAR(s.interval_gpu_j, 60, 1e-12, "60 J of it shared by GPU use");
+    CHECK_NEAR(s.gpu_scale, 1, 1e-12, "unscaled");
+
+    /* with CPU time: 25% busy; the CPU part is 40 J */
+    {
+        struct cpu_totals c0 = cpu(100, 300), c1 = cpu(200, 600);
+
+        system_update(&s, 1.0, r, &c0);
+        r[0].energy_j = 210;
+        system_update(&s, 1.0, r, &c1);
+        CHECK_NEAR(s.interval_active_j, 40 * 0.25 + 40, 1e-12, "active = 25% of the CPU part + the GPUs' busy 40 J");
+        CHECK_NEAR(s.active_j + s.idle_j, s.energy_j, 1e-12, "active + idle = energy");
+    }
+    /* a meter interval smaller than the GPUs' shared energy: capped, scaled */
+    s.gpu = (struct system_gpu){ true, 80, 60, 40 };
+    r[0].energy_j = 240;
+    system_update(&s, 1.0, r, &c);
+    CHECK_NEAR(s.interval_gpu_j, 30, 1e-12, "never more than the interval's 30 J");
+    CHECK_NEAR(s.gpu_scale, 0.5, 1e-12, "processes' GPU shares scaled by 30/60");
+
+    /* add_gpu off: never added, and RAPL's figure holds no GPU to split off */
+    s.add_gpu = false;
+    r[0].valid = false;
+    system_update(&s, 1.0, r, &c);
+    r[1].energy_j = 350;
+    system_update(&s, 1.0, r, &c);
+    CHECK_STR(system_source_name(&s), "rapl:package+dram", "[system] add_gpu = no: RAPL alone");
+    CHECK_NEAR(s.power_w, 50, 1e-12, "50 W");
+    CHECK(s.interval_gpu_j == 0, "and no GPU part split from RAPL's figure");
+}
+
 int
 main(void)
 {
@@ -159,5 +235,6 @@ main(void)
     nothing_valid();
     bad_priority();
     baseline_split();
+    gpus_added();
     return CHECK_DONE();
 }
