@@ -17,7 +17,7 @@ printf 'log mandatory on 1 sec {\n    power.system\n    power.rapl\n}\n' > "$WOR
 pmlogger_start "$WORK/logger.cfg" 5sec
 pmlogger_wait
 fake_rapl_stop
-check "pmlogcheck '$WORK/arch' >/dev/null 2>&1" "pmlogger wrote a valid archive"
+check_cmd "pmlogger wrote a valid archive" -- pmlogcheck "$WORK/arch"
 
 FARM=$WORK/farm
 for h in hosta hostb hostc; do
@@ -25,7 +25,7 @@ for h in hosta hostb hostc; do
     printf 'global { hostname -> %s }\n' "$h" > "$WORK/$h.rewrite"
     pmlogrewrite -c "$WORK/$h.rewrite" "$WORK/arch" "$FARM/$h/20261201.16.00" >> "$WORK/log/rewrite.log" 2>&1
 done
-check "[ \$(ls '$FARM'/*/*.meta | wc -l) -eq 3 ]" "three hosts' archives in the farm" "$(cat "$WORK/log/rewrite.log")"
+check_num "$(ls "$FARM"/*/*.meta | wc -l)" = 3 "three hosts' archives in the farm" "$(cat "$WORK/log/rewrite.log")"
 
 # a window inside the archive, absolute so it is the same for every host
 t0=$(awk 'NR == 1 { printf "%.6f", $1 / 1e6 }' "$WORK/watts.log")
@@ -37,8 +37,8 @@ near "$one" 75 0.02 "one host: 2.5 s at 30 W is 75 J"
 "$PMPOWER" report -a "$FARM" -S "$S" -T "$T" > "$WORK/farm.txt" 2>"$WORK/err"
 rc=$?
 sed 's/^/# /' "$WORK/farm.txt" | tail -8
-check "[ $rc -eq 0 ]" "report over a farm's directory succeeds" "rc=$rc: $(cat "$WORK/err")"
-check "grep -c '^archive ' '$WORK/farm.txt' | grep -qx 3" "each host's report is printed"
+check_num "$rc" = 0 "report over a farm's directory succeeds" "$(cat "$WORK/err")"
+check_num "$(grep -c '^archive ' "$WORK/farm.txt")" = 3 "each host's report is printed"
 for h in hosta hostb hostc; do
     got=$(awk -v h="$h" '$1 == h { print $2 }' "$WORK/farm.txt")
     near "$got" "$one" 1e-4 "$h's row in the fleet table is its archive's energy"
@@ -49,14 +49,14 @@ watts=$(awk '$1 == "total" { print $4 }' "$WORK/farm.txt")
 near "$watts" 90 0.02 "the fleet's mean power is the sum of the hosts' (3 x 30 W)"
 
 json=$("$PMPOWER" report -a "$FARM/hosta" -a "$FARM/hostb" -S "$S" -T "$T" --json 2>"$WORK/err")
-check "[ \"\$(echo '$json' | jq -r '.reports | length')\" = 2 ]" "several -a: a report per archive in JSON" "$json $(cat "$WORK/err")"
-check "[ \"\$(echo '$json' | jq -r '.fleet.hosts | map(.hostname) | join(\",\")')\" = hosta,hostb ]" \
+check_eq "$(echo "$json" | jq -r '.reports | length')" 2 "several -a: a report per archive in JSON" "$json $(cat "$WORK/err")"
+check_eq "$(echo "$json" | jq -r '.fleet.hosts | map(.hostname) | join(",")')" hosta,hostb \
     "the fleet's hosts are named by their archives' hostnames"
 near "$(echo "$json" | jq -r .fleet.joules)" "$(awk -v o="$one" 'BEGIN { printf "%.9f", 2 * o }')" 1e-9 "JSON: the fleet's joules"
-check "[ \"\$(echo '$json' | jq -r .fleet.same_window)\" = true ]" "JSON: the hosts measured the same window"
+check_eq "$(echo "$json" | jq -r .fleet.same_window)" true "JSON: the hosts measured the same window"
 # each host is reported by report itself, its -a options replaced by the host's, whatever their form
 json=$("$PMPOWER" report --archive="$FARM/hosta" -ja "$FARM/hostb" -S "$S" --finish "$T" -a"$FARM/hostc" 2>"$WORK/err")
-check "[ \"\$(echo '$json' | jq -r '[.reports[].hostname] | join(\",\")')\" = hosta,hostb,hostc ]" \
+check_eq "$(echo "$json" | jq -r '[.reports[].hostname] | join(",")')" hosta,hostb,hostc \
     "--archive=X, -ja X (a cluster) and -aX each name one host; -j and the window pass on to each" "$json $(cat "$WORK/err")"
 near "$(echo "$json" | jq -r '.reports[1].joules')" "$one" 1e-9 "a host's report is the one report gives for its archive alone"
 
@@ -67,18 +67,20 @@ pmlogrewrite -c "$WORK/hostd.rewrite" "$WORK/arch" "$FARM/hostd/20261201.17.00" 
 "$PMPOWER" report -a "$FARM" -S "$S" -T "$T" > "$WORK/farm4.txt" 2>"$WORK/err"
 rc=$?
 sed 's/^/# /' "$WORK/farm4.txt" | tail -6
-check "[ $rc -eq 1 ] && grep -q '^hostd .*no data in the window' '$WORK/farm4.txt'" \
-    "a host without data in the window: its row says so, exit 1" "rc=$rc"
-check "grep -q '^total .*unknown: 1 of 4 hosts' '$WORK/farm4.txt'" "and the total is unknown rather than short"
+check_num "$rc" = 1 "a host without data in the window: exit 1"
+check_file_has "$WORK/farm4.txt" '^hostd .*no data in the window' "and its row says so"
+check_file_has "$WORK/farm4.txt" '^total .*unknown: 1 of 4 hosts' "and the total is unknown rather than short"
 json=$("$PMPOWER" report -a "$FARM" -S "$S" -T "$T" --json 2>/dev/null)
-check "[ \"\$(echo '$json' | jq -r .fleet.joules)\" = null ] && [ \"\$(echo '$json' | jq -r '.reports | length')\" = 4 ]" \
-    "JSON: the total is null, each host keeps its place" "$json"
+check_eq "$(echo "$json" | jq -r .fleet.joules)" null "JSON: the total is null" "$json"
+check_eq "$(echo "$json" | jq -r '.reports | length')" 4 "JSON: each host keeps its place in the reports"
 
 "$PMPOWER" report -a "$FARM" --phases archive > /dev/null 2>"$WORK/err"
-check "[ $? -eq 2 ] && grep -q 'give one -a' '$WORK/err'" "--phases with several archives is refused (exit 2)" "$(cat "$WORK/err")"
+check_num "$?" = 2 "--phases with several archives is refused (exit 2)"
+check_file_has "$WORK/err" 'give one -a' "and says to give one -a"
 "$PMPOWER" report -h local: -h local: -T +1s > /dev/null 2>"$WORK/err"
-check "[ $? -eq 2 ] && grep -q 'one host' '$WORK/err'" "two -h are refused (exit 2)" "$(cat "$WORK/err")"
+check_num "$?" = 2 "two -h are refused (exit 2)"
+check_file_has "$WORK/err" 'one host' "and says only one host at a time"
 "$PMPOWER" report -a "$FARM/hosta" -S "$S" -T "$T" > "$WORK/hosta.txt" 2>&1
-check "! grep -q '^fleet' '$WORK/hosta.txt'" "a host's own directory is one source: no fleet table"
+check_file_lacks "$WORK/hosta.txt" '^fleet' "a host's own directory is one source: no fleet table"
 sanitizer_check
 finish
