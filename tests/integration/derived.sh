@@ -17,8 +17,8 @@ mkdir -p "$WORK/log"
 DEST=$WORK/dest
 DESTDIR=$DEST sh "$TOP/scripts/install-files" install > "$WORK/log/install.log" 2>&1
 DERIVED=$DEST$PCP_SYSCONF_DIR/derived
-check "[ -f '$DERIVED/power.conf' ]" "make install puts derived/power.conf in \$PCP_SYSCONF_DIR/derived" \
-    "$(cat "$WORK/log/install.log")"
+check_cmd "make install puts derived/power.conf in \$PCP_SYSCONF_DIR/derived" "$(cat "$WORK/log/install.log")" \
+    -- test -f "$DERIVED/power.conf"
 export PCP_DERIVED_CONFIG=$DERIVED
 
 fake_rapl "$WORK/root" 25
@@ -32,15 +32,15 @@ wait_samples 4
 
 pminfo $PMH -f power.derived > "$WORK/pminfo.out" 2> "$WORK/pminfo.err"
 sed 's/^/# /' "$WORK/pminfo.out" | head -30
-check "[ ! -s '$WORK/pminfo.err' ]" "the derived metrics load without a warning" "$(cat "$WORK/pminfo.err")"
+check_empty "$(cat "$WORK/pminfo.err")" "the derived metrics load without a warning"
 for m in idle_power joules_per_busy_cpu_second share.rapl share.meter share.vm share.soc share.battery; do
-    check "grep -qx 'power.derived.$m' '$WORK/pminfo.out'" "pminfo lists power.derived.$m"
+    check_file_has "$WORK/pminfo.out" "^power\.derived\.$m\$" "pminfo lists power.derived.$m"
 done
-check "sed -n '/^power.derived.idle_power\$/,/^\$/p' '$WORK/pminfo.out' | grep -q 'value [0-9]'" \
+check_match "$(sed -n '/^power.derived.idle_power$/,/^$/p' "$WORK/pminfo.out")" 'value [0-9]' \
     "pminfo -f shows power.derived.idle_power"
-check "sed -n '/^power.derived.share.rapl\$/,/^\$/p' '$WORK/pminfo.out' | grep -q 'inst \[0 or \"package-0\"\] value [0-9]'" \
+check_match "$(sed -n '/^power.derived.share.rapl$/,/^$/p' "$WORK/pminfo.out")" 'inst \[0 or "package-0"\] value [0-9]' \
     "pminfo -f shows power.derived.share.rapl for package-0"
-check "pminfo $PMH -T power.derived.share.rapl | grep -q 'Zones nest'" "the help text comes with them"
+check_match "$(pminfo $PMH -T power.derived.share.rapl)" 'Zones nest' "the help text comes with them"
 
 # each against its formula, all values from one fetch
 for _ in 1 2 3; do
@@ -62,7 +62,9 @@ near "$(v power.derived.joules_per_busy_cpu_second)" \
     "joules_per_busy_cpu_second is power.system.power / (utilization x hinv.ncpu)"
 near "$(v power.derived.share.rapl)" "$(awk -v p="$p" -v r="$r" 'BEGIN { printf "%.12g", r / p }')" 1e-9 \
     "share.rapl is the zone's power over power.system.power"
-near "$r" 25 0.1 "the zone runs at 25 W"
+# a sanity check that the share is of the zone set up (one 0.25 s sample of a shell-written
+# zone on a loaded machine: the formulas above are the test)
+near "$r" 25 0.25 "the zone runs at about 25 W"
 fake_rapl_stop
 sanitizer_check
 finish

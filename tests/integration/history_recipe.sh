@@ -19,8 +19,7 @@ pmcd_start -r "$WORK/root" -t 0.25 -c "$WORK/power.conf" || { not_ok "private pm
 printf 'log mandatory on 1 sec {\n    power\n}\n' > "$WORK/logger.cfg"
 pmlogger_start "$WORK/logger.cfg" 5sec
 pmlogger_wait
-check "pminfo -a '$WORK/arch' power.proc.energy power.cgroup.energy >/dev/null 2>&1" \
-    "the archive holds power.proc and power.cgroup"
+check_cmd "the archive holds power.proc and power.cgroup" -- pminfo -a "$WORK/arch" power.proc.energy power.cgroup.energy
 
 # redis_start NAME: a private redis-server; its port in RPORT_NAME
 redis_start() {
@@ -40,12 +39,12 @@ series() {   # PORT METRIC: the series ids pmseries finds
 redis_start recipe
 { cat "$TOP/pmproxy/power-history.conf"; printf '[redis]\nservers = 127.0.0.1:%s\n' "$RPORT_recipe"; } > "$WORK/recipe.conf"
 pmseries -c "$WORK/recipe.conf" -h 127.0.0.1 -p "$RPORT_recipe" --load "$WORK/arch.0" > "$WORK/log/load-recipe.log" 2>&1
-check "[ -n \"\$(series $RPORT_recipe power.system.energy)\" ]" "with the recipe: power.system.energy is loaded" \
+check_nonempty "$(series $RPORT_recipe power.system.energy)" "with the recipe: power.system.energy is loaded" \
     "$(tail -3 "$WORK/log/load-recipe.log")"
-check "[ -n \"\$(series $RPORT_recipe power.cgroup.energy)\" ] && [ -n \"\$(series $RPORT_recipe power.cgroup.power)\" ]" \
-    "with the recipe: power.cgroup.* is loaded"
+check_nonempty "$(series $RPORT_recipe power.cgroup.energy)" "with the recipe: power.cgroup.energy is loaded"
+check_nonempty "$(series $RPORT_recipe power.cgroup.power)" "with the recipe: power.cgroup.power is loaded"
 for m in power.proc.energy power.proc.power power.proc.share power.proc.unattributed.energy; do
-    check "[ -z \"\$(series $RPORT_recipe $m)\" ]" "with the recipe: $m is left out" "$(series $RPORT_recipe $m)"
+    check_empty "$(series $RPORT_recipe $m)" "with the recipe: $m is left out"
 done
 n=$(redis-cli -p "$RPORT_recipe" dbsize)
 
@@ -53,10 +52,10 @@ n=$(redis-cli -p "$RPORT_recipe" dbsize)
 redis_start plain
 printf '[discover]\nexclude.metrics = proc.*,acct.*\n[redis]\nservers = 127.0.0.1:%s\n' "$RPORT_plain" > "$WORK/plain.conf"
 pmseries -c "$WORK/plain.conf" -h 127.0.0.1 -p "$RPORT_plain" --load "$WORK/arch.0" > "$WORK/log/load-plain.log" 2>&1
-check "[ -n \"\$(series $RPORT_plain power.proc.energy)\" ]" "without it: power.proc.energy goes into the key server"
+check_nonempty "$(series $RPORT_plain power.proc.energy)" "without it: power.proc.energy goes into the key server"
 m=$(redis-cli -p "$RPORT_plain" dbsize)
 echo "# key server keys: $n with the recipe, $m without"
-check "[ '$n' -lt '$m' ]" "the recipe leaves keys out ($n with it, $m without)"
+check_num "$n" '<' "$m" "the recipe leaves keys out ($n with it, $m without)"
 fake_rapl_stop
 sanitizer_check
 finish
