@@ -27,16 +27,15 @@ cp -r "$PCP_VAR_DIR/config/pmieconf/." "$WORK/pmieconf/"
 cp "$DEST$PCP_VAR_DIR"/config/pmieconf/power/* "$WORK/pmieconf/power/"
 pmieconf -r "$WORK/pmieconf" -f "$WORK/list.config" list power > "$WORK/list.out" 2>&1
 for r in $RULES; do
-    check "grep -q '^  rule: power.$r ' '$WORK/list.out'" "pmieconf list power shows power.$r once installed" \
-        "$(grep '^  rule:' "$WORK/list.out" | tr '\n' ' ')"
+    check_file_has "$WORK/list.out" "^  rule: power.$r " "pmieconf list power shows power.$r once installed" "$(grep '^  rule:' "$WORK/list.out" | tr '\n' ' ')"
 done
 if [ -f "$PCP_VAR_DIR/config/pmieconf/power/thermal_throttle" ]; then
-    check "grep -q '^  rule: power.thermal_throttle ' '$WORK/list.out'" "PCP's own power.thermal_throttle is still there"
+    check_file_has "$WORK/list.out" '^  rule: power.thermal_throttle ' "PCP's own power.thermal_throttle is still there"
 fi
 # pmie accepts the whole group as pmieconf writes it (every rule enabled)
 printf 'enable power\nquit\n' | pmieconf -r "$PMIE_RULES" -f "$WORK/all.config" > "$WORK/log/all.log" 2>&1
 pmie -C -c "$WORK/all.config" > "$WORK/log/all-check.log" 2>&1
-check "[ $? -eq 0 ]" "pmie -C accepts every rule of the group" "$(cat "$WORK/log/all-check.log")"
+check_num "$?" = 0 "pmie -C accepts every rule of the group" "$(cat "$WORK/log/all-check.log")"
 
 # --- host_budget: the mean power over the delta, from the energy counter
 ROOT=$WORK/root
@@ -49,12 +48,10 @@ printf '[system]\npriority = rapl:package+dram, model\n' > "$WORK/power.conf"
 pmcd_start -r "$ROOT" -t 0.25 -c "$WORK/power.conf" || { not_ok "private pmcd with the agent starts"; exit 1; }
 pmie_start budget power.host_budget "power.host_budget budget 30" 'power.host_budget delta "2 sec"' || not_ok "pmieconf writes the budget config"
 wait_ticks budget 5
-check "! fired budget 'Host power over its budget'" "host_budget: quiet at 25 W under a 30 W budget" \
-    "$(cat "$WORK/pmie-budget.out")"
+check_cmd "host_budget: quiet at 25 W under a 30 W budget" "$(cat "$WORK/pmie-budget.out")" -- ! fired budget 'Host power over its budget'
 echo 40 > "$PKG.watts"
 wait_fired budget 'Host power over its budget'
-check "fired budget 'Host power over its budget'" "host_budget: fires at 40 W over a 30 W budget" \
-    "$(tail -5 "$WORK/pmie-budget.out")"
+check_cmd "host_budget: fires at 40 W over a 30 W budget" "$(tail -5 "$WORK/pmie-budget.out")" -- fired budget 'Host power over its budget'
 # the first firing may average 25 W and 40 W; the next is a whole delta at 40 W
 wait_fired_times budget 'Host power over its budget' 2
 w=$(fired_line budget 'Host power over its budget' | sed -n 's/^\([0-9.]*\)W@.*/\1/p')
@@ -64,8 +61,7 @@ pmie_stop
 # --- rapl_wrap_interval: a zone that wraps every 4 s at 25 W (100 J range)
 pmie_start wrap power.rapl_wrap_interval || not_ok "pmieconf writes the wrap config"
 wait_ticks wrap 4
-check "! fired wrap 'Power sampling interval unsafe'" "rapl_wrap_interval: quiet at a 0.25 s interval" \
-    "$(cat "$WORK/pmie-wrap.out")"
+check_cmd "rapl_wrap_interval: quiet at a 0.25 s interval" "$(cat "$WORK/pmie-wrap.out")" -- ! fired wrap 'Power sampling interval unsafe'
 pmie_stop
 pmcd_stop
 advance_stop
@@ -75,13 +71,11 @@ advance_start "$PKG" 25 100000000
 pmcd_start -r "$ROOT" -t 0.25 -c "$WORK/power.conf" || { not_ok "private pmcd with the agent restarts"; exit 1; }
 pmie_start wrap2 power.rapl_wrap_interval
 wait_ticks wrap2 4
-check "! fired wrap2 'Power sampling interval unsafe'" "rapl_wrap_interval: quiet with a 4 s wrap at a 0.25 s interval"
+check_cmd "rapl_wrap_interval: quiet with a 4 s wrap at a 0.25 s interval" -- ! fired wrap2 'Power sampling interval unsafe'
 pmstore $PMH_LOCAL power.control.interval 2.5 > "$WORK/log/pmstore.log" 2>&1
 wait_fired wrap2 'Power sampling interval unsafe'
-check "fired wrap2 'Power sampling interval unsafe'" "rapl_wrap_interval: fires once the interval is 2.5 s" \
-    "$(tail -5 "$WORK/pmie-wrap2.out"; cat "$WORK/log/pmstore.log")"
-check "fired_line wrap2 'Power sampling interval unsafe' | grep -q 'package-0'" \
-    "rapl_wrap_interval: names the zone" "$(fired_line wrap2 'Power sampling interval unsafe')"
+check_cmd "rapl_wrap_interval: fires once the interval is 2.5 s" "$(tail -5 "$WORK/pmie-wrap2.out"; cat "$WORK/log/pmstore.log")" -- fired wrap2 'Power sampling interval unsafe'
+check_match "$(fired_line wrap2 'Power sampling interval unsafe')" 'package-0' "rapl_wrap_interval: names the zone"
 pmie_stop
 pmcd_stop
 
@@ -90,13 +84,11 @@ echo 262143328850 > "$DEV/intel-rapl:0/max_energy_range_uj"
 pmcd_start -r "$ROOT" -t 0.25 -c "$WORK/power.conf" || { not_ok "private pmcd with the agent restarts"; exit 1; }
 pmie_start rapl_lost power.model_fallback power.source_failed
 wait_ticks rapl_lost 4
-check "! fired rapl_lost 'Host power fell back'" "model_fallback: quiet while RAPL gives power.system" \
-    "$(cat "$WORK/pmie-rapl_lost.out")"
+check_cmd "model_fallback: quiet while RAPL gives power.system" "$(cat "$WORK/pmie-rapl_lost.out")" -- ! fired rapl_lost 'Host power fell back'
 advance_stop
 rm -rf "$DEV" "$ROOT"/sys/class/powercap/*
 wait_fired rapl_lost 'Host power fell back'
-check "fired rapl_lost 'Host power fell back'" "model_fallback: fires when the RAPL zones are gone" \
-    "$(tail -5 "$WORK/pmie-rapl_lost.out"; pminfo $PMH -f power.system.source power.source)"
+check_cmd "model_fallback: fires when the RAPL zones are gone" "$(tail -5 "$WORK/pmie-rapl_lost.out"; pminfo $PMH -f power.system.source power.source)" -- fired rapl_lost 'Host power fell back'
 pmie_stop
 pmcd_stop
 
@@ -106,15 +98,11 @@ printf '[system]\npriority = meter, model\ncolour = blue\n[meter desk]\ndevice =
 pmcd_start -r "$ROOT" -t 0.25 -c "$WORK/bad.conf" || { not_ok "private pmcd with the agent restarts"; exit 1; }
 pmie_start bad power.source_failed power.config_errors
 wait_fired bad 'Power source failed'
-check "fired bad 'Power source failed'" "source_failed: fires for a meter device that is not a serial port" \
-    "$(tail -5 "$WORK/pmie-bad.out"; pminfo $PMH -f power.source.state)"
-check "fired_line bad 'Power source failed' | grep -q '^meter@'" "source_failed: names the source" \
-    "$(fired_line bad 'Power source failed')"
+check_cmd "source_failed: fires for a meter device that is not a serial port" "$(tail -5 "$WORK/pmie-bad.out"; pminfo $PMH -f power.source.state)" -- fired bad 'Power source failed'
+check_match "$(fired_line bad 'Power source failed')" '^meter@' "source_failed: names the source"
 wait_fired bad 'Power agent configuration errors'
-check "fired bad 'Power agent configuration errors'" "config_errors: fires for an unknown key in power.conf" \
-    "$(tail -5 "$WORK/pmie-bad.out")"
-check "fired_line bad 'Power agent configuration errors' | grep -q '^1@'" "config_errors: counts 1 problem" \
-    "$(fired_line bad 'Power agent configuration errors')"
+check_cmd "config_errors: fires for an unknown key in power.conf" "$(tail -5 "$WORK/pmie-bad.out")" -- fired bad 'Power agent configuration errors'
+check_match "$(fired_line bad 'Power agent configuration errors')" '^1@' "config_errors: counts 1 problem"
 pmie_stop
 pmcd_stop
 # and both quiet with a good config (the model alone)
@@ -122,9 +110,7 @@ printf '[system]\npriority = model\n' > "$WORK/good.conf"
 pmcd_start -r "$ROOT" -t 0.25 -c "$WORK/good.conf" || { not_ok "private pmcd with the agent restarts"; exit 1; }
 pmie_start good power.source_failed power.config_errors power.model_fallback
 wait_ticks good 4
-check "! grep -q '^FIRED' '$WORK/pmie-good.out'" \
-    "source_failed, config_errors, model_fallback: quiet on a host with the model alone" \
-    "$(grep '^FIRED' "$WORK/pmie-good.out")"
+check_file_lacks "$WORK/pmie-good.out" '^FIRED' "source_failed, config_errors, model_fallback: quiet on a host with the model alone"
 pmie_stop
 pmcd_stop
 
@@ -135,40 +121,33 @@ wait_emus 1
 printf '[system]\npriority = meter, model\n[meter desk]\ndevice = %s\n' "$WORK/tty-desk" > "$WORK/meter.conf"
 pmcd_start -r "$ROOT" -t 0.25 -c "$WORK/meter.conf" || { not_ok "private pmcd with the agent and a meter starts"; exit 1; }
 for _ in $(seq 100); do [ "$(value power.system.source)" = meter ] && break; sleep 0.1; done
-check "[ '$(value power.system.source)' = meter ]" "the meter gives power.system"
+check_eq "$(value power.system.source)" meter "the meter gives power.system"
 meter_rules=(power.meter_lost 'power.meter_lost delta "3 sec"' power.model_fallback power.source_failed)
 pmie_start meter "${meter_rules[@]}"
 wait_ticks meter 5
-check "! grep -q '^FIRED' '$WORK/pmie-meter.out'" "meter_lost, model_fallback: quiet while the meter logs" \
-    "$(grep '^FIRED' "$WORK/pmie-meter.out")"
+check_file_lacks "$WORK/pmie-meter.out" '^FIRED' "meter_lost, model_fallback: quiet while the meter logs"
 kill -HUP "$EMU_desk"
 wait_fired meter 'Power meter disconnected or stalled'
-check "fired meter 'Power meter disconnected or stalled'" "meter_lost: fires when the meter is unplugged" \
-    "$(tail -5 "$WORK/pmie-meter.out"; pminfo $PMH -f power.meter.connected power.meter.samples)"
-check "fired_line meter 'Power meter disconnected or stalled' | grep -q '^desk@'" "meter_lost: names the meter" \
-    "$(fired_line meter 'Power meter disconnected or stalled')"
+check_cmd "meter_lost: fires when the meter is unplugged" "$(tail -5 "$WORK/pmie-meter.out"; pminfo $PMH -f power.meter.connected power.meter.samples)" -- fired meter 'Power meter disconnected or stalled'
+check_match "$(fired_line meter 'Power meter disconnected or stalled')" '^desk@' "meter_lost: names the meter"
 wait_fired meter 'Host power fell back'
-check "fired meter 'Host power fell back'" "model_fallback: fires when the unplugged meter's power.system goes to the model" \
-    "$(tail -5 "$WORK/pmie-meter.out"; pminfo $PMH -f power.system.source)"
+check_cmd "model_fallback: fires when the unplugged meter's power.system goes to the model" "$(tail -5 "$WORK/pmie-meter.out"; pminfo $PMH -f power.system.source)" -- fired meter 'Host power fell back'
 pmie_stop
 # plugged back in, then silent while still connected
 kill -USR2 "$EMU_desk"
 for _ in $(seq 150); do [ "$(value power.system.source)" = meter ] && break; sleep 0.1; done
-check "[ '$(value power.system.source)' = meter ]" "the meter is back after the replug"
+check_eq "$(value power.system.source)" meter "the meter is back after the replug"
 pmie_start stall "${meter_rules[@]}"
 wait_ticks stall 5
-check "! grep -q '^FIRED' '$WORK/pmie-stall.out'" "meter_lost: quiet again once the meter logs again" \
-    "$(grep '^FIRED' "$WORK/pmie-stall.out")"
+check_file_lacks "$WORK/pmie-stall.out" '^FIRED' "meter_lost: quiet again once the meter logs again"
 kill -USR1 "$EMU_desk"
 wait_fired stall 'Power meter disconnected or stalled'
-check "fired stall 'Power meter disconnected or stalled'" "meter_lost: fires when the meter stalls, still connected" \
-    "$(tail -5 "$WORK/pmie-stall.out"; pminfo $PMH -f power.meter.connected)"
-check "[ '$(value power.meter.connected desk)' = 1 ]" "the stalled meter is still connected"
+check_cmd "meter_lost: fires when the meter stalls, still connected" "$(tail -5 "$WORK/pmie-stall.out"; pminfo $PMH -f power.meter.connected)" -- fired stall 'Power meter disconnected or stalled'
+check_eq "$(value power.meter.connected desk)" 1 "the stalled meter is still connected"
 wait_fired stall 'Power source failed'
-check "fired stall 'Power source failed'" "source_failed: fires for the stalled meter" \
-    "$(tail -5 "$WORK/pmie-stall.out"; pminfo $PMH -f power.source.state)"
+check_cmd "source_failed: fires for the stalled meter" "$(tail -5 "$WORK/pmie-stall.out"; pminfo $PMH -f power.source.state)" -- fired stall 'Power source failed'
 wait_fired stall 'Host power fell back'
-check "fired stall 'Host power fell back'" "model_fallback: fires for the stalled meter"
+check_cmd "model_fallback: fires for the stalled meter" -- fired stall 'Host power fell back'
 pmie_stop
 stop_emus
 sanitizer_check
