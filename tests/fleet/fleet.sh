@@ -87,7 +87,7 @@ for h in $HOSTS; do
         sleep 0.1
     done
     got=$(pmprobe -v -h "10.77.$n.2" pmcd.hostname 2>&1 | awk '{ print $3 }' | tr -d '"')
-    check "[ '$got' = $h ]" "$h: its pmcd answers at 10.77.$n.2 from its own namespace, as $h" "got '$got'; $(tail -3 "$WORK/$h/log/pmcd.log")"
+    check_eq "$got" "$h" "$h: its pmcd answers at 10.77.$n.2 from its own namespace, as $h" "$(tail -3 "$WORK/$h/log/pmcd.log")"
 done
 
 # the collector: redis-server, Prometheus, the pmlogger farm, pmproxy
@@ -123,7 +123,7 @@ for h in $HOSTS; do
     n=$((n + 1))
     printf '$version=1.1\n10.77.%s.2 n n PCP_ARCHIVE_DIR/%s -r -c %s\n' $n $h "$C/farm.config" > "$FARM_CONTROL.d/$h"
 done
-records() {   # HOST: the farm's records of its power.system.energy (pmdumplog reads one archive, not a directory)
+farm_records() {   # HOST: the farm's records of its power.system.energy (pmdumplog reads one archive, not a directory)
     local meta
     meta=$(ls "$FARM/$1"/*.meta 2>/dev/null | head -1)
     [ -n "$meta" ] || { echo 0; return; }
@@ -136,7 +136,7 @@ PIDS+=($!)
 # archives exist: pmproxy 6.0.3 started first missed some of the host directories the farm
 # created while it ran (2 runs of 2 here), started after it finds and follows each
 for h in $HOSTS; do
-    for _ in $(seq 300); do [ "$(records $h)" -ge 1 ] && break; sleep 0.1; done
+    for _ in $(seq 300); do [ "$(farm_records $h)" -ge 1 ] && break; sleep 0.1; done
 done
 {
     printf '[pmproxy]\npcp.enabled = true\nhttp.enabled = true\nredis.enabled = true\nsecure.enabled = false\n'
@@ -150,11 +150,11 @@ PIDS+=($!)
 
 # 8 records of every host (4 s at 500 ms)
 for h in $HOSTS; do
-    for _ in $(seq 300); do [ "$(records $h)" -ge 8 ] && break; sleep 0.1; done
+    for _ in $(seq 300); do [ "$(farm_records $h)" -ge 8 ] && break; sleep 0.1; done
 done
 for h in $HOSTS; do
-    check "[ $(records $h) -ge 8 ]" "the farm logs $h into PCP_ARCHIVE_DIR/$h" \
-        "$(records $h) records; $(tail -5 "$C/log/pmlogger_check.log" "$C/log/farm.out" 2>/dev/null)"
+    check_num "$(farm_records $h)" '>=' 8 "the farm logs $h into PCP_ARCHIVE_DIR/$h" \
+        "$(farm_records $h) records; $(tail -5 "$C/log/pmlogger_check.log" "$C/log/farm.out" 2>/dev/null)"
 done
 echo "# farm: $(ls "$FARM"/* | tr '\n' ' ')"
 
@@ -166,7 +166,7 @@ T_T=$(date -d "@$T" '+%F %T.%6N')
 "$PMPOWER" report -a "$FARM" -S "$S_T" -T "$T_T" > "$C/report.txt" 2>&1
 rc=$?
 sed -n '/^fleet/,$p' "$C/report.txt" | sed 's/^/# /'
-check "[ $rc -eq 0 ]" "pmpower report -a FARMDIR succeeds" "$(tail -3 "$C/report.txt")"
+check_num "$rc" = 0 "pmpower report -a FARMDIR succeeds" "$(tail -3 "$C/report.txt")"
 sum=0
 for h in $HOSTS; do
     near "$(awk -v h="$h" '$1 == h { print $4 }' "$C/report.txt")" "${WATTS[$h]}" 0.02 \
@@ -187,7 +187,7 @@ pmseries_values() {   # HOST: "epoch value" lines of the host's power.system.ene
 for h in $HOSTS; do
     for _ in $(seq 100); do [ "$(pmseries_values $h | wc -l)" -ge 6 ] && break; sleep 0.1; done
     pmseries -h 127.0.0.1 -p 6379 "power.system.energy{hostname==\"$h\"}[samples:3]" > "$C/pmseries-$h.txt" 2>&1
-    check "[ \"\$(pmseries_values $h | wc -l)\" -ge 6 ]" "pmseries answers $h's power.system.energy (pmproxy discovered the farm)" \
+    check_num "$(pmseries_values $h | wc -l)" '>=' 6 "pmseries answers $h's power.system.energy (pmproxy discovered the farm)" \
         "$(tail -3 "$C/pmseries-$h.txt") $(tail -3 "$C/log/pmproxy.log")"
 done
 sed 's/^/# /' "$C/pmseries-host1.txt" | head -8
@@ -204,7 +204,7 @@ while IFS=$'\t' read -r title expr; do
     ids=$(curl -s -G http://127.0.0.1:44322/series/query --data-urlencode "expr=$expr" | jq -r 'join(",")')
     hosts=$(curl -s -G http://127.0.0.1:44322/series/labels --data-urlencode "series=$ids" |
             jq -r '[.[].labels.hostname] | unique | join(" ")')
-    check "[ '$hosts' = 'host1 host2 host3' ]" "fleet dashboard, \"$title\" ($expr): every host's series" "got '$hosts'"
+    check_eq "$hosts" "host1 host2 host3" "fleet dashboard, \"$title\" ($expr): every host's series"
 done < "$C/targets"
 
 # Prometheus: PromQL's rate() of each host's power_system_energy is its watts, once each
@@ -224,5 +224,5 @@ near "$(promql 'sum(rate(power_system_energy[8s]))' | jq -r '.data.result[0].val
     "Prometheus: sum(rate(power_system_energy[8s])) is the fleet's $sum W"
 
 for f in $(ls "$WORK"/log/asan* "$WORK"/log/ubsan* 2>/dev/null); do sed 's/^/# /' "$f" | head -20; done
-check "! ls '$WORK'/log/asan* '$WORK'/log/ubsan* >/dev/null 2>&1" "the agents ran clean under ASan/UBSan"
+check_empty "$(ls "$WORK"/log/asan* "$WORK"/log/ubsan* 2>/dev/null)" "the agents ran clean under ASan/UBSan"
 [ "$FAILS" -eq 0 ]
