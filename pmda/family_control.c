@@ -1,7 +1,9 @@
 /* power.control: the agent's controls (root may store them: storegate.h) and its own cost. */
 #include "family.h"
+#include "clock.h"
 #include "config.h"
 
+#include <stdlib.h>
 #include <syslog.h>
 
 #define CLUSTER_CONTROL 3
@@ -15,6 +17,8 @@ enum control_item {
     CONTROL_PROC_SCAN_TIME = 5,
     CONTROL_STORES_REFUSED = 6,
     CONTROL_PROC_MEMORY = 7,
+    CONTROL_START_TIME = 8,
+    CONTROL_SAMPLE_TIME = 9,
 };
 
 static pmdaMetric control_metrics[] = {
@@ -26,7 +30,35 @@ static pmdaMetric control_metrics[] = {
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_PROC_SCAN_TIME, PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_INSTANT,  MSEC_UNITS),
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_STORES_REFUSED, PM_TYPE_U64,    NO_INDOM, PM_SEM_COUNTER,  COUNT_UNITS),
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_PROC_MEMORY,    PM_TYPE_U64,    NO_INDOM, PM_SEM_INSTANT,  BYTE_UNITS),
+    FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_START_TIME,     PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_DISCRETE, NO_UNITS),
+    FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_SAMPLE_TIME,    PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_INSTANT,  NO_UNITS),
 };
+
+/* When this agent started (epoch seconds): a client holding two readings
+ * with the same start time knows the counters ran on between them, so a
+ * window is one difference (pmpower report). */
+struct control_own {
+    double start_wall_s;
+};
+
+static int
+control_init(struct family_ctx *f)
+{
+    struct control_own *own = malloc(sizeof(*own));
+
+    if (!own)
+        return -1;
+    own->start_wall_s = wall_seconds();
+    f->own = own;
+    return 0;
+}
+
+static void
+control_close(struct family_ctx *f)
+{
+    free(f->own);
+    f->own = NULL;
+}
 
 static int
 control_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *atom)
@@ -43,6 +75,14 @@ control_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue 
     case CONTROL_PROC_SCAN_TIME: atom->d = a->scan_ms; return a->enabled && agent->samples > 0;
     case CONTROL_STORES_REFUSED: atom->ull = f->gate->clients.refused; return 1;
     case CONTROL_PROC_MEMORY:    atom->ull = attribute_memory(a); return a->ledger != NULL;
+    case CONTROL_START_TIME:
+        if (!f->own)
+            return 0;
+        atom->d = ((const struct control_own *)f->own)->start_wall_s;
+        return 1;
+    /* the values of every fetch come from this sample: pmlogger stamps a
+     * record with its fetch, up to one interval later */
+    case CONTROL_SAMPLE_TIME:    atom->d = agent->now.wall_s; return agent->samples > 0;
     }
     return PM_ERR_PMID;
 }
@@ -104,5 +144,7 @@ const struct family control_family = {
     .nmetrics = sizeof(control_metrics) / sizeof(control_metrics[0]),
     .indom = -1,
     .fetch = control_fetch,
+    .init = control_init,
+    .close = control_close,
     .store = control_store,
 };
