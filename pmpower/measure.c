@@ -88,31 +88,38 @@ run_once(struct measure *ms, double *elapsed, pid_t *zombie)
     return status;
 }
 
+/* power.system.energy and the time of the agent's sample it comes from, in
+ * one fetch (so both are of the same sample); *sampled stays as it was
+ * when the agent does not say (power.control.sample_time). */
 static int
-read_system(struct measure *ms, double *energy)
+read_system(struct measure *ms, double *energy, double *sampled)
 {
+    struct pp_metric pair[2] = { ms->m[S_SYSTEM], ms->m[S_SAMPLE_TIME] };
     pmHighResResult *r;
+    double t;
     bool ok;
 
-    if (pp_fetch(&ms->m[S_SYSTEM], 1, &r) < 0)
+    if (pp_fetch(pair, 2, &r) < 0)
         return -1;
-    ok = pp_get_double(r, &ms->m[S_SYSTEM], 1, 0, PP_IN_NULL, energy);
+    ok = pp_get_double(r, pair, 2, 0, PP_IN_NULL, energy);
+    if (pp_get_double(r, pair, 2, 1, PP_IN_NULL, &t) && t > 0)
+        *sampled = t;
     pmFreeHighResResult(r);
     return ok ? 0 : -1;
 }
 
-/* a boundary: the next fresh agent sample, then the counter */
+/* a boundary: the next fresh agent sample, its counter and its time */
 static int
 boundary(struct measure *ms, double *t, double *energy)
 {
     double seen = pp_wait_sample(ms->ctx, &ms->interval, 10 * ms->interval + 5);
 
-    if (read_system(ms, energy) < 0) {
+    *t = seen > 0 ? seen : pp_now();
+    if (read_system(ms, energy, t) < 0) {
         fprintf(stderr, "%s: power.system.energy has no value on %s: is a source active? "
                 "(pminfo -f power.source.state)\n", pmGetProgname(), ms->ctx->source);
         return -1;
     }
-    *t = seen > 0 ? seen : pp_now();
     return 0;
 }
 

@@ -83,9 +83,9 @@ print_text(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
     printf("window  %s .. %s  (%.3f s)\n", v.start, v.end, v.dur);
     printf("bounds  start %s, end %s; %ld samples in the window\n", r->start_how, r->end_how, r->samples);
     printf("source  %s\n", r->sources[0] ? r->sources : "(unknown)");
-    if (r->w.resets)
-        printf("note    %u counter restart(s) in the window (agent restarted): energy summed across them\n",
-               r->w.resets);
+    if (pp_window_restarts(r))
+        printf("note    %ld agent restart(s) in the window: energy summed across them\n",
+               pp_window_restarts(r));
     printf("\n%-28s %14s %12s %10s\n", "", "energy J", "Wh", "mean W");
     for (size_t i = 0; i < v.n; i++) {
         char label[300];
@@ -127,7 +127,7 @@ print_json(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
     printf(",");
     json_key(stdout, "source");
     json_string(stdout, r->sources);
-    printf(",\"counter_restarts\":%u", r->w.resets);
+    printf(",\"counter_restarts\":%ld", pp_window_restarts(r));
     printf(",\"joules\":");
     json_number(stdout, v.sys);
     printf(",\"wh\":");
