@@ -8,9 +8,20 @@
  * subtracted to give the command's own (net) energy. The command's own
  * processes are found by their parent chain (pmpower is their subreaper,
  * so orphans stay findable) and their power.proc.energy summed.
+ *
+ * With the rigour of JouleTrace and perf stat (issue 14 part 3): one
+ * measurement at a time on the host (hostlock.h), the command pinned to
+ * --cpus, --warmup runs not counted, a --cooldown between trials, the
+ * conditions that change results recorded and checked (conditions.h), a
+ * baseline kept and reused while young enough (baselinefile.h), and trials
+ * sized to the stated --precision.
  */
+#include "baselinefile.h"
 #include "child.h"
 #include "commands.h"
+#include "conditions.h"
+#include "cpulist.h"
+#include "hostlock.h"
 #include "json.h"
 #include "options.h"
 #include "proctree.h"
@@ -40,6 +51,17 @@ struct measure {
     char            **argv;
     double            interval;
     struct proctree   tree;          /* the command's processes */
+    const cpu_set_t  *cpus;          /* --cpus, NULL: not pinned */
+    /* what the reports say besides the trials */
+    char              cpus_text[128];
+    long              warmup;
+    double            cooldown_s;
+    double            baseline_age;  /* NAN: measured now */
+    const char       *baseline_file;
+    double            precision;     /* --precision asked, 0: not */
+    struct conditions before, after;
+    bool              changed;
+    char              change[512];
 };
 
 static double
@@ -58,7 +80,7 @@ static int
 run_once(struct measure *ms, double *elapsed, pid_t *zombie)
 {
     double t0 = mono(), next_track = t0 + ms->interval;
-    pid_t pid = child_start(ms->argv);
+    pid_t pid = child_start_on(ms->argv, ms->cpus);
     siginfo_t info;
     int status = 0;
 
@@ -146,6 +168,77 @@ trial_medians(const struct trial *tr, int n)
                                    stats_median(p, (size_t)n), stats_median(pj, (size_t)n) };
 }
 
+/* The sampling adds at most one agent interval to a trial (the wait for
+ * the sample after the command's end): that interval over the shortest
+ * trial's window is the precision the trials have. */
+static double
+trial_precision(const struct measure *ms, const struct trial *tr, int n)
+{
+    double shortest = INFINITY;
+
+    for (int i = 0; i < n; i++)
+        shortest = fmin(shortest, tr[i].window_s);
+    return n > 0 && shortest > 0 ? ms->interval / shortest : NAN;
+}
+
+static void
+print_rigour_text(const struct measure *ms, const struct trial *tr, int n)
+{
+    char line[512];
+
+    if (ms->cpus)
+        printf("pinned    the command to CPUs %s (sched_setaffinity)\n", ms->cpus_text);
+    else
+        printf("pinned    no (--cpus LIST pins the command)\n");
+    printf("runs      %ld warm-up run%s not counted; cooldown %g s between trials\n", ms->warmup,
+           ms->warmup == 1 ? "" : "s", ms->cooldown_s);
+    conditions_describe(&ms->before, line, sizeof(line));
+    printf("conditions %s\n", line);
+    if (ms->changed)
+        printf("WARNING   changed during the run: %s: the trials may not be comparable\n", ms->change);
+    printf("precision the sampling adds at most %.2f%% to a trial (interval %g s over the shortest window)%s\n",
+           100 * trial_precision(ms, tr, n), ms->interval,
+           ms->precision > 0 ? "" : "; --precision X sizes the trials for X");
+}
+
+static void
+json_conditions(const struct conditions *c)
+{
+    printf("{\"governor\":");
+    json_string(stdout, c->governor);
+    printf(",\"turbo\":%s,\"temperature_c\":", c->turbo < 0 ? "null" : c->turbo ? "true" : "false");
+    json_number(stdout, c->temp_c);
+    printf(",\"interval_s\":");
+    json_number(stdout, c->interval);
+    printf(",\"source\":");
+    json_string(stdout, c->source);
+    printf("}");
+}
+
+static void
+print_rigour_json(const struct measure *ms, const struct trial *tr, int n)
+{
+    printf(",\"cpus\":");
+    if (ms->cpus)
+        json_string(stdout, ms->cpus_text);
+    else
+        printf("null");
+    printf(",\"warmup_runs\":%ld,\"cooldown_s\":", ms->warmup);
+    json_number(stdout, ms->cooldown_s);
+    printf(",\"precision\":");
+    json_number(stdout, trial_precision(ms, tr, n));
+    printf(",\"conditions\":{\"before\":");
+    json_conditions(&ms->before);
+    printf(",\"after\":");
+    json_conditions(&ms->after);
+    printf(",\"changed\":");
+    if (ms->changed)
+        json_string(stdout, ms->change);
+    else
+        printf("null");
+    printf("}");
+}
+
 static void
 print_summary(struct measure *ms, const struct trial *tr, int n, double baseline_w, double baseline_s,
               double cv, bool early, double cv_goal)
@@ -157,10 +250,17 @@ print_summary(struct measure *ms, const struct trial *tr, int n, double baseline
     for (char **a = ms->argv; *a; a++)
         printf("%s%s", *a, a[1] ? " " : "\n");
     printf("host      %s (power.system from the agent, interval %g s)\n", ms->ctx->source, ms->interval);
-    if (baseline_s > 0)
-        printf("baseline  %.3f W idle, measured over %.3f s before the trials\n", baseline_w, baseline_s);
+    if (baseline_s > 0 && isfinite(ms->baseline_age)) {
+        char age[64];
+        baselinefile_age_text(ms->baseline_age, age, sizeof(age));
+        printf("baseline  %.3f W idle, measured over %.3f s, from %s (saved %s ago)\n", baseline_w, baseline_s,
+               ms->baseline_file, age);
+    } else if (baseline_s > 0)
+        printf("baseline  %.3f W idle, measured over %.3f s before the trials%s%s\n", baseline_w, baseline_s,
+               ms->baseline_file ? ", saved to " : "", ms->baseline_file ? ms->baseline_file : "");
     else
         printf("baseline  none (--baseline S to subtract idle power)\n");
+    print_rigour_text(ms, tr, n);
     printf("\n%5s %5s %10s %10s %12s %12s %10s %12s\n", "trial", "runs", "time s", "window s",
            "energy J", baseline_s > 0 ? "net J" : "(net J)", "mean W", "process J");
     for (int i = 0; i < n; i++) {
@@ -207,9 +307,17 @@ print_json(struct measure *ms, const struct trial *tr, int n, double baseline_w,
         json_number(stdout, baseline_s);
         printf(",\"power_w\":");
         json_number(stdout, baseline_w);
+        printf(",\"file\":");
+        if (ms->baseline_file)
+            json_string(stdout, ms->baseline_file);
+        else
+            printf("null");
+        printf(",\"age_s\":");
+        json_number(stdout, isfinite(ms->baseline_age) ? ms->baseline_age : 0);
         printf("}");
     } else
         printf("null");
+    print_rigour_json(ms, tr, n);
     printf(",\"trials\":[");
     for (int i = 0; i < n; i++) {
         printf("%s{\"runs\":%d,\"time_s\":", i ? "," : "", tr[i].runs);
@@ -305,11 +413,179 @@ measure_baseline(struct measure *ms, double *seconds, double *watts, bool quiet)
     return 0;
 }
 
+/* The host's conditions now (root: where its sysfs is) and the agent's
+ * interval and source. */
+static void
+read_conditions(struct measure *ms, const char *root, struct conditions *c)
+{
+    struct pp_metric pair[2] = { ms->m[S_INTERVAL], ms->m[S_SOURCE] };
+    pmHighResResult *r;
+    pmValueSet *vs;
+    char *text;
+
+    conditions_read(root, c);
+    if (pp_fetch(pair, 2, &r) < 0)
+        return;
+    pp_get_double(r, pair, 2, 0, PP_IN_NULL, &c->interval);
+    if ((vs = pp_vset(r, pair, 2, 1)) != NULL && vs->numval > 0 && pp_string(vs, &pair[1].desc, 0, &text) > 0) {
+        snprintf(c->source, sizeof(c->source), "%s", text);
+        free(text);
+    }
+    pmFreeHighResResult(r);
+}
+
+/* Runs of the command that are not counted (caches, JITs, page cache):
+ * 0, or -1 after a message. */
+static int
+warm_up(struct measure *ms, long runs, bool quiet)
+{
+    for (long i = 0; i < runs && !pp_stop_requested(); i++) {
+        double elapsed;
+        pid_t zombie;
+        int status = run_once(ms, &elapsed, &zombie);
+
+        if (status < 0)
+            return -1;
+        if (zombie)
+            waitpid(zombie, NULL, 0);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if (status != 0) {
+            char why[128];
+            child_describe(status, why, sizeof(why));
+            fprintf(stderr, "%s: the command %s in warm-up run %ld: the measurement failed\n",
+                    pmGetProgname(), why, i + 1);
+            return -1;
+        }
+    }
+    if (!quiet && runs > 0)
+        fprintf(stderr, "%s: %ld warm-up run%s done\n", pmGetProgname(), runs, runs == 1 ? "" : "s");
+    return 0;
+}
+
+/* Between trials: seconds of rest, then (within_pct > 0) on until the power
+ * over an agent interval is back within within_pct percent of the idle
+ * baseline, for at most a minute more. 0, or -1 when the counter failed. */
+static int
+cool_down(struct measure *ms, double seconds, double within_pct, double baseline_w, bool quiet)
+{
+    double t0, e0, t1, e1, limit;
+
+    if (seconds > 0)
+        pp_sleep_until(pp_now() + seconds);
+    if (!(within_pct > 0) || pp_stop_requested())
+        return 0;
+    limit = pp_now() + 60;
+    if (boundary(ms, &t0, &e0) < 0)
+        return -1;
+    for (;;) {
+        if (boundary(ms, &t1, &e1) < 0)
+            return -1;
+        if (t1 > t0 && (e1 - e0) / (t1 - t0) <= baseline_w * (1 + within_pct / 100))
+            return 0;
+        if (pp_now() > limit || pp_stop_requested()) {
+            if (!quiet)
+                fprintf(stderr, "%s: power stayed above %g%% over the idle baseline for a minute: "
+                        "trial started anyway\n", pmGetProgname(), within_pct);
+            return 0;
+        }
+        t0 = t1;
+        e0 = e1;
+    }
+}
+
+/* The baseline from --baseline-file: 0, or the exit status after a message. */
+static int
+baseline_from_file(struct measure *ms, const char *path, bool allow_old, double *seconds, double *watts)
+{
+    struct baseline_record b;
+    char err[1024], age[64];
+
+    if (baselinefile_load(path, &b, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", pmGetProgname(), err);
+        return 1;
+    }
+    ms->baseline_age = pp_now() - b.saved;
+    baselinefile_age_text(ms->baseline_age, age, sizeof(age));
+    if (ms->baseline_age > BASELINE_MAX_AGE_S && !allow_old) {
+        fprintf(stderr, "%s: the baseline in %s is %s old, older than 7 days: idle power drifts, measure it again "
+                "(--baseline S --baseline-file %s) or use it anyway with --allow-old-baseline\n",
+                pmGetProgname(), path, age, path);
+        return 1;
+    }
+    if (strcmp(b.host, ms->ctx->source) != 0)
+        fprintf(stderr, "%s: warning: the baseline in %s was measured on %s, this is %s\n", pmGetProgname(),
+                path, b.host, ms->ctx->source);
+    if (b.source[0] && ms->before.source[0] && strcmp(b.source, ms->before.source) != 0)
+        fprintf(stderr, "%s: warning: the baseline in %s was measured with power.system from %s, now %s\n",
+                pmGetProgname(), path, b.source, ms->before.source);
+    *seconds = b.seconds;
+    *watts = b.power_w;
+    return 0;
+}
+
+static int
+baseline_to_file(const struct measure *ms, const char *path, double seconds, double watts)
+{
+    struct baseline_record b = { .power_w = watts, .seconds = seconds, .saved = pp_now(),
+                                 .interval = ms->interval };
+    char err[1024];
+
+    snprintf(b.host, sizeof(b.host), "%s", ms->ctx->source);
+    snprintf(b.source, sizeof(b.source), "%s", ms->before.source);
+    if (baselinefile_save(path, &b, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", pmGetProgname(), err);
+        return 1;
+    }
+    return 0;
+}
+
+/* --cpus into ms: 0, or 2 after a message (a CPU this process may not use). */
+static int
+pin_cpus(struct measure *ms, const char *text, cpu_set_t *set)
+{
+    cpu_set_t allowed, both;
+    char err[256];
+
+    if (cpulist_parse(text, set, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", pmGetProgname(), err);
+        return 2;
+    }
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+        CPU_AND(&both, set, &allowed);
+        if (!CPU_EQUAL(&both, set)) {
+            char have[128];
+            cpulist_format(&allowed, have, sizeof(have));
+            fprintf(stderr, "%s: --cpus %s: not every CPU of it is online and allowed here (allowed: %s)\n",
+                    pmGetProgname(), text, have);
+            return 2;
+        }
+    }
+    ms->cpus = set;
+    cpulist_format(set, ms->cpus_text, sizeof(ms->cpus_text));
+    return 0;
+}
+
 struct measure_settings {
-    long   trials;
-    double min_time, cv_goal, baseline_s;
-    bool   json;
+    long        trials, warmup;
+    double      min_time, cv_goal, baseline_s, cooldown_s, cooldown_pct, precision, lock_wait;
+    bool        json, no_lock, old_baseline;
+    const char *cpus, *lock_file, *baseline_file, *root;
 };
+
+static int
+parse_fraction(const char *arg, const char *what, double lo, double hi, double *out)
+{
+    char *end;
+
+    *out = strtod(arg, &end);
+    if (end == arg || *end || !(*out > lo && *out < hi)) {
+        fprintf(stderr, "%s: %s takes a number between %g and %g, not \"%s\"\n", pmGetProgname(), what,
+                lo, hi, arg);
+        return 2;
+    }
+    return 0;
+}
 
 static int
 measure_option(void *state, const char *name, const char *arg)
@@ -331,14 +607,44 @@ measure_option(void *state, const char *name, const char *arg)
             fprintf(stderr, "%s: --cv takes a fraction such as 0.02, not \"%s\"\n", pmGetProgname(), arg);
             return 2;
         }
-    }
+    } else if (strcmp(name, "warmup") == 0) {
+        if (strcmp(arg, "0") == 0)
+            s->warmup = 0;
+        else
+            return pp_parse_count(arg, "--warmup", 10000, &s->warmup);
+    } else if (strcmp(name, "cooldown") == 0)
+        return pp_parse_interval(arg, "--cooldown", &s->cooldown_s) < 0 ? 2 : 0;
+    else if (strcmp(name, "cooldown-within") == 0)
+        return parse_fraction(arg, "--cooldown-within (percent of the idle baseline)", 0, 1000, &s->cooldown_pct);
+    else if (strcmp(name, "precision") == 0)
+        return parse_fraction(arg, "--precision (a fraction such as 0.01)", 0, 1, &s->precision);
+    else if (strcmp(name, "cpus") == 0)
+        s->cpus = arg;
+    else if (strcmp(name, "lock-file") == 0)
+        s->lock_file = arg;
+    else if (strcmp(name, "lock-wait") == 0)
+        return pp_parse_interval(arg, "--lock-wait", &s->lock_wait) < 0 ? 2 : 0;
+    else if (strcmp(name, "no-lock") == 0)
+        s->no_lock = true;
+    else if (strcmp(name, "baseline-file") == 0)
+        s->baseline_file = arg;
+    else if (strcmp(name, "allow-old-baseline") == 0)
+        s->old_baseline = true;
+    else if (strcmp(name, "sysfs-root") == 0)
+        s->root = arg;
     return 0;
 }
 
 static int
 measure_check(void *state, const struct pp_args *args)
 {
-    (void)state;
+    struct measure_settings *s = state;
+
+    if (s->cooldown_pct > 0 && s->baseline_s <= 0 && !s->baseline_file) {
+        fprintf(stderr, "%s: --cooldown-within needs an idle baseline to come back to: "
+                "give --baseline S or --baseline-file FILE\n", pmGetProgname());
+        return 2;
+    }
     if (args->argc == 0) {
         fprintf(stderr, "%s: measure needs a command: pmpower measure [options] -- COMMAND [ARG...]\n",
                 pmGetProgname());
@@ -364,12 +670,26 @@ cmd_measure(int argc, char **argv)
         { "cv", 1, 0, "X", "stop once the energies' coefficient of variation is below X" },
         PMAPI_OPTIONS_TEXT("                        (after 3 trials or more)"),
         { "baseline", 1, 0, "S", "measure idle power for S seconds first and subtract it [0: none]" },
+        { "baseline-file", 1, 0, "FILE", "reuse the baseline saved in FILE; with --baseline S, save it there" },
+        { "allow-old-baseline", 0, 0, 0, "use a saved baseline older than 7 days" },
+        { "precision", 1, 0, "X", "make each trial span enough agent samples that the sampling adds" },
+        PMAPI_OPTIONS_TEXT("                        at most the fraction X (0.01: 1%)"),
+        { "cpus", 1, 0, "LIST", "pin the command to these CPUs (0, 0,2, 4-7)" },
+        { "warmup", 1, 0, "N", "run the command N times first, not counted [0]" },
+        { "cooldown", 1, 0, "S", "rest S seconds between trials [0]" },
+        { "cooldown-within", 1, 0, "PCT", "and on until power is within PCT% of the idle baseline" },
+        { "lock-file", 1, 0, "FILE", "the host-wide measurement lock [/run/lock/pmpower-measure.lock]" },
+        { "lock-wait", 1, 0, "S", "wait up to S seconds for another measurement to end [0]" },
+        { "no-lock", 0, 0, 0, "measure even while another measurement runs" },
+        { "sysfs-root", 1, 0, "DIR", "read the CPU governor, turbo and temperatures under DIR [/]" },
         { "json", 0, 'j', 0, "JSON instead of a summary" },
         PP_OPTIONS_END
     };
-    struct measure_settings s = { .trials = 5, .min_time = 1.0 };
+    struct measure_settings s = { .trials = 5, .min_time = 1.0, .root = "/" };
     const struct pp_command_line cl = {
         .synopsis = "measure [-h HOST] [--trials N] [--min-trial-time S] [--cv X] [--baseline S] [--json]\n"
+                    "                  [--baseline-file FILE] [--precision X] [--cpus LIST] [--warmup N]\n"
+                    "                  [--cooldown S] [--cooldown-within PCT] [--lock-wait S] [--no-lock]\n"
                     "                  -- COMMAND [ARG...]",
         .short_options = "+h:a:j?",
         .long_options = longopts,
@@ -382,11 +702,12 @@ cmd_measure(int argc, char **argv)
     struct pp_args args;
     struct pp_ctx ctx;
     struct pp_metric m[S_COUNT];
-    struct measure ms = { .ctx = &ctx, .m = m, .interval = 1.0 };
+    struct measure ms = { .ctx = &ctx, .m = m, .interval = 1.0, .baseline_age = NAN };
     struct trial *tr = NULL;
     double baseline_w = 0, cv = NAN;
+    cpu_set_t cpus;
     bool early = false;
-    int n = 0, sts;
+    int n = 0, sts, lock = -1;
 
     if (!pp_options_parse(argc, argv, &cl, &args, &ctx, &sts))
         return sts;
@@ -403,15 +724,57 @@ cmd_measure(int argc, char **argv)
         sts = 1;
         goto out;
     }
+    if (s.cpus && (sts = pin_cpus(&ms, s.cpus, &cpus)) != 0)
+        goto out;
+    if (!s.no_lock) {
+        char err[1024];
+        if ((lock = hostlock_take(s.lock_file ? s.lock_file : hostlock_default_path(), s.lock_wait,
+                                  ms.argv[0], err, sizeof(err))) < 0) {
+            fprintf(stderr, "%s: %s\n", pmGetProgname(), err);
+            sts = 1;
+            goto out;
+        }
+    }
+    ms.warmup = s.warmup;
+    ms.cooldown_s = s.cooldown_s;
+    ms.precision = s.precision;
+    ms.baseline_file = s.baseline_file;
+    read_conditions(&ms, s.root, &ms.before);
+    if (ms.before.interval > 0)
+        ms.interval = ms.before.interval;
     /* orphans of the command reparent to us, so its whole tree stays findable */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     pp_stop_on_signals();
-    if (s.baseline_s > 0 && measure_baseline(&ms, &s.baseline_s, &baseline_w, s.json) < 0) {
+    if (s.baseline_file && s.baseline_s <= 0 &&
+        (sts = baseline_from_file(&ms, s.baseline_file, s.old_baseline, &s.baseline_s, &baseline_w)) != 0)
+        goto out;
+    if (isnan(ms.baseline_age) && s.baseline_s > 0) {
+        if (measure_baseline(&ms, &s.baseline_s, &baseline_w, s.json) < 0) {
+            sts = 1;
+            goto out;
+        }
+        if (s.baseline_file && (sts = baseline_to_file(&ms, s.baseline_file, s.baseline_s, baseline_w)) != 0)
+            goto out;
+    }
+    if (warm_up(&ms, s.warmup, s.json) < 0) {
         sts = 1;
         goto out;
     }
+    /* the sampling adds up to one interval to a trial: long enough trials make that the fraction asked */
+    if (s.precision > 0 && ms.interval / s.precision > s.min_time) {
+        s.min_time = ms.interval / s.precision;
+        if (!s.json)
+            fprintf(stderr, "%s: trials of at least %g s for a precision of %g%% at the agent's %g s interval\n",
+                    pmGetProgname(), s.min_time, 100 * s.precision, ms.interval);
+    }
     while (n < s.trials && !pp_stop_requested()) {
-        int status = run_trial(&ms, &tr[n], s.min_time, baseline_w);
+        int status;
+
+        if (n > 0 && cool_down(&ms, s.cooldown_s, s.cooldown_pct, baseline_w, s.json) < 0) {
+            sts = 1;
+            goto out;
+        }
+        status = run_trial(&ms, &tr[n], s.min_time, baseline_w);
 
         if (status < 0) {
             sts = 1;
@@ -449,11 +812,16 @@ cmd_measure(int argc, char **argv)
     }
     if (pp_stop_requested())
         fprintf(stderr, "%s: interrupted: reporting %d trial%s\n", pmGetProgname(), n, n == 1 ? "" : "s");
+    read_conditions(&ms, s.root, &ms.after);
+    if ((ms.changed = conditions_changed(&ms.before, &ms.after, ms.change, sizeof(ms.change))))
+        fprintf(stderr, "%s: warning: changed during the run: %s\n", pmGetProgname(), ms.change);
     if (s.json)
         print_json(&ms, tr, n, baseline_w, s.baseline_s, cv, early, 0);
     else
         print_summary(&ms, tr, n, baseline_w, s.baseline_s, cv, early, s.cv_goal);
 out:
+    if (lock >= 0)
+        close(lock);
     free(tr);
     proctree_free(&ms.tree);
     pp_close(&ctx);
