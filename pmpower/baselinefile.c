@@ -24,6 +24,8 @@ baselinefile_save(const char *path, const struct baseline_record *b, char *err, 
     fprintf(f, "%s (pmpower measure --baseline-file)\n", MAGIC);
     fprintf(f, "power_w %.9g\nseconds %.9g\nsaved %.6f\ninterval %.9g\nhost %s\nsource %s\n",
             b->power_w, b->seconds, b->saved, b->interval, b->host, b->source[0] ? b->source : "-");
+    if (b->zones[0] && isfinite(b->zones_w))
+        fprintf(f, "zones %s\nzones_w %.9g\n", b->zones, b->zones_w);
     ok = fflush(f) == 0 && !ferror(f);
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path) < 0) {
@@ -51,6 +53,7 @@ baselinefile_load(const char *path, struct baseline_record *b, char *err, size_t
     int lineno = 0, have = 0;
 
     memset(b, 0, sizeof(*b));
+    b->zones_w = NAN;
     if ((f = fopen(path, "re")) == NULL) {
         snprintf(err, errsize, "cannot read the baseline file %s: %s (save one with --baseline S "
                  "--baseline-file %s)", path, strerror(errno), path);
@@ -72,6 +75,8 @@ baselinefile_load(const char *path, struct baseline_record *b, char *err, size_t
             snprintf(b->host, sizeof(b->host), "%s", value);
         else if (strcmp(line, "source") == 0)
             snprintf(b->source, sizeof(b->source), "%s", strcmp(value, "-") ? value : "");
+        else if (strcmp(line, "zones") == 0)
+            snprintf(b->zones, sizeof(b->zones), "%s", value);
         else if (number(value, &v) < 0)
             continue;
         else if (strcmp(line, "power_w") == 0 && v >= 0) {
@@ -83,7 +88,9 @@ baselinefile_load(const char *path, struct baseline_record *b, char *err, size_t
         } else if (strcmp(line, "saved") == 0 && v > 0) {
             b->saved = v;
             have |= 4;
-        } else if (strcmp(line, "interval") == 0)
+        } else if (strcmp(line, "zones_w") == 0 && v >= 0)
+            b->zones_w = v;
+        else if (strcmp(line, "interval") == 0)
             b->interval = v;
     }
     fclose(f);

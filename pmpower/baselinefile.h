@@ -21,6 +21,8 @@ struct baseline_record {
     double interval;           /* the agent's interval then */
     char   host[4096];         /* as given to -h */
     char   source[64];         /* power.system.source then */
+    char   zones[512];         /* measure --zone's labels joined by "+" ("" none) */
+    double zones_w;            /* their idle power together (NAN: none) */
 };
 
 /* 0, or -1 with why in err. */

@@ -28,6 +28,7 @@
 #include "series.h"
 #include "stats.h"
 #include "stop.h"
+#include "zones.h"
 
 #include <errno.h>
 #include <math.h>
@@ -41,6 +42,8 @@
 
 struct trial {
     double gross_j, net_j, window_s, command_s, power_w;
+    double zone_j[ZONES_MAX];  /* --zone: each zone's energy */
+    double zones_j, zones_net_j;   /* their sum, and less their idle baseline */
     double proc_j;          /* NAN when power.proc is absent */
     int    runs;
 };
@@ -62,6 +65,10 @@ struct measure {
     struct conditions before, after;
     bool              changed;
     char              change[512];
+    struct zones      zones;         /* --zone (n 0: none) */
+    struct pp_metric  fetch[S_COUNT];    /* what a boundary fetches */
+    double            zone_e[ZONES_MAX]; /* the zones' counters at the latest boundary */
+    double            zones_baseline_w;  /* NAN unknown */
 };
 
 static double
@@ -116,16 +123,20 @@ run_once(struct measure *ms, double *elapsed, pid_t *zombie)
 static int
 read_system(struct measure *ms, double *energy, double *sampled)
 {
-    struct pp_metric pair[2] = { ms->m[S_SYSTEM], ms->m[S_SAMPLE_TIME] };
     pmHighResResult *r;
     double t;
     bool ok;
 
-    if (pp_fetch(pair, 2, &r) < 0)
+    if (pp_fetch(ms->fetch, S_COUNT, &r) < 0)
         return -1;
-    ok = pp_get_double(r, pair, 2, 0, PP_IN_NULL, energy);
-    if (pp_get_double(r, pair, 2, 1, PP_IN_NULL, &t) && t > 0)
+    ok = pp_get_double(r, ms->fetch, S_COUNT, S_SYSTEM, PP_IN_NULL, energy);
+    if (pp_get_double(r, ms->fetch, S_COUNT, S_SAMPLE_TIME, PP_IN_NULL, &t) && t > 0)
         *sampled = t;
+    if (ok && ms->zones.n && !zones_read(r, ms->fetch, &ms->zones, ms->zone_e)) {
+        fprintf(stderr, "%s: a --zone counter has no value on %s (%s)\n", pmGetProgname(), ms->ctx->source,
+                ms->zones.text);
+        ok = false;
+    }
     pmFreeHighResResult(r);
     return ok ? 0 : -1;
 }
@@ -239,6 +250,65 @@ print_rigour_json(const struct measure *ms, const struct trial *tr, int n)
     printf("}");
 }
 
+/* The medians of the zones' energy and net energy, over n trials. */
+static void
+zones_medians(const struct trial *tr, int n, double *gross, double *net)
+{
+    double g[n], e[n];
+
+    for (int i = 0; i < n; i++) {
+        g[i] = tr[i].zones_j;
+        e[i] = tr[i].zones_net_j;
+    }
+    *gross = stats_median(g, (size_t)n);
+    *net = stats_median(e, (size_t)n);
+}
+
+static void
+print_zones_text(const struct measure *ms, const struct trial *tr, int n)
+{
+    double gross, net;
+
+    if (!ms->zones.n)
+        return;
+    printf("\nzones     %s (--zone), beside the system\n", ms->zones.text);
+    printf("%5s %12s %12s", "trial", "zones J", isfinite(ms->zones_baseline_w) ? "net J" : "(net J)");
+    for (size_t z = 0; z < ms->zones.n; z++)
+        printf(" %20.20s", ms->zones.label[z]);
+    printf(" %12s\n", "system J");
+    for (int i = 0; i < n; i++) {
+        printf("%5d %12.3f %12.3f", i + 1, tr[i].zones_j, tr[i].zones_net_j);
+        for (size_t z = 0; z < ms->zones.n; z++)
+            printf(" %20.3f", tr[i].zone_j[z]);
+        printf(" %12.3f\n", tr[i].gross_j);
+    }
+    zones_medians(tr, n, &gross, &net);
+    printf("median    zones %.3f J (net %.3f J; idle %.3f W)\n", gross, net, ms->zones_baseline_w);
+}
+
+static void
+print_zones_json(const struct measure *ms, const struct trial *tr, int n)
+{
+    double gross, net;
+
+    if (!ms->zones.n)
+        return;
+    zones_medians(tr, n, &gross, &net);
+    printf(",\"zones\":{\"labels\":[");
+    for (size_t z = 0; z < ms->zones.n; z++) {
+        json_string(stdout, ms->zones.label[z]);
+        if (z + 1 < ms->zones.n)
+            putchar(',');
+    }
+    printf("],\"baseline_w\":");
+    json_number(stdout, ms->zones_baseline_w);
+    printf(",\"median\":{\"energy_j\":");
+    json_number(stdout, gross);
+    printf(",\"net_energy_j\":");
+    json_number(stdout, net);
+    printf("}}");
+}
+
 static void
 print_summary(struct measure *ms, const struct trial *tr, int n, double baseline_w, double baseline_s,
               double cv, bool early, double cv_goal)
@@ -276,6 +346,7 @@ print_summary(struct measure *ms, const struct trial *tr, int n, double baseline
     printf("spread    coefficient of variation of the %s energy %.4f over %d trials%s\n",
            baseline_s > 0 ? "net" : "", cv, n,
            early ? " (stopped early: below --cv)" : cv_goal > 0 ? " (--cv not reached)" : "");
+    print_zones_text(ms, tr, n);
     if (have_proc)
         printf("processes the command's own processes: median %.3f J (power.proc.energy, sampled every %g s:\n"
                "          the last partial interval of processes that exit early is in power.proc.unattributed)\n",
@@ -318,6 +389,7 @@ print_json(struct measure *ms, const struct trial *tr, int n, double baseline_w,
     } else
         printf("null");
     print_rigour_json(ms, tr, n);
+    print_zones_json(ms, tr, n);
     printf(",\"trials\":[");
     for (int i = 0; i < n; i++) {
         printf("%s{\"runs\":%d,\"time_s\":", i ? "," : "", tr[i].runs);
@@ -332,6 +404,20 @@ print_json(struct measure *ms, const struct trial *tr, int n, double baseline_w,
         json_number(stdout, tr[i].power_w);
         printf(",\"process_energy_j\":");
         json_number(stdout, tr[i].proc_j);
+        if (ms->zones.n) {
+            printf(",\"zones_energy_j\":");
+            json_number(stdout, tr[i].zones_j);
+            printf(",\"zones_net_energy_j\":");
+            json_number(stdout, tr[i].zones_net_j);
+            printf(",\"zone_energy_j\":{");
+            for (size_t z = 0; z < ms->zones.n; z++) {
+                json_key(stdout, ms->zones.label[z]);
+                json_number(stdout, tr[i].zone_j[z]);
+                if (z + 1 < ms->zones.n)
+                    putchar(',');
+            }
+            printf("}");
+        }
         printf("}");
     }
     printf("],\"median\":{\"energy_j\":");
@@ -364,9 +450,12 @@ run_trial(struct measure *ms, struct trial *t, double min_time, double baseline_
     pid_t zombie = 0;
     int status = 0;
 
+    double z0[ZONES_MAX];
+
     proctree_forget(&ms->tree);
     if (boundary(ms, &t0, &e0) < 0)
         return -1;
+    memcpy(z0, ms->zone_e, sizeof(z0));
     started = mono();
     t->runs = 0;
     t->command_s = 0;
@@ -392,6 +481,12 @@ run_trial(struct measure *ms, struct trial *t, double min_time, double baseline_
     t->net_j = t->gross_j - baseline_w * t->window_s;
     t->power_w = t->window_s > 0 ? t->gross_j / t->window_s : NAN;
     t->proc_j = ms->m[S_PROC].ok ? proctree_energy(&ms->tree) : NAN;
+    t->zones_j = 0;
+    for (size_t z = 0; z < ms->zones.n; z++) {
+        t->zone_j[z] = ms->zone_e[z] - z0[z];
+        t->zones_j += t->zone_j[z];
+    }
+    t->zones_net_j = ms->zones.n ? t->zones_j - ms->zones_baseline_w * t->window_s : NAN;
     return status;
 }
 
@@ -399,17 +494,22 @@ run_trial(struct measure *ms, struct trial *t, double min_time, double baseline_
 static int
 measure_baseline(struct measure *ms, double *seconds, double *watts, bool quiet)
 {
-    double t0, e0, t1, e1;
+    double t0, e0, t1, e1, z0 = 0, z1 = 0;
 
     if (boundary(ms, &t0, &e0) < 0)
         return -1;
+    for (size_t z = 0; z < ms->zones.n; z++)
+        z0 += ms->zone_e[z];
     if (!quiet)
         fprintf(stderr, "%s: measuring idle power for %g s\n", pmGetProgname(), *seconds);
     pp_sleep_until(pp_now() + *seconds);
     if (boundary(ms, &t1, &e1) < 0)
         return -1;
+    for (size_t z = 0; z < ms->zones.n; z++)
+        z1 += ms->zone_e[z];
     *seconds = t1 - t0;
     *watts = *seconds > 0 ? (e1 - e0) / *seconds : 0;
+    ms->zones_baseline_w = *seconds > 0 && ms->zones.n ? (z1 - z0) / *seconds : NAN;
     return 0;
 }
 
@@ -519,6 +619,12 @@ baseline_from_file(struct measure *ms, const char *path, bool allow_old, double 
     if (b.source[0] && ms->before.source[0] && strcmp(b.source, ms->before.source) != 0)
         fprintf(stderr, "%s: warning: the baseline in %s was measured with power.system from %s, now %s\n",
                 pmGetProgname(), path, b.source, ms->before.source);
+    if (ms->zones.n && strcmp(b.zones, ms->zones.text) == 0)
+        ms->zones_baseline_w = b.zones_w;
+    else if (ms->zones.n)
+        fprintf(stderr, "%s: warning: the baseline in %s has no idle power for --zone %s (save one with "
+                "--baseline S --zone %s --baseline-file FILE): the zones' net energy is not given\n",
+                pmGetProgname(), path, ms->zones.text, ms->zones.text);
     *seconds = b.seconds;
     *watts = b.power_w;
     return 0;
@@ -533,6 +639,8 @@ baseline_to_file(const struct measure *ms, const char *path, double seconds, dou
 
     snprintf(b.host, sizeof(b.host), "%s", ms->ctx->source);
     snprintf(b.source, sizeof(b.source), "%s", ms->before.source);
+    snprintf(b.zones, sizeof(b.zones), "%s", ms->zones.text);
+    b.zones_w = ms->zones_baseline_w;
     if (baselinefile_save(path, &b, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s: %s\n", pmGetProgname(), err);
         return 1;
@@ -570,7 +678,7 @@ struct measure_settings {
     long        trials, warmup;
     double      min_time, cv_goal, baseline_s, cooldown_s, cooldown_pct, precision, lock_wait;
     bool        json, no_lock, old_baseline;
-    const char *cpus, *lock_file, *baseline_file, *root;
+    const char *cpus, *lock_file, *baseline_file, *root, *zones;
 };
 
 static int
@@ -632,6 +740,8 @@ measure_option(void *state, const char *name, const char *arg)
         s->old_baseline = true;
     else if (strcmp(name, "sysfs-root") == 0)
         s->root = arg;
+    else if (strcmp(name, "zone") == 0)
+        s->zones = arg;
     return 0;
 }
 
@@ -674,6 +784,7 @@ cmd_measure(int argc, char **argv)
         { "allow-old-baseline", 0, 0, 0, "use a saved baseline older than 7 days" },
         { "precision", 1, 0, "X", "make each trial span enough agent samples that the sampling adds" },
         PMAPI_OPTIONS_TEXT("                        at most the fraction X (0.01: 1%)"),
+        { "zone", 1, 0, "LIST", "also the energy of these zones (rapl:package-0,rapl:package-0/dram)" },
         { "cpus", 1, 0, "LIST", "pin the command to these CPUs (0, 0,2, 4-7)" },
         { "warmup", 1, 0, "N", "run the command N times first, not counted [0]" },
         { "cooldown", 1, 0, "S", "rest S seconds between trials [0]" },
@@ -702,7 +813,7 @@ cmd_measure(int argc, char **argv)
     struct pp_args args;
     struct pp_ctx ctx;
     struct pp_metric m[S_COUNT];
-    struct measure ms = { .ctx = &ctx, .m = m, .interval = 1.0, .baseline_age = NAN };
+    struct measure ms = { .ctx = &ctx, .m = m, .interval = 1.0, .baseline_age = NAN, .zones_baseline_w = NAN };
     struct trial *tr = NULL;
     double baseline_w = 0, cv = NAN;
     cpu_set_t cpus;
@@ -726,6 +837,10 @@ cmd_measure(int argc, char **argv)
     }
     if (s.cpus && (sts = pin_cpus(&ms, s.cpus, &cpus)) != 0)
         goto out;
+    if (s.zones && (sts = zones_parse(&ctx, m, s.zones, &ms.zones)) != 0)
+        goto out;
+    memcpy(ms.fetch, m, sizeof(ms.fetch));
+    zones_metrics(&ms.zones, ms.fetch);
     if (!s.no_lock) {
         char err[1024];
         if ((lock = hostlock_take(s.lock_file ? s.lock_file : hostlock_default_path(), s.lock_wait,

@@ -84,5 +84,25 @@ check "[ \$? -eq 0 ] && jq -e '([.trials[].window_s >= 1] | all) and .precision 
     "--precision 0.05 at a 0.05 s interval makes trials of 1 s or more, and says the precision" \
     "$(jq -c '[.precision, [.trials[].window_s]]' "$WORK/m5.json") $(cat "$WORK/err")"
 check "\"$PMPOWER\" measure $PMH --cpus 1-0 -- true 2>&1 | grep -q 'does not run up'" "a bad --cpus list is refused"
+
+# --zone: the package zone's energy beside the system's (power.system is
+# rapl:package+dram here, and the fake tree has no DRAM: the two agree)
+M --zone rapl:package-0 --trials 2 --min-trial-time 0.2 --baseline 0.3 --baseline-file "$WORK/zone.baseline" --json \
+    -- true > "$WORK/m6.json" 2>"$WORK/err"
+check "[ \$? -eq 0 ]" "measure --zone rapl:package-0" "$(cat "$WORK/err")"
+jq -c '[.trials[] | {energy_j, zones_energy_j, zones_net_energy_j, zone_energy_j}], .zones' "$WORK/m6.json" | sed 's/^/# /'
+check "jq -e '[.trials[] | ((.zones_energy_j - .energy_j) | fabs) < 1e-6 and .zone_energy_j[\"rapl:package-0\"] == .zones_energy_j] | all' '$WORK/m6.json' >/dev/null" \
+    "each trial gives the zone's energy beside the system's, from the same sample"
+near "$(jq .zones.baseline_w "$WORK/m6.json")" 20 0.05 "the zone's idle baseline is the fake zone's 20 W"
+check "grep -q '^zones rapl:package-0$' '$WORK/zone.baseline' && grep -q '^zones_w ' '$WORK/zone.baseline'" \
+    "the zone's idle power is saved with the baseline"
+M --zone rapl:package-0 --trials 1 --min-trial-time 0.2 --baseline-file "$WORK/zone.baseline" --json -- true \
+    > "$WORK/m7.json" 2>"$WORK/err"
+check "[ \$? -eq 0 ] && jq -e '.zones.baseline_w > 19 and (.trials[0].zones_net_energy_j | type) == \"number\"' '$WORK/m7.json' >/dev/null" \
+    "and reused from it for the zone's net energy" "$(cat "$WORK/err")"
+M --zone rapl:package-1 -- true > /dev/null 2>"$WORK/err"
+rc=$?
+check "[ $rc -eq 2 ] && grep -q 'no such zone.*there are: rapl:package-0' '$WORK/err'" \
+    "an unknown zone is refused, listing the zones there are" "rc $rc: $(cat "$WORK/err")"
 sanitizer_check
 finish

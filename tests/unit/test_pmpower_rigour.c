@@ -91,10 +91,13 @@ test_baseline_file(void)
                                  .host = "local:", .source = "rapl" }, got;
 
     snprintf(path, sizeof(path), "%s/idle.baseline", root);
+    snprintf(b.zones, sizeof(b.zones), "rapl:package-0+rapl:package-0/dram");
+    b.zones_w = 7.25;
     CHECK(baselinefile_save(path, &b, err, sizeof(err)) == 0, "a baseline saved");
     CHECK(baselinefile_load(path, &got, err, sizeof(err)) == 0 && got.power_w == 12.5 && got.seconds == 10.25 &&
           fabs(got.saved - b.saved) < 1e-6 && got.interval == 0.5 && strcmp(got.host, "local:") == 0 &&
           strcmp(got.source, "rapl") == 0, "and read back whole");
+    CHECK(strcmp(got.zones, b.zones) == 0 && got.zones_w == 7.25, "with the zones' idle power");
     fake_write(root, "not.baseline", "power_w 3\n");
     snprintf(path, sizeof(path), "%s/not.baseline", root);
     CHECK(baselinefile_load(path, &got, err, sizeof(err)) < 0 && strstr(err, "not a pmpower baseline"),
@@ -102,6 +105,10 @@ test_baseline_file(void)
     fake_write(root, "half.baseline", "# pmpower idle baseline\npower_w 3\n");
     snprintf(path, sizeof(path), "%s/half.baseline", root);
     CHECK(baselinefile_load(path, &got, err, sizeof(err)) < 0, "a baseline without seconds and saved is refused");
+    fake_write(root, "nozones.baseline", "# pmpower idle baseline\npower_w 3\nseconds 1\nsaved 5\n");
+    snprintf(path, sizeof(path), "%s/nozones.baseline", root);
+    CHECK(baselinefile_load(path, &got, err, sizeof(err)) == 0 && !got.zones[0] && isnan(got.zones_w),
+          "a baseline without zones has no zones' idle power");
     snprintf(path, sizeof(path), "%s/missing", root);
     CHECK(baselinefile_load(path, &got, err, sizeof(err)) < 0 && strstr(err, "--baseline-file"),
           "a missing file says how to save one: %s", err);
