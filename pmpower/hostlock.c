@@ -35,7 +35,7 @@ holder(int fd, char *buf, size_t size)
     buf[n > 0 ? n : 0] = '\0';
     buf[strcspn(buf, "\n")] = '\0';
     if (!buf[0])
-        snprintf(buf, size, "another pmpower");
+        snprintf(buf, size, "another process");
 }
 
 int
@@ -76,4 +76,15 @@ hostlock_take(const char *path, double wait_s, const char *what, char *err, size
         (void)written;
     }
     return fd;
+}
+
+void
+hostlock_release(int fd)
+{
+    if (fd < 0)
+        return;
+    /* best effort: a line left behind only names a holder that is gone */
+    int truncated = ftruncate(fd, 0);
+    (void)truncated;
+    close(fd);
 }

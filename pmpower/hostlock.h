@@ -22,4 +22,7 @@ const char *hostlock_default_path(void);
  */
 int hostlock_take(const char *path, double wait_s, const char *what, char *err, size_t errsize);
 
+/* Let go of it, leaving no holder's line behind for the next refused. */
+void hostlock_release(int fd);
+
 #endif

@@ -935,8 +935,7 @@ cmd_measure(int argc, char **argv)
     else
         print_summary(&ms, tr, n, baseline_w, s.baseline_s, cv, early, s.cv_goal);
 out:
-    if (lock >= 0)
-        close(lock);
+    hostlock_release(lock);
     free(tr);
     proctree_free(&ms.tree);
     pp_close(&ctx);

@@ -15,7 +15,9 @@
 #include "cpulist.h"
 #include "hostlock.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 static void
@@ -132,10 +134,18 @@ test_lock(void)
     second = hostlock_take(path, 0.1, "second", err, sizeof(err));
     CHECK(second < 0 && strstr(err, "first-command") && strstr(err, "--lock-wait"),
           "a second measurement is refused after waiting, naming the first: %s", err);
-    close(first);
+    hostlock_release(first);
     second = hostlock_take(path, 0, "second", err, sizeof(err));
     CHECK(second >= 0, "once the first lets go the second takes it");
-    close(second);
+    hostlock_release(second);
+    {
+        /* another program holding it (flock(1)) is not named after a holder gone */
+        int other = open(path, O_RDWR);
+        flock(other, LOCK_EX);
+        CHECK(hostlock_take(path, 0, "third", err, sizeof(err)) < 0 && strstr(err, "(another process holds") &&
+              !strstr(err, "pid "), "a released lock leaves no holder's line behind: %s", err);
+        close(other);
+    }
     snprintf(path, sizeof(path), "%s/no/such/dir/lock", root);
     CHECK(hostlock_take(path, 0, "x", err, sizeof(err)) < 0 && strstr(err, "--lock-file"),
           "a lock that cannot be opened says so: %s", err);
