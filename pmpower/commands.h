@@ -11,5 +11,6 @@ int cmd_csv(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_mark(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
 
 #endif

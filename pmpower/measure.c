@@ -25,6 +25,7 @@
 #include "json.h"
 #include "options.h"
 #include "proctree.h"
+#include "resultsdb.h"
 #include "series.h"
 #include "stats.h"
 #include "stop.h"
@@ -69,6 +70,7 @@ struct measure {
     struct pp_metric  fetch[S_COUNT];    /* what a boundary fetches */
     double            zone_e[ZONES_MAX]; /* the zones' counters at the latest boundary */
     double            zones_baseline_w;  /* NAN unknown */
+    double            first_start, last_end;   /* the trials' span */
 };
 
 static double
@@ -478,6 +480,9 @@ run_trial(struct measure *ms, struct trial *t, double min_time, double baseline_
         ;   /* orphans handed to us */
     t->window_s = t1 - t0;
     t->gross_j = e1 - e0;
+    if (!(ms->first_start > 0))
+        ms->first_start = t0;
+    ms->last_end = t1;
     t->net_j = t->gross_j - baseline_w * t->window_s;
     t->power_w = t->window_s > 0 ? t->gross_j / t->window_s : NAN;
     t->proc_j = ms->m[S_PROC].ok ? proctree_energy(&ms->tree) : NAN;
@@ -678,8 +683,49 @@ struct measure_settings {
     long        trials, warmup;
     double      min_time, cv_goal, baseline_s, cooldown_s, cooldown_pct, precision, lock_wait;
     bool        json, no_lock, old_baseline;
-    const char *cpus, *lock_file, *baseline_file, *root, *zones;
+    const char *cpus, *lock_file, *baseline_file, *root, *zones, *db;
 };
+
+/* --db: the measurement as one run with its trials. 0, or 1 after a message. */
+static int
+store_measure(const char *path, const struct measure *ms, const struct trial *tr, int n, double baseline_w,
+              double baseline_s, double cv)
+{
+    struct resultsdb *db;
+    struct resultsdb_run run;
+    struct trial_medians med = trial_medians(tr, n);
+    char command[4096];
+    size_t len = 0;
+    long long id;
+    int sts = 0;
+
+    command[0] = '\0';
+    for (char **a = ms->argv; *a && len < sizeof(command); a++)
+        len += (size_t)snprintf(command + len, sizeof(command) - len, "%s%s", len ? " " : "", *a);
+    if (resultsdb_open(path, &db) < 0)
+        return 1;
+    run = (struct resultsdb_run){
+        .kind = "measure", .host = ms->ctx->hostname, .source = ms->ctx->source, .command = command,
+        .system_source = ms->before.source, .cpus = ms->cpus ? ms->cpus_text : NULL, .zones = ms->zones.text,
+        .governor = ms->before.governor, .conditions_changed = ms->changed ? ms->change : NULL,
+        .start = ms->first_start, .end = ms->last_end, .interval = ms->interval, .joules = med.net_j,
+        .baseline_w = baseline_s > 0 ? baseline_w : NAN, .baseline_s = baseline_s > 0 ? baseline_s : NAN,
+        .temp_c = ms->before.temp_c, .cv = cv, .turbo = ms->before.turbo, .warmup = ms->warmup,
+    };
+    if ((id = resultsdb_add_run(db, &run)) < 0)
+        sts = 1;
+    for (int i = 0; sts == 0 && i < n; i++) {
+        struct resultsdb_trial t = {
+            .runs = tr[i].runs, .time_s = tr[i].command_s, .window_s = tr[i].window_s, .energy_j = tr[i].gross_j,
+            .net_energy_j = tr[i].net_j, .power_w = tr[i].power_w, .process_energy_j = tr[i].proc_j,
+            .zones_energy_j = ms->zones.n ? tr[i].zones_j : NAN,
+        };
+        if (resultsdb_add_trial(db, id, i + 1, &t) < 0)
+            sts = 1;
+    }
+    resultsdb_close(db);
+    return sts;
+}
 
 static int
 parse_fraction(const char *arg, const char *what, double lo, double hi, double *out)
@@ -742,6 +788,8 @@ measure_option(void *state, const char *name, const char *arg)
         s->root = arg;
     else if (strcmp(name, "zone") == 0)
         s->zones = arg;
+    else if (strcmp(name, "db") == 0)
+        s->db = arg;
     return 0;
 }
 
@@ -794,6 +842,7 @@ cmd_measure(int argc, char **argv)
         { "no-lock", 0, 0, 0, "measure even while another measurement runs" },
         { "sysfs-root", 1, 0, "DIR", "read the CPU governor, turbo and temperatures under DIR [/]" },
         { "json", 0, 'j', 0, "JSON instead of a summary" },
+        { "db", 1, 0, "FILE", "also append the run and its trials to the SQLite database FILE" },
         PP_OPTIONS_END
     };
     struct measure_settings s = { .trials = 5, .min_time = 1.0, .root = "/" };
@@ -934,6 +983,8 @@ cmd_measure(int argc, char **argv)
         print_json(&ms, tr, n, baseline_w, s.baseline_s, cv, early, 0);
     else
         print_summary(&ms, tr, n, baseline_w, s.baseline_s, cv, early, s.cv_goal);
+    if (s.db)
+        sts = store_measure(s.db, &ms, tr, n, baseline_w, s.baseline_s, cv);
 out:
     hostlock_release(lock);
     free(tr);

@@ -9,6 +9,7 @@
 #include "energy.h"
 #include "json.h"
 #include "phaselist.h"
+#include "results.h"
 #include "timeparse.h"
 #include "toplist.h"
 
@@ -465,8 +466,35 @@ phases_free(struct phases *ph)
     phaselist_free(&ph->list);
 }
 
+/* --db: the phases as one run, each phase with its sources' energies. 0, or 1. */
+static int
+store_phases(const char *path, struct pp_ctx *c, const struct pp_metric m[S_COUNT], const struct phases *ph)
+{
+    struct resultsdb *db;
+    struct resultsdb_run run;
+    long long id;
+    int sts = 0;
+
+    if (resultsdb_open(path, &db) < 0)
+        return 1;
+    results_run_init(&run, "phases", c, &ph->span);
+    run.joules = ph->sum;
+    if ((id = resultsdb_add_run(db, &run)) < 0)
+        sts = 1;
+    for (size_t i = 0; sts == 0 && i < ph->list.count; i++) {
+        const struct phase_result *pr = &ph->res[i];
+        if (resultsdb_add_phase(db, id, (int)i, pr->p->label, pr->r.start, pr->r.end, pp_system_joules(&pr->r),
+                                pr->r.samples) < 0 ||
+            results_energies(db, id, (int)i, c, m, &pr->r) < 0)
+            sts = 1;
+    }
+    resultsdb_close(db);
+    return sts;
+}
+
 int
-phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, int top, bool json)
+phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, int top, bool json,
+              const char *db)
 {
     struct phases ph = { 0 };
     int sts;
@@ -488,6 +516,8 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
             print_json(c, m, top, &ph);
         else
             print_text(c, m, top, &ph);
+        if (db)
+            sts = store_phases(db, c, m, &ph);
     }
     phases_free(&ph);
     return sts;

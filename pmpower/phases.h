@@ -11,8 +11,9 @@
 #include "series.h"
 
 /* file: a phase list (phaselist.h), "-" for stdin, or "archive" for the
- * marks; top: K for the top processes of each phase (0: none). Returns the
- * exit status. */
-int phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, int top, bool json);
+ * marks; top: K for the top processes of each phase (0: none); db: append
+ * the phases to this results database (NULL: not). Returns the exit status. */
+int phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, int top, bool json,
+                  const char *db);
 
 #endif

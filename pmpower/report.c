@@ -7,6 +7,7 @@
 #include "json.h"
 #include "options.h"
 #include "phases.h"
+#include "results.h"
 #include "stop.h"
 #include "toplist.h"
 
@@ -178,6 +179,7 @@ struct report_settings {
     long        runs, top;
     bool        json;
     const char *phases;
+    const char *db;           /* --db: append the results (results.h) */
 };
 
 static int
@@ -189,6 +191,8 @@ report_option(void *state, const char *name, const char *arg)
         s->json = true;
     else if (strcmp(name, "phases") == 0)
         s->phases = arg;
+    else if (strcmp(name, "db") == 0)
+        s->db = arg;
     else if (strcmp(name, "runs") == 0)
         return pp_parse_count(arg, "--runs", INT_MAX, &s->runs);
     else if (strcmp(name, "top") == 0)
@@ -221,13 +225,14 @@ cmd_report(int argc, char **argv)
         { "top", 1, 0, "K", "the K processes and cgroups that used most energy" },
         { "phases", 1, 0, "FILE", "labelled windows (JSON or CSV; - for stdin; 'archive' for pmpower marks)" },
         { "json", 0, 'j', 0, "JSON instead of text" },
+        { "db", 1, 0, "FILE", "also append the results to the SQLite database FILE" },
         PP_OPT_TIME_TEXT,
         PP_OPTIONS_END
     };
     struct report_settings s = { 0 };
     const struct pp_command_line cl = {
-        .synopsis = "report [-h HOST | -a ARCHIVE] [-S START] [-T END] [--runs N] [--top K] [--json]\n"
-                    "       pmpower report -a ARCHIVE --phases FILE|-|archive [--top K] [--json]",
+        .synopsis = "report [-h HOST | -a ARCHIVE] [-S START] [-T END] [--runs N] [--top K] [--json] [--db FILE]\n"
+                    "       pmpower report -a ARCHIVE --phases FILE|-|archive [--top K] [--json] [--db FILE]",
         .short_options = "h:a:S:T:j?",
         .long_options = longopts,
         .option = report_option,
@@ -246,7 +251,7 @@ cmd_report(int argc, char **argv)
     pp_series_init(m);
     pp_lookup(m, S_COUNT);
     if (s.phases)
-        sts = phases_report(&ctx, m, s.phases, (int)s.top, s.json);
+        sts = phases_report(&ctx, m, s.phases, (int)s.top, s.json, s.db);
     else if (!ctx.archive && !args.finish) {
         fprintf(stderr, "%s: on a live host give the window's end: -T +30s (or record with pmlogger "
                 "and use -a ARCHIVE)\n", pmGetProgname());
@@ -258,6 +263,8 @@ cmd_report(int argc, char **argv)
                 print_json(&ctx, m, &r, (int)s.runs, (int)s.top);
             else
                 print_text(&ctx, m, &r, (int)s.runs, (int)s.top);
+            if (s.db)
+                sts = results_window(s.db, &ctx, m, &r);
         }
         pp_window_result_free(&r);
     }

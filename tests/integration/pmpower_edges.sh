@@ -62,6 +62,19 @@ near "$(echo "$out" | jq -r .joules)" "$(awk -v a="$e1" -v b="$e2" 'BEGIN { prin
 near "$(echo "$out" | jq -r .duration_s)" "$(awk -v a="$s1" -v b="$s2" 'BEGIN { printf "%.9f", b - a }')" 1e-6 \
     "and lasts from one sample time to the other"
 
+# --db: the phases and the window kept in the results database, the same
+# energies as printed (issue 14 part 5)
+"$PMPOWER" report -a "$ARCH" --phases "$WORK/phases.csv" --db "$WORK/r.db" > /dev/null 2>"$WORK/err" &&
+    "$PMPOWER" report -a "$ARCH" -S "$(iso "$s1")" -T "$(iso "$s2")" --db "$WORK/r.db" > /dev/null 2>>"$WORK/err"
+check "[ \$? -eq 0 ]" "report and --phases with --db" "$(cat "$WORK/err")"
+check "/usr/bin/python3 -c 'import json, sqlite3, sys; c = sqlite3.connect(sys.argv[1]); out = json.load(open(sys.argv[2])); \
+assert [r[0] for r in c.execute(\"select kind from runs order by id\")] == [\"phases\", \"report\"]; \
+got = c.execute(\"select label, joules from phases where run_id = 1 order by n\").fetchall(); \
+assert got == [(p[\"label\"], p[\"joules\"]) for p in out[\"phases\"]], got; \
+assert c.execute(\"select count(*) from energies where run_id = 1 and phase = 2 and label = \x27rapl:package-0\x27\").fetchone()[0] == 1; \
+assert abs(c.execute(\"select joules from energies where run_id = 2 and phase is null and label = \x27system\x27\").fetchone()[0] - ($e2 - $e1)) < 1e-6 * ($e2 - $e1)' \
+    '$WORK/r.db' '$WORK/out.json'" "the database holds each phase and the window with their sources' energies, as printed"
+
 # live: measure and report divide by the agent's sample times, not by when
 # pmpower saw a new sample (at a 1 s interval pmpower polls every 0.05 s)
 set_watts 25

@@ -104,5 +104,31 @@ M --zone rapl:package-1 -- true > /dev/null 2>"$WORK/err"
 rc=$?
 check "[ $rc -eq 2 ] && grep -q 'no such zone.*there are: rapl:package-0' '$WORK/err'" \
     "an unknown zone is refused, listing the zones there are" "rc $rc: $(cat "$WORK/err")"
+# --db: two measurements kept, listed and compared (issue 14 part 5): the
+# same command at 20 W and at 40 W differs by more than the noise
+DB=$WORK/results.db
+M --trials 3 --min-trial-time 0.2 --db "$DB" -- sleep 0.05 > /dev/null 2>"$WORK/err"
+check "[ \$? -eq 0 ]" "measure --db at 20 W" "$(cat "$WORK/err")"
+set_watts 40
+M --trials 3 --min-trial-time 0.2 --db "$DB" --zone rapl:package-0 -- sleep 0.05 > /dev/null 2>"$WORK/err"
+check "[ \$? -eq 0 ]" "measure --db at 40 W" "$(cat "$WORK/err")"
+"$PMPOWER" runs --db "$DB" | sed 's/^/# /'
+check "[ \"\$(\"$PMPOWER\" runs --db '$DB' --json | jq -c '[.[] | [.id, .kind, .what, .trials]]')\" = '[[1,\"measure\",\"sleep 0.05\",3],[2,\"measure\",\"sleep 0.05\",3]]' ]" \
+    "runs lists both with their command and trials"
+"$PMPOWER" runs --db "$DB" 1 2 | sed 's/^/# /'
+out=$("$PMPOWER" runs --db "$DB" --json 1 2)
+check "echo '$out' | jq -e '.larger_than_noise == true and .b.mean_j > 1.5 * .a.mean_j' >/dev/null" \
+    "runs compares them: twice the power is larger than the noise" "$out"
+check "/usr/bin/python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); \
+assert c.execute(\"pragma user_version\").fetchone()[0] == 1; \
+assert c.execute(\"select count(*) from trials\").fetchone()[0] == 6; \
+assert c.execute(\"select governor, turbo, temp_c, interval_s, system_source from runs where id = 1\").fetchone() == (\"performance\", 1, 48.0, 0.05, \"rapl:package+dram\"); \
+assert c.execute(\"select zones from runs where id = 2\").fetchone()[0] == \"rapl:package-0\"; \
+assert {r[0] for r in c.execute(\"select name from sqlite_master where type = \x27index\x27\")} >= {\"runs_by_kind\", \"runs_by_command\", \"phases_by_label\", \"energies_by_run\"}' '$DB'" \
+    "the database holds the runs, trials, conditions and zones, in the documented schema with its indexes"
+echo "not a database" > "$WORK/bad.db"
+"$PMPOWER" runs --db "$WORK/bad.db" > /dev/null 2>"$WORK/err"
+rc=$?
+check "[ $rc -eq 1 ] && grep -q 'is not an SQLite database' '$WORK/err'" "a file that is not a database is refused" "rc $rc: $(cat "$WORK/err")"
 sanitizer_check
 finish
