@@ -541,3 +541,45 @@ out:
     edge_sample_free(&sw.rb);
     return sts;
 }
+
+int
+pp_archive_each(struct pp_ctx *c, const struct pp_metric m[S_COUNT], double start, double end,
+                int (*fn)(void *arg, const struct edge_sample *s), void *arg)
+{
+    struct reader rd;
+    struct around first;
+    struct edge_sample s;
+    double last = -INFINITY;
+    int got, sts = 0;
+
+    reader_init(&rd, c, m, false);
+    around_init(&first);
+    edge_sample_init(&s);
+    if (samples_around(&rd, start, &first) < 0) {
+        sts = 1;
+        goto out;
+    }
+    pp_set_forward(c, first.have_a ? first.a.record_t - SEEK_MARGIN : c->start);
+    while ((got = next_sample(&rd, &s)) > 0) {
+        if (s.t <= last)
+            continue;            /* the same sample logged again */
+        last = s.t;
+        if (fn(arg, &s) != 0 || s.t > end)
+            break;
+    }
+    sts = got < 0;
+out:
+    around_free(&first);
+    edge_sample_free(&s);
+    return sts;
+}
+
+int
+pp_record_sample(struct pp_ctx *c, const struct pp_metric m[S_COUNT], const pmHighResResult *r,
+                 struct edge_sample *out)
+{
+    struct reader rd;
+
+    reader_init(&rd, c, m, false);
+    return record_sample(&rd, r, out);
+}

@@ -28,4 +28,19 @@ int pp_archive_window(struct pp_ctx *c, const struct pp_metric m[S_COUNT], doubl
 int pp_archive_sweep(struct pp_ctx *c, const struct pp_metric m[S_COUNT], const double *start,
                      const double *end, size_t n, bool track_top, struct pp_window_result *out, bool *ok);
 
+/* Every logged agent sample (edge.h) from the last before start to the
+ * first after end, in order, each once, to fn (non-zero from fn stops).
+ * Sources and power.control only. Returns 0, or 1 when the archive cannot
+ * be read. */
+struct edge_sample;
+
+/* One fetch (of m's sources and power.control, live or from an archive)
+ * as an agent sample: 1 when it holds power.system.energy, 0 not, -1 out
+ * of memory. */
+int pp_record_sample(struct pp_ctx *c, const struct pp_metric m[S_COUNT], const pmHighResResult *r,
+                     struct edge_sample *out);
+
+int pp_archive_each(struct pp_ctx *c, const struct pp_metric m[S_COUNT], double start, double end,
+                    int (*fn)(void *arg, const struct edge_sample *s), void *arg);
+
 #endif

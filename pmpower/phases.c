@@ -210,6 +210,29 @@ load_phases(struct pp_ctx *c, const char *file, struct phase_list *list)
     return 0;
 }
 
+int
+phases_windows(struct pp_ctx *c, const char *file, struct phase_list *list, double **start, double **end)
+{
+    int sts;
+
+    *start = *end = NULL;
+    if ((sts = load_phases(c, file, list)) != 0)
+        return sts;
+    *start = calloc(list->count ? list->count : 1, sizeof(**start));
+    *end = calloc(list->count ? list->count : 1, sizeof(**end));
+    if (!*start || !*end)
+        return 1;
+    for (size_t i = 0; i < list->count; i++) {
+        if (resolve(c, &list->items[i], &(*start)[i], &(*end)[i]) < 0)
+            return 2;
+        if (!((*end)[i] > (*start)[i])) {
+            fprintf(stderr, "%s: phase \"%s\" ends before it starts\n", pmGetProgname(), list->items[i].label);
+            return 2;
+        }
+    }
+    return 0;
+}
+
 /* Each phase's window: 0, or the exit status after a message. */
 static int
 resolve_phases(struct pp_ctx *c, struct phases *ph)

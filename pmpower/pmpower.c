@@ -20,6 +20,7 @@ static const struct command {
     { "measure", "energy of a command over trials: [--trials N] -- COMMAND...", cmd_measure },
     { "top",     "live power by process and cgroup", cmd_top },
     { "mark",    "mark a phase: mark start LABEL | mark end LABEL | mark LABEL -- COMMAND...", cmd_mark },
+    { "plot",    "power over a window as a picture: -o FILE.png|.svg|.pdf [--phases FILE]", cmd_plot },
     { "runs",    "results kept with --db FILE: list them, or compare two: --db FILE [A B]", cmd_runs },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

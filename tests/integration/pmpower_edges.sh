@@ -39,7 +39,8 @@ at 60 W,$(iso "$t60"),$(iso "$t35")
 at 35 W,$(iso "$t35"),$(iso "$tend")
 EOC
 "$PMPOWER" report -a "$ARCH" --phases "$WORK/phases.csv" --json > "$WORK/out.json" 2>"$WORK/err"
-check "[ \$? -eq 0 ]" "report --phases over the steps" "$(cat "$WORK/err")"
+rc=$?
+check "[ $rc -eq 0 ]" "report --phases over the steps" "$(cat "$WORK/err")"
 jq -c '.phases[] | [.label, .duration_s, .joules, .mean_w]' "$WORK/out.json" | sed 's/^/# /'
 got() { jq -r --arg l "$1" '.phases[] | select(.label == $l) | .joules' "$WORK/out.json"; }
 near "$(got 'at 20 W')" "$(energy_between "$t20" "$t60")" 0.01 "a 3 s phase at 20 W between two steps: within 1%"
@@ -66,7 +67,8 @@ near "$(echo "$out" | jq -r .duration_s)" "$(awk -v a="$s1" -v b="$s2" 'BEGIN { 
 # energies as printed (issue 14 part 5)
 "$PMPOWER" report -a "$ARCH" --phases "$WORK/phases.csv" --db "$WORK/r.db" > /dev/null 2>"$WORK/err" &&
     "$PMPOWER" report -a "$ARCH" -S "$(iso "$s1")" -T "$(iso "$s2")" --db "$WORK/r.db" > /dev/null 2>>"$WORK/err"
-check "[ \$? -eq 0 ]" "report and --phases with --db" "$(cat "$WORK/err")"
+rc=$?
+check "[ $rc -eq 0 ]" "report and --phases with --db" "$(cat "$WORK/err")"
 check "/usr/bin/python3 -c 'import json, sqlite3, sys; c = sqlite3.connect(sys.argv[1]); out = json.load(open(sys.argv[2])); \
 assert [r[0] for r in c.execute(\"select kind from runs order by id\")] == [\"phases\", \"report\"]; \
 got = c.execute(\"select label, joules from phases where run_id = 1 order by n\").fetchall(); \
@@ -75,13 +77,41 @@ assert c.execute(\"select count(*) from energies where run_id = 1 and phase = 2 
 assert abs(c.execute(\"select joules from energies where run_id = 2 and phase is null and label = \x27system\x27\").fetchone()[0] - ($e2 - $e1)) < 1e-6 * ($e2 - $e1)' \
     '$WORK/r.db' '$WORK/out.json'" "the database holds each phase and the window with their sources' energies, as printed"
 
+# plot (issue 14 part 4): the steps drawn where they are, the phases shaded;
+# PNG, SVG and PDF (tests/lib/pngcheck.py reads the PNG's pixels back)
+"$PMPOWER" plot -a "$ARCH" --phases "$WORK/phases.csv" -o "$WORK/steps.png" --title "three phases" --json \
+    > "$WORK/plot.json" 2>"$WORK/err"
+rc=$?
+check "[ $rc -eq 0 ]" "plot over the archive with the phases" "$(cat "$WORK/err")"
+mid() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", (a + b) / 2 }'; }
+/usr/bin/python3 "$TOP/tests/lib/pngcheck.py" "$WORK/steps.png" "$WORK/plot.json" \
+    "$(mid "$t20" "$t60")" "$(mid "$t60" "$t35")" "$(mid "$t35" "$tend")" "$(mid "$t20" "$t60"):shade" \
+    "$(awk -v t="$t20" 'BEGIN { printf "%.6f", t - 1.2 }'):shade" > "$WORK/pixels" 2>&1
+sed 's/^/# /' "$WORK/pixels"
+check "grep -q '^size 1000 500$' '$WORK/pixels'" "a 1000 x 500 PNG"
+w() { awk -v n="$1" '$1 == "watts" { if (++k == n) print $3 }' "$WORK/pixels"; }
+near "$(w 1)" 20 0.05 "the system line is drawn at 20 W in the 20 W phase"
+near "$(w 2)" 60 0.05 "at 60 W in the 60 W phase"
+near "$(w 3)" 35 0.05 "at 35 W in the 35 W phase"
+check "[ \"\$(awk '\$1 == \"shade\" { printf \"%s\", \$3 }' '$WORK/pixels')\" = 10 ]" \
+    "a phase is shaded, the time before the phases is not"
+"$PMPOWER" plot -a "$ARCH" --phases "$WORK/phases.csv" -o "$WORK/steps.svg" 2>"$WORK/err" &&
+    "$PMPOWER" plot -a "$ARCH" -o "$WORK/steps.pdf" 2>>"$WORK/err"
+rc=$?
+check "[ $rc -eq 0 ] && head -c 5 '$WORK/steps.svg' | grep -q '<?xml' && grep -q '<svg' '$WORK/steps.svg' && head -c 5 '$WORK/steps.pdf' | grep -q '%PDF-'" \
+    "SVG and PDF too" "$(cat "$WORK/err")"
+"$PMPOWER" plot -a "$ARCH" -o "$WORK/steps.gif" 2>"$WORK/err"
+rc=$?
+check "[ $rc -eq 2 ] && grep -q 'must end in .png, .svg or .pdf' '$WORK/err'" "another format is refused" "$(cat "$WORK/err")"
+
 # live: measure and report divide by the agent's sample times, not by when
 # pmpower saw a new sample (at a 1 s interval pmpower polls every 0.05 s)
 set_watts 25
 pmstore $PMH_LOCAL power.control.interval 1 >/dev/null
 wait_samples 2
 "$PMPOWER" measure $PMH --trials 3 --min-trial-time 1 --baseline 1 --json -- true > "$WORK/measure.json" 2>"$WORK/err"
-check "[ \$? -eq 0 ]" "measure on the live host" "$(cat "$WORK/err")"
+rc=$?
+check "[ $rc -eq 0 ]" "measure on the live host" "$(cat "$WORK/err")"
 out=$(cat "$WORK/measure.json")
 echo "$out" | jq -c '.trials[] | [.window_s, .energy_j, .power_w, .net_energy_j]' | sed 's/^/# /'
 for i in 0 1 2; do

@@ -30,17 +30,17 @@ usage_error() {
 
 # the table: usage and unknown command
 run
-check "[ $rc -eq 2 ] && for c in report csv measure top mark runs; do grep -q \"^  \$c  *[a-z]\" '$WORK/err' || false; done" \
+check "[ $rc -eq 2 ] && for c in report csv measure top mark plot runs; do grep -q \"^  \$c  *[a-z]\" '$WORK/err' || false; done" \
     "no command: exit 2, the usage lists every command with its summary" "rc=$rc: $(err)"
 run help
 check "[ $rc -eq 0 ] && grep -q '^  measure  *energy of a command' '$WORK/out' && [ ! -s '$WORK/err' ]" \
     "pmpower help: the usage on stdout, exit 0"
 run bogus
-check "[ $rc -eq 2 ] && [ \"\$(err)\" = 'pmpower: unknown command \"bogus\": use report, csv, measure, top, mark or runs' ]" \
+check "[ $rc -eq 2 ] && [ \"\$(err)\" = 'pmpower: unknown command \"bogus\": use report, csv, measure, top, mark, plot or runs' ]" \
     "an unknown command: exit 2, the commands named" "rc=$rc: $(err)"
 
 # --help and -? of every command: its usage on stdout, exit 0
-for c in report csv measure top mark runs; do
+for c in report csv measure top mark plot runs; do
     run "$c" --help
     check "[ $rc -eq 0 ] && head -1 '$WORK/out' | grep -q '^Usage: pmpower $c ' && grep -q -- '--help' '$WORK/out' && [ ! -s '$WORK/err' ]" \
         "pmpower $c --help: its usage on stdout, exit 0" "rc=$rc: $(head -2 "$WORK/out") $(err)"

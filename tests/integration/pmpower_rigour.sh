@@ -29,7 +29,8 @@ M() { "$PMPOWER" measure $PMH --lock-file "$LOCK" --sysfs-root "$SYS" "$@"; }
 M --cpus 0 --warmup 2 --trials 2 --min-trial-time 0.2 --baseline 0.5 --baseline-file "$BASE" --json \
     -- sh -c "echo run >> '$WORK/runs'; grep Cpus_allowed_list /proc/self/status >> '$WORK/cpus'" \
     > "$WORK/m1.json" 2>"$WORK/err"
-check "[ \$? -eq 0 ]" "measure with --cpus, --warmup, --baseline-file" "$(cat "$WORK/err")"
+rc=$?
+check "[ $rc -eq 0 ]" "measure with --cpus, --warmup, --baseline-file" "$(cat "$WORK/err")"
 jq -c '{cpus, warmup_runs, precision, conditions, baseline}' "$WORK/m1.json" | sed 's/^/# /'
 check "[ \"\$(sort -u '$WORK/cpus')\" = \"\$(printf 'Cpus_allowed_list:\t0')\" ]" \
     "every run of the command was pinned to CPU 0" "$(sort -u "$WORK/cpus")"
@@ -45,7 +46,8 @@ near "$want_w" 20 0.05 "the idle baseline is the fake zone's 20 W"
 
 # reused: not measured again, its age shown
 M --trials 1 --min-trial-time 0.2 --baseline-file "$BASE" -- true > "$WORK/m2.txt" 2>"$WORK/err"
-check "[ \$? -eq 0 ]" "measure reusing the saved baseline" "$(cat "$WORK/err")"
+rc=$?
+check "[ $rc -eq 0 ]" "measure reusing the saved baseline" "$(cat "$WORK/err")"
 sed 's/^/# /' "$WORK/m2.txt"
 check "! grep -q 'measuring idle power' '$WORK/err' && grep -q \"^baseline .*from $BASE (saved [0-9]* s ago)\" '$WORK/m2.txt'" \
     "the saved baseline is reused, with its age, not measured again"
@@ -57,7 +59,8 @@ rc=$?
 check "[ $rc -eq 1 ] && grep -q 'older than 7 days.*--allow-old-baseline' '$WORK/err'" \
     "a baseline 8 days old is refused, saying how to override" "rc $rc: $(cat "$WORK/err")"
 M --trials 1 --min-trial-time 0.2 --baseline-file "$BASE" --allow-old-baseline --json -- true > "$WORK/m3.json" 2>"$WORK/err"
-check "[ \$? -eq 0 ] && jq -e '.baseline.age_s > 8 * 86400 - 60' '$WORK/m3.json' >/dev/null" \
+rc=$?
+check "[ $rc -eq 0 ] && jq -e '.baseline.age_s > 8 * 86400 - 60' '$WORK/m3.json' >/dev/null" \
     "--allow-old-baseline uses it, and the JSON gives its age" "$(cat "$WORK/err")"
 
 # the governor changes during the run: warned about
@@ -80,7 +83,8 @@ wait "$holder" 2>/dev/null
 
 # --precision: trials long enough that one agent interval is at most 5% of each
 M --trials 2 --min-trial-time 0.1 --precision 0.05 --cooldown 0.2 --json -- true > "$WORK/m5.json" 2>"$WORK/err"
-check "[ \$? -eq 0 ] && jq -e '([.trials[].window_s >= 1] | all) and .precision <= 0.05 and .cooldown_s == 0.2' '$WORK/m5.json' >/dev/null" \
+rc=$?
+check "[ $rc -eq 0 ] && jq -e '([.trials[].window_s >= 1] | all) and .precision <= 0.05 and .cooldown_s == 0.2' '$WORK/m5.json' >/dev/null" \
     "--precision 0.05 at a 0.05 s interval makes trials of 1 s or more, and says the precision" \
     "$(jq -c '[.precision, [.trials[].window_s]]' "$WORK/m5.json") $(cat "$WORK/err")"
 check "\"$PMPOWER\" measure $PMH --cpus 1-0 -- true 2>&1 | grep -q 'does not run up'" "a bad --cpus list is refused"
@@ -89,7 +93,8 @@ check "\"$PMPOWER\" measure $PMH --cpus 1-0 -- true 2>&1 | grep -q 'does not run
 # rapl:package+dram here, and the fake tree has no DRAM: the two agree)
 M --zone rapl:package-0 --trials 2 --min-trial-time 0.2 --baseline 0.3 --baseline-file "$WORK/zone.baseline" --json \
     -- true > "$WORK/m6.json" 2>"$WORK/err"
-check "[ \$? -eq 0 ]" "measure --zone rapl:package-0" "$(cat "$WORK/err")"
+rc=$?
+check "[ $rc -eq 0 ]" "measure --zone rapl:package-0" "$(cat "$WORK/err")"
 jq -c '[.trials[] | {energy_j, zones_energy_j, zones_net_energy_j, zone_energy_j}], .zones' "$WORK/m6.json" | sed 's/^/# /'
 check "jq -e '[.trials[] | ((.zones_energy_j - .energy_j) | fabs) < 1e-6 and .zone_energy_j[\"rapl:package-0\"] == .zones_energy_j] | all' '$WORK/m6.json' >/dev/null" \
     "each trial gives the zone's energy beside the system's, from the same sample"
@@ -98,7 +103,8 @@ check "grep -q '^zones rapl:package-0$' '$WORK/zone.baseline' && grep -q '^zones
     "the zone's idle power is saved with the baseline"
 M --zone rapl:package-0 --trials 1 --min-trial-time 0.2 --baseline-file "$WORK/zone.baseline" --json -- true \
     > "$WORK/m7.json" 2>"$WORK/err"
-check "[ \$? -eq 0 ] && jq -e '.zones.baseline_w > 19 and (.trials[0].zones_net_energy_j | type) == \"number\"' '$WORK/m7.json' >/dev/null" \
+rc=$?
+check "[ $rc -eq 0 ] && jq -e '.zones.baseline_w > 19 and (.trials[0].zones_net_energy_j | type) == \"number\"' '$WORK/m7.json' >/dev/null" \
     "and reused from it for the zone's net energy" "$(cat "$WORK/err")"
 M --zone rapl:package-1 -- true > /dev/null 2>"$WORK/err"
 rc=$?
@@ -108,10 +114,12 @@ check "[ $rc -eq 2 ] && grep -q 'no such zone.*there are: rapl:package-0' '$WORK
 # same command at 20 W and at 40 W differs by more than the noise
 DB=$WORK/results.db
 M --trials 3 --min-trial-time 0.2 --db "$DB" -- sleep 0.05 > /dev/null 2>"$WORK/err"
-check "[ \$? -eq 0 ]" "measure --db at 20 W" "$(cat "$WORK/err")"
+rc=$?
+check "[ $rc -eq 0 ]" "measure --db at 20 W" "$(cat "$WORK/err")"
 set_watts 40
 M --trials 3 --min-trial-time 0.2 --db "$DB" --zone rapl:package-0 -- sleep 0.05 > /dev/null 2>"$WORK/err"
-check "[ \$? -eq 0 ]" "measure --db at 40 W" "$(cat "$WORK/err")"
+rc=$?
+check "[ $rc -eq 0 ]" "measure --db at 40 W" "$(cat "$WORK/err")"
 "$PMPOWER" runs --db "$DB" | sed 's/^/# /'
 check "[ \"\$(\"$PMPOWER\" runs --db '$DB' --json | jq -c '[.[] | [.id, .kind, .what, .trials]]')\" = '[[1,\"measure\",\"sleep 0.05\",3],[2,\"measure\",\"sleep 0.05\",3]]' ]" \
     "runs lists both with their command and trials"
