@@ -9,6 +9,7 @@
 #include "energy.h"
 #include "json.h"
 #include "phaselist.h"
+#include "reporthtml.h"
 #include "results.h"
 #include "timeparse.h"
 #include "toplist.h"
@@ -515,9 +516,26 @@ store_phases(const char *path, struct pp_ctx *c, const struct pp_metric m[S_COUN
     return sts;
 }
 
+/* --html: the span's report with each phase's row, shaded in the plot. 0, or 1. */
+static int
+html_phases(const char *path, struct pp_ctx *c, const struct pp_metric m[S_COUNT], const struct phases *ph)
+{
+    struct html_row *rows = calloc(ph->list.count + 1, sizeof(*rows));
+    int sts;
+
+    if (!rows)
+        return 1;
+    for (size_t i = 0; i < ph->list.count; i++)
+        rows[i] = (struct html_row){ ph->res[i].p->label, ph->res[i].r.start, ph->res[i].r.end,
+                                     pp_system_joules(&ph->res[i].r), ph->res[i].r.samples };
+    sts = report_html(path, c, m, &ph->span, rows, ph->list.count);
+    free(rows);
+    return sts;
+}
+
 int
 phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, int top, bool json,
-              const char *db)
+              const char *db, const char *html)
 {
     struct phases ph = { 0 };
     int sts;
@@ -541,6 +559,8 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
             print_text(c, m, top, &ph);
         if (db)
             sts = store_phases(db, c, m, &ph);
+        if (html && sts == 0)
+            sts = html_phases(html, c, m, &ph);
     }
     phases_free(&ph);
     return sts;

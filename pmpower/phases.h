@@ -12,9 +12,10 @@
 
 /* file: a phase list (phaselist.h), "-" for stdin, or "archive" for the
  * marks; top: K for the top processes of each phase (0: none); db: append
- * the phases to this results database (NULL: not). Returns the exit status. */
+ * the phases to this results database (NULL: not); html: also write them
+ * as an HTML report (NULL: not). Returns the exit status. */
 int phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, int top, bool json,
-                  const char *db);
+                  const char *db, const char *html);
 
 /* The phases of file (as --phases takes it) as windows, for plot: the list
  * into *list (phaselist_free it) and each phase's start and end into

@@ -12,6 +12,7 @@
 #include "options.h"
 #include "phaselist.h"
 #include "phases.h"
+#include "plot.h"
 #include "plotdraw.h"
 #include "stop.h"
 
@@ -184,6 +185,54 @@ print_geometry(const struct plot_spec *spec, const struct plot_geometry *g)
 }
 
 int
+plot_window(struct pp_ctx *c, const struct pp_metric m[S_COUNT], double start, double end,
+            const struct plot_phase *phases, size_t nphases, const char *path, const char *title,
+            double width, double height, bool print_json)
+{
+    struct pp_metric sources[S_COUNT];
+    struct collector *k = calloc(1, sizeof(*k));
+    struct plot_geometry geo;
+    char err[1024];
+    int sts;
+
+    if (!k)
+        return 1;
+    memcpy(sources, m, sizeof(sources));
+    sources[S_PROC].ok = sources[S_CGROUP].ok = sources[S_UNATTRIBUTED].ok = false;
+    *k = (struct collector){ .c = c, .m = sources, .start = start, .end = end };
+    edge_sample_init(&k->prev);
+    pp_stop_on_signals();
+    if (c->archive)
+        sts = pp_archive_each(c, sources, start, end, collect, k) || k->oom;
+    else {
+        pp_sleep_until(start);
+        sts = collect_live(k);
+    }
+    if (sts == 0) {
+        struct plot_spec spec = { .path = path, .title = title, .width = width, .height = height, .t0 = start,
+                                  .t1 = end, .series = k->series, .nseries = k->n, .phases = phases,
+                                  .nphases = nphases };
+        bool any = false;
+        for (size_t i = 0; i < k->n; i++)
+            any |= k->series[i].n > 0;
+        if (!any) {
+            fprintf(stderr, "%s: no two power.system.energy samples of one run of the agent in the window: "
+                    "choose a longer one\n", pmGetProgname());
+            sts = 1;
+        } else if (plot_draw(&spec, &geo, err, sizeof(err)) < 0) {
+            fprintf(stderr, "%s: %s\n", pmGetProgname(), err);
+            sts = 1;
+        } else if (print_json)
+            print_geometry(&spec, &geo);
+    }
+    for (size_t i = 0; i < k->n; i++)
+        plot_series_free(&k->series[i]);
+    edge_sample_free(&k->prev);
+    free(k);
+    return sts;
+}
+
+int
 cmd_plot(int argc, char **argv)
 {
     pmLongOptions longopts[] = {
@@ -213,19 +262,15 @@ cmd_plot(int argc, char **argv)
     struct pp_args args;
     struct pp_ctx ctx;
     struct pp_metric m[S_COUNT];
-    struct collector *k = NULL;
     struct phase_list list = { 0 };
     double *pa = NULL, *pb = NULL, start, end;
     struct plot_phase *phases = NULL;
-    struct plot_geometry geo;
-    char err[1024];
     int sts;
 
     if (!pp_options_parse(argc, argv, &cl, &args, &ctx, &sts))
         return sts;
     pp_series_init(m);
     pp_lookup(m, S_COUNT);
-    m[S_PROC].ok = m[S_CGROUP].ok = m[S_UNATTRIBUTED].ok = false;
     if (!m[S_SYSTEM].ok) {
         fprintf(stderr, "%s: %s has no power metrics (power.system.energy)\n", pmGetProgname(), ctx.source);
         sts = 1;
@@ -240,45 +285,15 @@ cmd_plot(int argc, char **argv)
         goto out;
     if (s.phases && (sts = phases_windows(&ctx, s.phases, &list, &pa, &pb)) != 0)
         goto out;
-    if ((k = calloc(1, sizeof(*k))) == NULL || (phases = calloc(list.count + 1, sizeof(*phases))) == NULL) {
+    if ((phases = calloc(list.count + 1, sizeof(*phases))) == NULL) {
         sts = 1;
         goto out;
     }
     for (size_t i = 0; i < list.count; i++)
         phases[i] = (struct plot_phase){ list.items[i].label, pa[i], pb[i] };
-    *k = (struct collector){ .c = &ctx, .m = m, .start = start, .end = end };
-    edge_sample_init(&k->prev);
-    pp_stop_on_signals();
-    if (ctx.archive)
-        sts = pp_archive_each(&ctx, m, start, end, collect, k) || k->oom;
-    else {
-        pp_sleep_until(start);
-        sts = collect_live(k);
-    }
-    if (sts == 0) {
-        struct plot_spec spec = { .path = s.output, .title = s.title, .width = (double)s.width,
-                                  .height = (double)s.height, .t0 = start, .t1 = end, .series = k->series,
-                                  .nseries = k->n, .phases = phases, .nphases = list.count };
-        bool any = false;
-        for (size_t i = 0; i < k->n; i++)
-            any |= k->series[i].n > 0;
-        if (!any) {
-            fprintf(stderr, "%s: no two power.system.energy samples of one run of the agent in the window: "
-                    "choose a longer one\n", pmGetProgname());
-            sts = 1;
-        } else if (plot_draw(&spec, &geo, err, sizeof(err)) < 0) {
-            fprintf(stderr, "%s: %s\n", pmGetProgname(), err);
-            sts = 1;
-        } else if (s.json)
-            print_geometry(&spec, &geo);
-    }
+    sts = plot_window(&ctx, m, start, end, phases, list.count, s.output, s.title, (double)s.width,
+                      (double)s.height, s.json);
 out:
-    if (k) {
-        for (size_t i = 0; i < k->n; i++)
-            plot_series_free(&k->series[i]);
-        edge_sample_free(&k->prev);
-        free(k);
-    }
     free(phases);
     free(pa);
     free(pb);

@@ -29,7 +29,7 @@ struct plot_spec {
     double              t0, t1;     /* the window, epoch seconds */
     struct plot_series *series;
     size_t              nseries;
-    struct plot_phase  *phases;
+    const struct plot_phase *phases;
     size_t              nphases;
 };
 

@@ -7,6 +7,7 @@
 #include "json.h"
 #include "options.h"
 #include "phases.h"
+#include "reporthtml.h"
 #include "results.h"
 #include "stop.h"
 #include "toplist.h"
@@ -180,6 +181,7 @@ struct report_settings {
     bool        json;
     const char *phases;
     const char *db;           /* --db: append the results (results.h) */
+    const char *html;         /* --html: also a one-file report (reporthtml.h) */
 };
 
 static int
@@ -193,6 +195,8 @@ report_option(void *state, const char *name, const char *arg)
         s->phases = arg;
     else if (strcmp(name, "db") == 0)
         s->db = arg;
+    else if (strcmp(name, "html") == 0)
+        s->html = arg;
     else if (strcmp(name, "runs") == 0)
         return pp_parse_count(arg, "--runs", INT_MAX, &s->runs);
     else if (strcmp(name, "top") == 0)
@@ -226,13 +230,16 @@ cmd_report(int argc, char **argv)
         { "phases", 1, 0, "FILE", "labelled windows (JSON or CSV; - for stdin; 'archive' for pmpower marks)" },
         { "json", 0, 'j', 0, "JSON instead of text" },
         { "db", 1, 0, "FILE", "also append the results to the SQLite database FILE" },
+        { "html", 1, 0, "FILE", "also write a one-file HTML report with the tables and the plot" },
         PP_OPT_TIME_TEXT,
         PP_OPTIONS_END
     };
     struct report_settings s = { 0 };
     const struct pp_command_line cl = {
         .synopsis = "report [-h HOST | -a ARCHIVE] [-S START] [-T END] [--runs N] [--top K] [--json] [--db FILE]\n"
-                    "       pmpower report -a ARCHIVE --phases FILE|-|archive [--top K] [--json] [--db FILE]",
+                    "                      [--html FILE]\n"
+                    "       pmpower report -a ARCHIVE --phases FILE|-|archive [--top K] [--json] [--db FILE]\n"
+                    "                      [--html FILE]",
         .short_options = "h:a:S:T:j?",
         .long_options = longopts,
         .option = report_option,
@@ -251,7 +258,7 @@ cmd_report(int argc, char **argv)
     pp_series_init(m);
     pp_lookup(m, S_COUNT);
     if (s.phases)
-        sts = phases_report(&ctx, m, s.phases, (int)s.top, s.json, s.db);
+        sts = phases_report(&ctx, m, s.phases, (int)s.top, s.json, s.db, s.html);
     else if (!ctx.archive && !args.finish) {
         fprintf(stderr, "%s: on a live host give the window's end: -T +30s (or record with pmlogger "
                 "and use -a ARCHIVE)\n", pmGetProgname());
@@ -265,6 +272,8 @@ cmd_report(int argc, char **argv)
                 print_text(&ctx, m, &r, (int)s.runs, (int)s.top);
             if (s.db)
                 sts = results_window(s.db, &ctx, m, &r);
+            if (s.html && sts == 0)
+                sts = report_html(s.html, &ctx, m, &r, NULL, 0);
         }
         pp_window_result_free(&r);
     }

@@ -104,6 +104,26 @@ check "[ $rc -eq 0 ] && head -c 5 '$WORK/steps.svg' | grep -q '<?xml' && grep -q
 rc=$?
 check "[ $rc -eq 2 ] && grep -q 'must end in .png, .svg or .pdf' '$WORK/err'" "another format is refused" "$(cat "$WORK/err")"
 
+# report --html: one file, no scripts, the tables and the plot inline; it
+# renders in headless Chromium without a console message
+"$PMPOWER" report -a "$ARCH" --phases "$WORK/phases.csv" --html "$WORK/report.html" > /dev/null 2>"$WORK/err"
+rc=$?
+check "[ $rc -eq 0 ] && grep -q '<svg' '$WORK/report.html' && grep -q '<td>at 60 W</td>' '$WORK/report.html' && ! grep -qiE '<script|src=|href=.[a-z]+:' '$WORK/report.html'" \
+    "report --phases --html writes one self-contained file with the plot and the tables" "$(cat "$WORK/err")"
+if command -v chromium > /dev/null; then
+    timeout 120 chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --enable-logging=stderr --v=0 \
+        --user-data-dir="$WORK/chromium" --screenshot="$WORK/shot.png" --window-size=1100,1300 \
+        "file://$WORK/report.html" > /dev/null 2>"$WORK/chromium.err"
+    /usr/bin/python3 "$TOP/tests/lib/pngcheck.py" "$WORK/shot.png" --ink > "$WORK/shot" 2>&1
+    sed 's/^/# screenshot /' "$WORK/shot"
+    check "grep -q '^size 1100 1300$' '$WORK/shot' && awk '\$1 == \"ink\" && \$2 > 0.02 { ok = 1 } END { exit !ok }' '$WORK/shot'" \
+        "headless Chromium renders it (a screenshot with the page's ink)" "$(tail -3 "$WORK/chromium.err")"
+    check "! grep -q 'CONSOLE' '$WORK/chromium.err'" "with no console message (no error, nothing failed to load)" \
+        "$(grep CONSOLE "$WORK/chromium.err")"
+else
+    not_ok "chromium is not installed (scripts/install-deps --test): the HTML report is not rendered"
+fi
+
 # live: measure and report divide by the agent's sample times, not by when
 # pmpower saw a new sample (at a 1 s interval pmpower polls every 0.05 s)
 set_watts 25

@@ -4,7 +4,9 @@ or RGBA, non-interlaced; PNG spec, W3C 2003, sections 11.2.2 IHDR and 9
 filtering) and, for each time T (epoch s), print the watts where the
 darkest (black: power.system) pixels of that column are, by the plot
 area and axis range pmpower plot --json printed; "shade" after a T prints
-whether the top of the plot area at T is shaded (not white)."""
+whether the top of the plot area at T is shaded (not white).
+pngcheck.py PNG --ink: the size, and the fraction of pixels that are not
+white (a page that rendered has some)."""
 import json
 import struct
 import sys
@@ -49,8 +51,12 @@ def read_png(path):
 
 def main():
     w, h, bpp, rows = read_png(sys.argv[1])
-    g = json.load(open(sys.argv[2]))
     print("size %d %d" % (w, h))
+    if sys.argv[2] == "--ink":
+        ink = sum(1 for r in rows for x in range(w) if min(r[x * bpp:x * bpp + 3]) < 200)
+        print("ink %.4f" % (ink / (w * h)))
+        return
+    g = json.load(open(sys.argv[2]))
     x0, y0, x1, y1 = g["area"]
     for arg in sys.argv[3:]:
         t = float(arg.split(":")[0])
