@@ -343,6 +343,8 @@ pp_archive_window(struct pp_ctx *c, const struct pp_metric m[S_COUNT], double st
         goto out;
     }
     set_bounds(out, &ra, how_a, &rb, how_b);
+    if (s.have_a && s.have_b)
+        out->log_interval = s.b.t - s.a.t;
     feed(out, &ra);
     /* the logged samples inside: the first after the start, the last before the end */
     if (s.have_b && e.have_a && s.b.t <= e.a.t) {
@@ -452,6 +454,8 @@ sweep_arrive(struct sweep *sw, const struct edge_sample *pp, const struct edge_s
             continue;
         sw->out[i].start = sw->r.t;
         sw->out[i].start_how = edge_how_text(how);
+        if (p)
+            sw->out[i].log_interval = c->t - p->t;
         feed(&sw->out[i], &sw->r);
         if (sw->end[i] < c->t)
             sweep_finish(sw, i, sweep_edge(sw, pp, p, c, n, sw->end[i], false));

@@ -19,6 +19,7 @@ struct pp_window_result {
     long          logged;                /* archive: logged samples inside it (0: both ends interpolated
                                             between the same two) */
     long          restarts;              /* agent restarts seen in it (power.control.start_time) */
+    double        log_interval;          /* archive: the logged samples' spacing at the start (0 unknown) */
     char          sources[256];          /* distinct power.system.source values, comma separated */
     double        interval;              /* agent interval seen (0 unknown) */
     struct window w;

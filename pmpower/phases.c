@@ -351,8 +351,9 @@ measure_phases(struct pp_ctx *c, struct pp_metric m[S_COUNT], int top, struct ph
                     pmGetProgname(), pr->p->label);
             goto done;
         }
-        /* both ends between the same two logged samples: the energy is interpolated */
+        /* shorter than the logging, or both ends between the same two logged samples: interpolated */
         pr->short_warning = pr->r.logged < 1 ||
+                            (pr->r.log_interval > 0 && pr->end - pr->start < pr->r.log_interval) ||
                             (pr->r.interval > 0 && pr->end - pr->start < pr->r.interval);
         ph->sum += pp_system_joules(&pr->r);
     }
