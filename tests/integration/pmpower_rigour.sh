@@ -134,6 +134,15 @@ assert c.execute(\"select governor, turbo, temp_c, interval_s, system_source fro
 assert c.execute(\"select zones from runs where id = 2\").fetchone()[0] == \"rapl:package-0\"; \
 assert {r[0] for r in c.execute(\"select name from sqlite_master where type = \x27index\x27\")} >= {\"runs_by_kind\", \"runs_by_command\", \"phases_by_label\", \"energies_by_run\"}' '$DB'" \
     "the database holds the runs, trials, conditions and zones, in the documented schema with its indexes"
+# plot on the live host (issue 14 part 4): a second of the fake zone at 40 W
+"$PMPOWER" plot $PMH -T +1s -o "$WORK/live.png" --json > "$WORK/plot.json" 2>"$WORK/err"
+rc=$?
+check "[ $rc -eq 0 ] && jq -e '.series[0].label == \"system\" and .series[0].points >= 10' '$WORK/plot.json' >/dev/null" \
+    "plot on a live host samples at the agent's pace" "rc $rc: $(cat "$WORK/err") $(cat "$WORK/plot.json")"
+mid=$(jq '(.start + .end) / 2' "$WORK/plot.json")
+got=$(/usr/bin/python3 "$TOP/tests/lib/pngcheck.py" "$WORK/live.png" "$WORK/plot.json" "$mid" | awk '$1 == "watts" { print $3 }')
+near "$got" 40 0.05 "and draws the system line at the fake zone's 40 W"
+
 echo "not a database" > "$WORK/bad.db"
 "$PMPOWER" runs --db "$WORK/bad.db" > /dev/null 2>"$WORK/err"
 rc=$?
