@@ -100,6 +100,8 @@ agent_refresh(struct power_agent *agent)
     agent->now.mono_s = monotonic_seconds();
     agent->now.wall_s = wall_seconds();
     start = agent->now.mono_s;
+    if (agent->samples == 0)
+        agent->started_s = agent->now.mono_s;
     have_cpu = cpu_totals_read(agent->root, &cpu) == 0;
     agent->now.cpu = have_cpu ? &cpu : NULL;
     for (unsigned i = 0; i < agent->nsources; i++)

@@ -39,6 +39,7 @@ struct power_agent {
     struct system_state  system;
     struct sample_time   now;                /* time of the latest sample */
     uint64_t             samples;            /* timer ticks sampled */
+    double               started_s;          /* monotonic time of the first sample */
     double               refresh_ms;         /* cost of the latest refresh */
     struct attribute_state attribution;      /* power.proc and power.cgroup */
 };

@@ -8,8 +8,9 @@ OUT.csv for the seed's pandas workflow (seed_window.py).
 Logging a real day through a private pmcd takes a day: this writes what
 that would hold. Two wall meters feed power.system (their sum), a RAPL
 package and DRAM zone and the utilisation model are logged beside them,
-with power.control (the agent's interval, samples, start_time and
-sample_time). The agent samples every second, pmlogger fetches 0.37 s
+with power.control (the agent's interval, samples, start_time: its first
+sample's wall time, and sample_time: the seconds since). The agent
+samples every second, pmlogger fetches 0.37 s
 after each sample, so every record holds the sample taken 0.37 s before
 it. At RESTART_AT_S (default 14 h in) the agent is killed and pmcd starts
 it again 13 s later (as seen in tests/integration/agent_restart.sh): no
@@ -46,8 +47,8 @@ METRICS = [
     ("power.model.utilization", 2, 2, D, None, I),
     ("power.control.interval", 3, 0, D, None, c_api.PM_SEM_DISCRETE),
     ("power.control.samples", 3, 3, c_api.PM_TYPE_U64, None, C),
-    ("power.control.start_time", 3, 8, D, None, c_api.PM_SEM_DISCRETE),
-    ("power.control.sample_time", 3, 9, D, None, I),
+    ("power.control.sample_time", 3, 8, D, None, C),
+    ("power.control.start_time", 3, 9, D, None, c_api.PM_SEM_DISCRETE),
     ("power.meter.energy", 8, 0, D, INDOM_METER, C),
     ("power.meter.power", 8, 1, D, INDOM_METER, I),
     ("power.meter.voltage", 8, 2, D, INDOM_METER, I),
@@ -100,7 +101,7 @@ def main():
     meters = [0.0, 0.0]
     rapl = [4.0e6, 1.0e6]         # the hardware counters: they do not start at 0
     model = 0.0
-    start_time, samples = T0 - 3600.25, 3600
+    start_time, samples = T0 - 3600.0, 3600
     for k in range(n):
         sample_t = T0 + k
         p = watts(k, rng)
@@ -110,7 +111,7 @@ def main():
             rapl[1] += 0.07 * (p[0] + p[1])
             continue
         if k == restart_at + GAP:
-            start_time, samples = sample_t - 0.8, 0
+            start_time, samples = float(sample_t), 0
             meters, model = [0.0, 0.0], 0.0
             first = True
         else:
@@ -137,8 +138,9 @@ def main():
         put("power.model.utilization", "", util)
         put("power.control.interval", "", 1.0)
         put("power.control.samples", "", str(samples))
+        # the agent's first sample's wall time, and the seconds since it
         put("power.control.start_time", "", start_time)
-        put("power.control.sample_time", "", float(sample_t))
+        put("power.control.sample_time", "", float(sample_t) - start_time)
         for (inst, name), e, w in zip(METERS, meters, p):
             put("power.meter.energy", name, e)
             put("power.meter.power", name, w)

@@ -1,6 +1,5 @@
 /* power.control: the agent's controls (root may store them: storegate.h) and its own cost. */
 #include "family.h"
-#include "clock.h"
 #include "config.h"
 
 #include <stdlib.h>
@@ -17,8 +16,8 @@ enum control_item {
     CONTROL_PROC_SCAN_TIME = 5,
     CONTROL_STORES_REFUSED = 6,
     CONTROL_PROC_MEMORY = 7,
-    CONTROL_START_TIME = 8,
-    CONTROL_SAMPLE_TIME = 9,
+    CONTROL_SAMPLE_TIME = 8,
+    CONTROL_START_TIME = 9,
 };
 
 static pmdaMetric control_metrics[] = {
@@ -30,27 +29,39 @@ static pmdaMetric control_metrics[] = {
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_PROC_SCAN_TIME, PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_INSTANT,  MSEC_UNITS),
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_STORES_REFUSED, PM_TYPE_U64,    NO_INDOM, PM_SEM_COUNTER,  COUNT_UNITS),
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_PROC_MEMORY,    PM_TYPE_U64,    NO_INDOM, PM_SEM_INSTANT,  BYTE_UNITS),
+    FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_SAMPLE_TIME,    PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_COUNTER,  SECONDS_UNITS),
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_START_TIME,     PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_DISCRETE, NO_UNITS),
-    FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_SAMPLE_TIME,    PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_INSTANT,  NO_UNITS),
 };
 
-/* When this agent started (epoch seconds): a client holding two readings
- * with the same start time knows the counters ran on between them, so a
- * window is one difference (pmpower report). */
+/* The wall-clock time of this agent's first sample (epoch seconds), fixed
+ * once known: a client holding two readings with the same start time knows
+ * the counters ran on between them, so a window is one difference, and
+ * start_time + sample_time is when the latest sample was taken (pmpower). */
 struct control_own {
-    double start_wall_s;
+    double start_wall_s;       /* 0 until the first fetch after a sample */
 };
 
 static int
 control_init(struct family_ctx *f)
 {
-    struct control_own *own = malloc(sizeof(*own));
+    struct control_own *own = calloc(1, sizeof(*own));
 
     if (!own)
         return -1;
-    own->start_wall_s = wall_seconds();
     f->own = own;
     return 0;
+}
+
+static bool
+start_time(struct control_own *own, const struct power_agent *agent, double *out)
+{
+    if (!own || agent->samples == 0)
+        return false;
+    /* the latest sample's wall time less the monotonic time since the first */
+    if (own->start_wall_s == 0)
+        own->start_wall_s = agent->now.wall_s - (agent->now.mono_s - agent->started_s);
+    *out = own->start_wall_s;
+    return true;
 }
 
 static void
@@ -75,14 +86,8 @@ control_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue 
     case CONTROL_PROC_SCAN_TIME: atom->d = a->scan_ms; return a->enabled && agent->samples > 0;
     case CONTROL_STORES_REFUSED: atom->ull = f->gate->clients.refused; return 1;
     case CONTROL_PROC_MEMORY:    atom->ull = attribute_memory(a); return a->ledger != NULL;
-    case CONTROL_START_TIME:
-        if (!f->own)
-            return 0;
-        atom->d = ((const struct control_own *)f->own)->start_wall_s;
-        return 1;
-    /* the values of every fetch come from this sample: pmlogger stamps a
-     * record with its fetch, up to one interval later */
-    case CONTROL_SAMPLE_TIME:    atom->d = agent->now.wall_s; return agent->samples > 0;
+    case CONTROL_SAMPLE_TIME:    atom->d = agent->now.mono_s - agent->started_s; return agent->samples > 0;
+    case CONTROL_START_TIME:     return start_time(f->own, agent, &atom->d);
     }
     return PM_ERR_PMID;
 }

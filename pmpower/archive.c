@@ -41,16 +41,14 @@ static int
 record_sample(const struct reader *rd, const pmHighResResult *r, struct edge_sample *out)
 {
     pmValueSet *vs;
-    double sample_time = 0;
+    double since_first = NAN;
     bool have_system = false;
 
     edge_sample_clear(out);
-    out->t = out->record_t = pp_time(&r->timestamp);
-    scalar(rd, r, S_SAMPLE_TIME, &sample_time);
-    /* the agent's sample cannot be later than the fetch that returned it */
-    if (sample_time > 0 && sample_time <= out->record_t)
-        out->t = sample_time;
+    out->record_t = pp_time(&r->timestamp);
+    scalar(rd, r, S_SAMPLE_TIME, &since_first);
     scalar(rd, r, S_START_TIME, &out->start_time);
+    out->t = edge_sample_epoch(out->start_time, since_first, out->record_t);
     scalar(rd, r, S_SAMPLES, &out->samples);
     scalar(rd, r, S_INTERVAL, &out->interval);
     if ((vs = pp_vset(r, rd->m, S_COUNT, S_SOURCE)) != NULL && vs->numval > 0) {

@@ -4,6 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+double
+edge_sample_epoch(double start_time, double since_first, double fetch_t)
+{
+    double t = start_time + since_first;
+
+    if (!(start_time > 0) || !(since_first >= 0) || !isfinite(t))
+        return fetch_t;
+    return t < fetch_t ? t : fetch_t;
+}
+
 void
 edge_sample_init(struct edge_sample *s)
 {

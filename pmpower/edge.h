@@ -44,6 +44,12 @@ struct edge_sample {
     size_t n, cap;
 };
 
+/* When the values of a fetch at fetch_t were sampled: the agent's first
+ * sample's wall time (power.control.start_time) plus the seconds since it
+ * (power.control.sample_time); fetch_t when either is unknown (NAN or
+ * negative), and never after the fetch that returned them. */
+double edge_sample_epoch(double start_time, double since_first, double fetch_t);
+
 void edge_sample_init(struct edge_sample *s);
 void edge_sample_free(struct edge_sample *s);
 /* Empty it for the next record, keeping its buffer. */

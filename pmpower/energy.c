@@ -8,6 +8,7 @@
  */
 #include "energy.h"
 #include "archive.h"
+#include "edge.h"
 #include "stop.h"
 
 #include <math.h>
@@ -144,9 +145,10 @@ live_fetch_round(struct pp_metric m[S_COUNT], struct pp_window_result *out, doub
     *t = pp_time(&r->timestamp);
     {
         /* every value of a fetch is from the agent's latest sample: its time is theirs */
-        double sampled;
-        if (pp_get_double(r, m, S_COUNT, S_SAMPLE_TIME, PP_IN_NULL, &sampled) && sampled > 0 && sampled <= *t)
-            *t = sampled;
+        double since_first = NAN, start_time = NAN;
+        pp_get_double(r, m, S_COUNT, S_SAMPLE_TIME, PP_IN_NULL, &since_first);
+        pp_get_double(r, m, S_COUNT, S_START_TIME, PP_IN_NULL, &start_time);
+        *t = edge_sample_epoch(start_time, since_first, *t);
     }
     add_round(out, m, r, *t);
     if (samples)
@@ -172,7 +174,7 @@ live_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, double 
     seen = pp_wait_sample(c, &interval, 60.0);
     if (live_fetch_round(m, out, &t, &s0) < 0)
         return 1;
-    out->start = m[S_SAMPLE_TIME].ok || seen <= 0 ? t : seen;
+    out->start = (m[S_SAMPLE_TIME].ok && m[S_START_TIME].ok) || seen <= 0 ? t : seen;
     out->start_how = "live sample";
     out->interval = interval;
     /* readings in between only matter for processes that exit before the end */
@@ -187,7 +189,7 @@ live_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, double 
     seen = pp_wait_sample(c, NULL, interval * 3 + 1);
     if (live_fetch_round(m, out, &t, &s1) < 0)
         return 1;
-    out->end = m[S_SAMPLE_TIME].ok || seen <= 0 ? t : seen;
+    out->end = (m[S_SAMPLE_TIME].ok && m[S_START_TIME].ok) || seen <= 0 ? t : seen;
     out->end_how = "live sample";
     out->samples = (long)(s1 - s0);
     return 0;

@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "conditions.h"
 #include "cpulist.h"
+#include "edge.h"
 #include "hostlock.h"
 #include "json.h"
 #include "options.h"
@@ -121,19 +122,20 @@ run_once(struct measure *ms, double *elapsed, pid_t *zombie)
 
 /* power.system.energy and the time of the agent's sample it comes from, in
  * one fetch (so both are of the same sample); *sampled stays as it was
- * when the agent does not say (power.control.sample_time). */
+ * when the agent does not say (power.control.start_time + sample_time). */
 static int
 read_system(struct measure *ms, double *energy, double *sampled)
 {
     pmHighResResult *r;
-    double t;
+    double since_first = NAN, start_time = NAN;
     bool ok;
 
     if (pp_fetch(ms->fetch, S_COUNT, &r) < 0)
         return -1;
     ok = pp_get_double(r, ms->fetch, S_COUNT, S_SYSTEM, PP_IN_NULL, energy);
-    if (pp_get_double(r, ms->fetch, S_COUNT, S_SAMPLE_TIME, PP_IN_NULL, &t) && t > 0)
-        *sampled = t;
+    if (pp_get_double(r, ms->fetch, S_COUNT, S_SAMPLE_TIME, PP_IN_NULL, &since_first) &&
+        pp_get_double(r, ms->fetch, S_COUNT, S_START_TIME, PP_IN_NULL, &start_time))
+        *sampled = edge_sample_epoch(start_time, since_first, pp_time(&r->timestamp));
     if (ok && ms->zones.n && !zones_read(r, ms->fetch, &ms->zones, ms->zone_e)) {
         fprintf(stderr, "%s: a --zone counter has no value on %s (%s)\n", pmGetProgname(), ms->ctx->source,
                 ms->zones.text);

@@ -2,7 +2,7 @@
  * plot.c: pmpower plot: power over a window, from an archive or a live
  * host, as a picture (plotdraw.h). Each source's power is its counter's
  * rate between consecutive agent samples (placed at their sample times,
- * power.control.sample_time), drawn as the step it was over that
+ * power.control.start_time + sample_time), drawn as the step it was over that
  * interval; an agent restart leaves a gap rather than a false spike.
  */
 #include "archive.h"

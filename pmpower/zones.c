@@ -92,7 +92,7 @@ void
 zones_metrics(const struct zones *z, struct pp_metric fm[S_COUNT])
 {
     for (int s = 0; s < S_COUNT; s++) {
-        bool needed = s == S_SYSTEM || s == S_SAMPLE_TIME;
+        bool needed = s == S_SYSTEM || s == S_SAMPLE_TIME || s == S_START_TIME;
         for (size_t i = 0; i < z->n && !needed; i++)
             needed = z->series[i] == s;
         if (!needed)

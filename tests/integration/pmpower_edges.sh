@@ -51,8 +51,11 @@ near "$(got 'at 35 W')" "$(energy_between "$t35" "$tend")" 0.01 "a 3 s phase at 
 # power.control.sample_time): the window between them is exactly the
 # difference of their counters, where pmlogger's stamps would add the
 # energy of the lag between sample and fetch.
-pmdumplog "$ARCH" power.control.sample_time power.system.energy 2>/dev/null |
-    awk '/\(power.control.sample_time\)/ { t = $NF } /\(power.system.energy\)/ && t != "" { print t, $NF; t = "" }' \
+# (the sample's time: power.control.start_time, the first sample's wall
+# time, plus power.control.sample_time, the seconds since)
+pmdumplog "$ARCH" power.control.start_time power.control.sample_time power.system.energy 2>/dev/null |
+    awk '/\(power.control.start_time\)/ { s = $NF } /\(power.control.sample_time\)/ { t = $NF }
+         /\(power.system.energy\)/ && s != "" && t != "" { printf "%.6f %s\n", s + t, $NF; t = "" }' \
     > "$WORK/samples"
 read -r s1 e1 <<<"$(sed -n 3p "$WORK/samples")"
 read -r s2 e2 <<<"$(sed -n 12p "$WORK/samples")"

@@ -149,9 +149,22 @@ test_rates(void)
     edge_sample_free(&out);
 }
 
+static void
+test_sample_epoch(void)
+{
+    /* power.control.start_time (the first sample's wall time) + sample_time (seconds since) */
+    CHECK_NEAR(edge_sample_epoch(1796141000.25, 12.5, 1796141013.0), 1796141012.75, 1e-12,
+               "a sample's time is the run's start plus the seconds since");
+    CHECK_NEAR(edge_sample_epoch(1796141000.25, 13.0, 1796141013.0), 1796141013.0, 1e-12,
+               "never after the fetch that returned it");
+    CHECK_NEAR(edge_sample_epoch(NAN, 12.5, 1796141013.0), 1796141013.0, 0, "no start time: the fetch's");
+    CHECK_NEAR(edge_sample_epoch(1796141000.25, NAN, 1796141013.0), 1796141013.0, 0, "no sample time: the fetch's");
+}
+
 int
 main(void)
 {
+    test_sample_epoch();
     test_steps();
     test_rates();
     test_monotone();
