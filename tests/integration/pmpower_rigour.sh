@@ -87,6 +87,16 @@ rc=$?
 check "[ $rc -eq 0 ] && jq -e '([.trials[].window_s >= 1] | all) and .precision <= 0.05 and .cooldown_s == 0.2' '$WORK/m5.json' >/dev/null" \
     "--precision 0.05 at a 0.05 s interval makes trials of 1 s or more, and says the precision" \
     "$(jq -c '[.precision, [.trials[].window_s]]' "$WORK/m5.json") $(cat "$WORK/err")"
+# --cooldown-within: between trials, on until the power is back near the
+# idle baseline (a steady zone: at once); it needs a baseline
+M --trials 2 --min-trial-time 0.1 --baseline 0.3 --cooldown-within 10 --json -- true > "$WORK/m8.json" 2>"$WORK/err"
+rc=$?
+check "[ $rc -eq 0 ] && jq -e '.trials | length == 2' '$WORK/m8.json' >/dev/null" \
+    "--cooldown-within 10: the power is back within 10% of the baseline, the next trial runs" "rc $rc: $(cat "$WORK/err")"
+M --cooldown-within 10 -- true > /dev/null 2>"$WORK/err"
+rc=$?
+check "[ $rc -eq 2 ] && grep -q 'needs an idle baseline' '$WORK/err'" "--cooldown-within without a baseline is refused" \
+    "rc $rc: $(cat "$WORK/err")"
 check "\"$PMPOWER\" measure $PMH --cpus 1-0 -- true 2>&1 | grep -q 'does not run up'" "a bad --cpus list is refused"
 
 # --zone: the package zone's energy beside the system's (power.system is
