@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -12,8 +13,11 @@
 const char *
 hostlock_default_path(void)
 {
+    const char *env = getenv("PMPOWER_LOCK_FILE");
     struct stat st;
 
+    if (env && *env)
+        return env;
     return stat("/run/lock", &st) == 0 && S_ISDIR(st.st_mode) ? "/run/lock/pmpower-measure.lock"
                                                               : "/tmp/pmpower-measure.lock";
 }

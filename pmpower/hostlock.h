@@ -11,7 +11,8 @@
 
 #include <stddef.h>
 
-/* /run/lock/pmpower-measure.lock, or in /tmp where /run/lock is missing */
+/* $PMPOWER_LOCK_FILE when set (tests, containers that share no /run/lock),
+ * else /run/lock/pmpower-measure.lock, or in /tmp where /run/lock is missing */
 const char *hostlock_default_path(void);
 
 /*

@@ -11,6 +11,9 @@
 # the sanitized build when there is a current one: its reports land in
 # $WORK/log/asan.* (ASAN_OPTIONS from pmcd_start), which sanitizer_check fails on
 PMPOWER=${PMPOWER:-$BUILD/pmpower}
+# measure's host-wide lock, private to the test: tests running side by side
+# on one machine measure their own private agents
+export PMPOWER_LOCK_FILE=$WORK/measure.lock
 if [ -x "$BUILD/san/pmpower" ] && ! [ "$BUILD/pmpower" -nt "$BUILD/san/pmpower" ]; then
     PMPOWER=$BUILD/san/pmpower
 fi
