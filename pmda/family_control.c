@@ -2,6 +2,7 @@
 #include "family.h"
 #include "config.h"
 
+#include <stdlib.h>
 #include <syslog.h>
 
 #define CLUSTER_CONTROL 3
@@ -16,6 +17,7 @@ enum control_item {
     CONTROL_STORES_REFUSED = 6,
     CONTROL_PROC_MEMORY = 7,
     CONTROL_SAMPLE_TIME = 8,
+    CONTROL_START_TIME = 9,
 };
 
 static pmdaMetric control_metrics[] = {
@@ -28,7 +30,46 @@ static pmdaMetric control_metrics[] = {
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_STORES_REFUSED, PM_TYPE_U64,    NO_INDOM, PM_SEM_COUNTER,  COUNT_UNITS),
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_PROC_MEMORY,    PM_TYPE_U64,    NO_INDOM, PM_SEM_INSTANT,  BYTE_UNITS),
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_SAMPLE_TIME,    PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_COUNTER,  SECONDS_UNITS),
+    FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_START_TIME,     PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_DISCRETE, NO_UNITS),
 };
+
+/* The wall-clock time of this agent's first sample (epoch seconds), fixed
+ * once known: a client holding two readings with the same start time knows
+ * the counters ran on between them, so a window is one difference, and
+ * start_time + sample_time is when the latest sample was taken (pmpower). */
+struct control_own {
+    double start_wall_s;       /* 0 until the first fetch after a sample */
+};
+
+static int
+control_init(struct family_ctx *f)
+{
+    struct control_own *own = calloc(1, sizeof(*own));
+
+    if (!own)
+        return -1;
+    f->own = own;
+    return 0;
+}
+
+static bool
+start_time(struct control_own *own, const struct power_agent *agent, double *out)
+{
+    if (!own || agent->samples == 0)
+        return false;
+    /* the latest sample's wall time less the monotonic time since the first */
+    if (own->start_wall_s == 0)
+        own->start_wall_s = agent->now.wall_s - (agent->now.mono_s - agent->started_s);
+    *out = own->start_wall_s;
+    return true;
+}
+
+static void
+control_close(struct family_ctx *f)
+{
+    free(f->own);
+    f->own = NULL;
+}
 
 static int
 control_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *atom)
@@ -46,6 +87,7 @@ control_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue 
     case CONTROL_STORES_REFUSED: atom->ull = f->gate->clients.refused; return 1;
     case CONTROL_PROC_MEMORY:    atom->ull = attribute_memory(a); return a->ledger != NULL;
     case CONTROL_SAMPLE_TIME:    atom->d = agent->now.mono_s - agent->started_s; return agent->samples > 0;
+    case CONTROL_START_TIME:     return start_time(f->own, agent, &atom->d);
     }
     return PM_ERR_PMID;
 }
@@ -107,5 +149,7 @@ const struct family control_family = {
     .nmetrics = sizeof(control_metrics) / sizeof(control_metrics[0]),
     .indom = -1,
     .fetch = control_fetch,
+    .init = control_init,
+    .close = control_close,
     .store = control_store,
 };

@@ -36,6 +36,12 @@ child_on_path(const char *cmd)
 pid_t
 child_start(char **argv)
 {
+    return child_start_on(argv, NULL);
+}
+
+pid_t
+child_start_on(char **argv, const cpu_set_t *cpus)
+{
     int fds[2], err = 0;
     pid_t pid;
     ssize_t n;
@@ -51,7 +57,8 @@ child_start(char **argv)
         close(fds[0]);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
-        execvp(argv[0], argv);
+        if (!cpus || sched_setaffinity(0, sizeof(*cpus), cpus) == 0)
+            execvp(argv[0], argv);
         err = errno;
         if (write(fds[1], &err, sizeof(err)) < 0)
             _exit(127);

@@ -12,5 +12,7 @@ int cmd_measure(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_mark(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif

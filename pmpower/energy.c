@@ -1,11 +1,14 @@
 /*
- * energy.c: the energy of a window from the counters, on an archive or a
- * live host. Boundaries are the counters' values at the window's ends
- * (interpolated in an archive; freshly sampled live), never a sum of
- * sampled powers; readings between them only matter for instances that come
- * and go (processes) and for agent restarts (window.h).
+ * energy.c: the energy of a window from the counters, on an archive
+ * (archive.h) or a live host. Boundaries are the counters' values at the
+ * window's ends (placed at their sample times in an archive; freshly
+ * sampled live), never a sum of sampled powers; readings between them only
+ * matter for instances that come and go (processes) and for agent
+ * restarts (window.h).
  */
 #include "energy.h"
+#include "archive.h"
+#include "edge.h"
 #include "stop.h"
 
 #include <math.h>
@@ -19,8 +22,8 @@ is_energy_series(int s)
     return s <= S_UNATTRIBUTED;
 }
 
-static void
-note_source(struct pp_window_result *out, const char *value)
+void
+pp_note_source(struct pp_window_result *out, const char *value)
 {
     size_t len = strlen(out->sources);
     const char *p = out->sources;
@@ -52,7 +55,7 @@ add_round(struct pp_window_result *out, const struct pp_metric *m, const pmHighR
         if (s == S_SOURCE) {
             char *str;
             if (pp_string(vs, &m[s].desc, 0, &str) > 0) {
-                note_source(out, str);
+                pp_note_source(out, str);
                 free(str);
             }
             continue;
@@ -76,14 +79,6 @@ add_round(struct pp_window_result *out, const struct pp_metric *m, const pmHighR
         }
     }
     return have_system;
-}
-
-static bool
-has_system(const struct pp_metric *m, const pmHighResResult *r)
-{
-    pmValueSet *vs = pp_vset(r, m, S_COUNT, S_SYSTEM);
-
-    return vs && vs->numval > 0;
 }
 
 int
@@ -138,97 +133,6 @@ pp_window_resolve(const struct pp_ctx *c, const char *start_text, const char *en
 }
 
 static int
-archive_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, double end,
-               struct pp_window_result *out)
-{
-    pmHighResResult *r;
-    double last_system_t = -1;
-    bool start_is_sample = false;
-    int sts;
-
-    /* the start: interpolated, or the first sample after it */
-    out->start = start;
-    out->start_how = "interpolated";
-    if ((sts = pp_set_interp(c, start, 1.0)) < 0 || (sts = pp_fetch(m, S_COUNT, &r)) < 0) {
-        fprintf(stderr, "%s: cannot read the archive at the window's start: %s\n",
-                pmGetProgname(), pmErrStr(sts));
-        return 1;
-    }
-    if (has_system(m, r)) {
-        add_round(out, m, r, start);
-        pmFreeHighResResult(r);
-    } else {
-        pmFreeHighResResult(r);
-        pp_set_forward(c, start);
-        for (;;) {
-            if ((sts = pp_fetch(m, S_COUNT, &r)) < 0) {
-                fprintf(stderr, "%s: no power.system.energy samples in the window: "
-                        "the agent logged nothing then (pmlogger not running, or the agent had no source)\n",
-                        pmGetProgname());
-                return 1;
-            }
-            double t = pp_time(&r->timestamp);
-            if (t > end) {
-                pmFreeHighResResult(r);
-                fprintf(stderr, "%s: no power.system.energy samples in the window: "
-                        "choose a longer window or one where pmlogger was logging power.system\n",
-                        pmGetProgname());
-                return 1;
-            }
-            if (has_system(m, r)) {
-                out->start = t;
-                out->start_how = "nearest sample";
-                add_round(out, m, r, t);
-                pmFreeHighResResult(r);
-                start_is_sample = true;
-                last_system_t = t;
-                break;
-            }
-            pmFreeHighResResult(r);
-        }
-    }
-
-    /* the records strictly inside the window */
-    pp_set_forward(c, out->start);
-    while (pp_fetch(m, S_COUNT, &r) >= 0) {
-        double t = pp_time(&r->timestamp);
-        if (t >= end) {
-            pmFreeHighResResult(r);
-            break;
-        }
-        if (t > out->start && r->numpmid > 0) {
-            if (add_round(out, m, r, t)) {
-                out->samples++;
-                last_system_t = t;
-            }
-        }
-        pmFreeHighResResult(r);
-    }
-    if (start_is_sample)
-        out->samples++;
-
-    /* the end: interpolated, or the last sample before it */
-    out->end = end;
-    out->end_how = "interpolated";
-    if (pp_set_interp(c, end, 1.0) >= 0 && pp_fetch(m, S_COUNT, &r) >= 0) {
-        if (has_system(m, r)) {
-            add_round(out, m, r, end);
-            pmFreeHighResResult(r);
-            return 0;
-        }
-        pmFreeHighResResult(r);
-    }
-    if (last_system_t < 0 || last_system_t <= out->start) {
-        fprintf(stderr, "%s: only one power.system.energy sample in the window: "
-                "choose a longer window\n", pmGetProgname());
-        return 1;
-    }
-    out->end = last_system_t;
-    out->end_how = "nearest sample";     /* it was counted in the scan */
-    return 0;
-}
-
-static int
 live_fetch_round(struct pp_metric m[S_COUNT], struct pp_window_result *out, double *t, double *samples)
 {
     pmHighResResult *r;
@@ -239,6 +143,13 @@ live_fetch_round(struct pp_metric m[S_COUNT], struct pp_window_result *out, doub
         return -1;
     }
     *t = pp_time(&r->timestamp);
+    {
+        /* every value of a fetch is from the agent's latest sample: its time is theirs */
+        double since_first = NAN, start_time = NAN;
+        pp_get_double(r, m, S_COUNT, S_SAMPLE_TIME, PP_IN_NULL, &since_first);
+        pp_get_double(r, m, S_COUNT, S_START_TIME, PP_IN_NULL, &start_time);
+        *t = edge_sample_epoch(start_time, since_first, *t);
+    }
     add_round(out, m, r, *t);
     if (samples)
         pp_get_double(r, m, S_COUNT, S_SAMPLES, PP_IN_NULL, samples);
@@ -263,7 +174,7 @@ live_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, double 
     seen = pp_wait_sample(c, &interval, 60.0);
     if (live_fetch_round(m, out, &t, &s0) < 0)
         return 1;
-    out->start = seen > 0 ? seen : t;
+    out->start = (m[S_SAMPLE_TIME].ok && m[S_START_TIME].ok) || seen <= 0 ? t : seen;
     out->start_how = "live sample";
     out->interval = interval;
     /* readings in between only matter for processes that exit before the end */
@@ -278,7 +189,7 @@ live_window(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, double 
     seen = pp_wait_sample(c, NULL, interval * 3 + 1);
     if (live_fetch_round(m, out, &t, &s1) < 0)
         return 1;
-    out->end = seen > 0 ? seen : t;
+    out->end = (m[S_SAMPLE_TIME].ok && m[S_START_TIME].ok) || seen <= 0 ? t : seen;
     out->end_how = "live sample";
     out->samples = (long)(s1 - s0);
     return 0;
@@ -304,7 +215,7 @@ pp_window_energy(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, do
         fprintf(stderr, "%s: the window's end must come after its start\n", pmGetProgname());
         return 2;
     }
-    return c->archive ? archive_window(c, m, start, end, out)
+    return c->archive ? pp_archive_window(c, m, start, end, track_top, out)
                       : live_window(c, m, start, end, track_top, out);
 }
 
@@ -312,6 +223,12 @@ void
 pp_window_result_free(struct pp_window_result *r)
 {
     window_free(&r->w);
+}
+
+long
+pp_window_restarts(const struct pp_window_result *r)
+{
+    return r->restarts ? r->restarts : (long)r->w.resets;
 }
 
 double

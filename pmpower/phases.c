@@ -5,9 +5,12 @@
  * (power.phase.log, written by pmpower mark) in the archive.
  */
 #include "phases.h"
+#include "archive.h"
 #include "energy.h"
 #include "json.h"
 #include "phaselist.h"
+#include "reporthtml.h"
+#include "results.h"
 #include "timeparse.h"
 #include "toplist.h"
 
@@ -208,12 +211,33 @@ load_phases(struct pp_ctx *c, const char *file, struct phase_list *list)
     return 0;
 }
 
-/* Each phase's window and energy: 0, or the exit status after a message. */
-static int
-measure_phases(struct pp_ctx *c, struct pp_metric m[S_COUNT], int top, struct phases *ph)
+int
+phases_windows(struct pp_ctx *c, const char *file, struct phase_list *list, double **start, double **end)
 {
     int sts;
 
+    *start = *end = NULL;
+    if ((sts = load_phases(c, file, list)) != 0)
+        return sts;
+    *start = calloc(list->count ? list->count : 1, sizeof(**start));
+    *end = calloc(list->count ? list->count : 1, sizeof(**end));
+    if (!*start || !*end)
+        return 1;
+    for (size_t i = 0; i < list->count; i++) {
+        if (resolve(c, &list->items[i], &(*start)[i], &(*end)[i]) < 0)
+            return 2;
+        if (!((*end)[i] > (*start)[i])) {
+            fprintf(stderr, "%s: phase \"%s\" ends before it starts\n", pmGetProgname(), list->items[i].label);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* Each phase's window: 0, or the exit status after a message. */
+static int
+resolve_phases(struct pp_ctx *c, struct phases *ph)
+{
     ph->span_a = INFINITY;
     ph->span_b = -INFINITY;
     for (size_t i = 0; i < ph->list.count; i++) {
@@ -229,16 +253,6 @@ measure_phases(struct pp_ctx *c, struct pp_metric m[S_COUNT], int top, struct ph
             fprintf(stderr, "%s: phase \"%s\" is outside the archive\n", pmGetProgname(), pr->p->label);
             return 1;
         }
-        if ((sts = pp_window_energy(c, m, pr->start, pr->end, top > 0, &pr->r)) != 0) {
-            fprintf(stderr, "%s: phase \"%s\": no energy (see above)\n", pmGetProgname(), pr->p->label);
-            pp_window_result_free(&pr->r);
-            return sts;
-        }
-        pr->ok = true;
-        /* boundaries inside one sample: the energy there is interpolated */
-        pr->short_warning = pr->r.samples < 2 ||
-                            (pr->r.interval > 0 && pr->end - pr->start < pr->r.interval);
-        ph->sum += pp_system_joules(&pr->r);
         ph->span_a = fmin(ph->span_a, pr->start);
         ph->span_b = fmax(ph->span_b, pr->end);
         for (size_t k = 0; k < i; k++)
@@ -259,41 +273,113 @@ cmp_span(const void *x, const void *y)
     return a->a < b->a ? -1 : a->a > b->a ? 1 : 0;
 }
 
-/* The whole span, and the gaps no phase covers: 0, or the exit status. */
-static int
-measure_gaps(struct pp_ctx *c, struct pp_metric m[S_COUNT], struct phases *ph)
+/* The gaps no phase covers, in order: their count (gaps is malloc'd), or -1. */
+static long
+find_gaps(const struct phases *ph, struct span **gaps)
 {
-    struct span *spans = calloc(ph->list.count, sizeof(*spans));
-    struct pp_window_result gap;
+    size_t n = ph->list.count, ngaps = 0;
+    struct span *spans = calloc(n, sizeof(*spans)), *out = calloc(n, sizeof(*out));
     double covered_to;
-    int sts;
 
-    if (!spans)
-        return 1;
-    if ((sts = pp_window_energy(c, m, ph->span_a, ph->span_b, false, &ph->span)) != 0) {
-        pp_window_result_free(&ph->span);
+    if (!spans || !out) {
         free(spans);
-        return sts;
+        free(out);
+        return -1;
     }
-    ph->have_span = true;
-    for (size_t i = 0; i < ph->list.count; i++)
+    for (size_t i = 0; i < n; i++)
         spans[i] = (struct span){ ph->res[i].start, ph->res[i].end };
-    qsort(spans, ph->list.count, sizeof(*spans), cmp_span);
+    qsort(spans, n, sizeof(*spans), cmp_span);
     covered_to = spans[0].b;
-    for (size_t i = 1; i < ph->list.count; i++) {
-        if (spans[i].a > covered_to + 1e-6) {
-            if (pp_window_energy(c, m, covered_to, spans[i].a, false, &gap) == 0) {
-                ph->gap_j += pp_system_joules(&gap);
-                ph->gap_s += spans[i].a - covered_to;
-                ph->ngaps++;
-            }
-            pp_window_result_free(&gap);
-        }
+    for (size_t i = 1; i < n; i++) {
+        if (spans[i].a > covered_to + 1e-6)
+            out[ngaps++] = (struct span){ covered_to, spans[i].a };
         if (spans[i].b > covered_to)
             covered_to = spans[i].b;
     }
     free(spans);
-    return 0;
+    *gaps = out;
+    return (long)ngaps;
+}
+
+/*
+ * Every phase, the span and the gaps: all windows of one pass over the
+ * archive (archive.h), however many phases. 0, or the exit status after
+ * a message.
+ */
+static int
+measure_phases(struct pp_ctx *c, struct pp_metric m[S_COUNT], int top, struct phases *ph)
+{
+    size_t np = ph->list.count, n;
+    struct span *gaps = NULL;
+    long ngaps = find_gaps(ph, &gaps);
+    double *start = NULL, *end = NULL;
+    struct pp_window_result *out = NULL;
+    bool *ok = NULL;
+    int sts = 1;
+
+    if (ngaps < 0)
+        return 1;
+    n = np + 1 + (size_t)ngaps;
+    start = calloc(n, sizeof(*start));
+    end = calloc(n, sizeof(*end));
+    out = calloc(n, sizeof(*out));
+    ok = calloc(n, sizeof(*ok));
+    if (!start || !end || !out || !ok)
+        goto done;
+    for (size_t i = 0; i < np; i++) {
+        start[i] = ph->res[i].start;
+        end[i] = ph->res[i].end;
+    }
+    start[np] = ph->span_a;
+    end[np] = ph->span_b;
+    for (long g = 0; g < ngaps; g++) {
+        start[np + 1 + (size_t)g] = gaps[g].a;
+        end[np + 1 + (size_t)g] = gaps[g].b;
+    }
+    if (pp_archive_sweep(c, m, start, end, n, top > 0, out, ok) != 0) {
+        fprintf(stderr, "%s: cannot read archive \"%s\"\n", pmGetProgname(), c->source);
+        goto done;
+    }
+    for (size_t i = 0; i < np; i++) {
+        struct phase_result *pr = &ph->res[i];
+        pr->r = out[i];
+        out[i].w.slots = NULL;       /* moved */
+        pr->ok = true;
+        if (!ok[i]) {
+            fprintf(stderr, "%s: phase \"%s\": no power.system.energy samples from one run of the agent "
+                    "in it: choose phases where pmlogger was logging power.system\n",
+                    pmGetProgname(), pr->p->label);
+            goto done;
+        }
+        /* shorter than the logging, or both ends between the same two logged samples: interpolated */
+        pr->short_warning = pr->r.logged < 1 ||
+                            (pr->r.log_interval > 0 && pr->end - pr->start < pr->r.log_interval) ||
+                            (pr->r.interval > 0 && pr->end - pr->start < pr->r.interval);
+        ph->sum += pp_system_joules(&pr->r);
+    }
+    if (!ok[np]) {
+        fprintf(stderr, "%s: the phases' span has no energy (see above)\n", pmGetProgname());
+        goto done;
+    }
+    ph->span = out[np];
+    out[np].w.slots = NULL;
+    ph->have_span = true;
+    for (long g = 0; g < ngaps; g++)
+        if (ok[np + 1 + (size_t)g]) {
+            ph->gap_j += pp_system_joules(&out[np + 1 + (size_t)g]);
+            ph->gap_s += gaps[g].b - gaps[g].a;
+            ph->ngaps++;
+        }
+    sts = 0;
+done:
+    for (size_t i = 0; out && i < n; i++)
+        window_free(&out[i].w);
+    free(start);
+    free(end);
+    free(out);
+    free(ok);
+    free(gaps);
+    return sts;
 }
 
 static void
@@ -405,8 +491,52 @@ phases_free(struct phases *ph)
     phaselist_free(&ph->list);
 }
 
+/* --db: the phases as one run, each phase with its sources' energies. 0, or 1. */
+static int
+store_phases(const char *path, struct pp_ctx *c, const struct pp_metric m[S_COUNT], const struct phases *ph)
+{
+    struct resultsdb *db;
+    struct resultsdb_run run;
+    long long id;
+    int sts = 0;
+
+    if (resultsdb_open(path, &db) < 0)
+        return 1;
+    results_run_init(&run, "phases", c, &ph->span);
+    run.joules = ph->sum;
+    if ((id = resultsdb_add_run(db, &run)) < 0)
+        sts = 1;
+    for (size_t i = 0; sts == 0 && i < ph->list.count; i++) {
+        const struct phase_result *pr = &ph->res[i];
+        if (resultsdb_add_phase(db, id, (int)i, pr->p->label, pr->r.start, pr->r.end, pp_system_joules(&pr->r),
+                                pr->r.samples) < 0 ||
+            results_energies(db, id, (int)i, c, m, &pr->r) < 0)
+            sts = 1;
+    }
+    resultsdb_close(db);
+    return sts;
+}
+
+/* --html: the span's report with each phase's row, shaded in the plot. 0, or 1. */
+static int
+html_phases(const char *path, struct pp_ctx *c, const struct pp_metric m[S_COUNT], const struct phases *ph)
+{
+    struct html_row *rows = calloc(ph->list.count + 1, sizeof(*rows));
+    int sts;
+
+    if (!rows)
+        return 1;
+    for (size_t i = 0; i < ph->list.count; i++)
+        rows[i] = (struct html_row){ ph->res[i].p->label, ph->res[i].r.start, ph->res[i].r.end,
+                                     pp_system_joules(&ph->res[i].r), ph->res[i].r.samples };
+    sts = report_html(path, c, m, &ph->span, rows, ph->list.count);
+    free(rows);
+    return sts;
+}
+
 int
-phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, int top, bool json)
+phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, int top, bool json,
+              const char *db, const char *html)
 {
     struct phases ph = { 0 };
     int sts;
@@ -423,11 +553,15 @@ phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, i
         sts = 1;
     } else if ((ph.res = calloc(ph.list.count, sizeof(*ph.res))) == NULL)
         sts = 1;
-    else if ((sts = measure_phases(c, m, top, &ph)) == 0 && (sts = measure_gaps(c, m, &ph)) == 0) {
+    else if ((sts = resolve_phases(c, &ph)) == 0 && (sts = measure_phases(c, m, top, &ph)) == 0) {
         if (json)
             print_json(c, m, top, &ph);
         else
             print_text(c, m, top, &ph);
+        if (db)
+            sts = store_phases(db, c, m, &ph);
+        if (html && sts == 0)
+            sts = html_phases(html, c, m, &ph);
     }
     phases_free(&ph);
     return sts;

@@ -21,6 +21,8 @@ static const struct command {
     { "top",     "live power by process and cgroup", cmd_top },
     { "mark",    "mark a phase: mark start LABEL | mark end LABEL | mark LABEL -- COMMAND...", cmd_mark },
     { "calibrate", "measure the model's idle and busy watts against a reference: [--write]", cmd_calibrate },
+    { "plot",    "power over a window as a picture: -o FILE.png|.svg|.pdf [--phases FILE]", cmd_plot },
+    { "runs",    "results kept with --db FILE: list them, or compare two: --db FILE [A B]", cmd_runs },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -8,6 +8,8 @@
 #include "options.h"
 #include "phases.h"
 #include "report.h"
+#include "reporthtml.h"
+#include "results.h"
 #include "stop.h"
 #include "toplist.h"
 
@@ -85,9 +87,9 @@ print_text(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
     printf("window  %s .. %s  (%.3f s)\n", v.start, v.end, v.dur);
     printf("bounds  start %s, end %s; %ld samples in the window\n", r->start_how, r->end_how, r->samples);
     printf("source  %s\n", r->sources[0] ? r->sources : "(unknown)");
-    if (r->w.resets)
-        printf("note    %u counter restart(s) in the window (agent restarted): energy summed across them\n",
-               r->w.resets);
+    if (pp_window_restarts(r))
+        printf("note    %ld agent restart(s) in the window: energy summed across them\n",
+               pp_window_restarts(r));
     /* the names' column is 28 wide, or as wide as the longest (hwmon sensors') */
     for (size_t i = 0; i < v.n; i++) {
         char label[300];
@@ -136,7 +138,7 @@ print_json(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
     printf(",");
     json_key(stdout, "source");
     json_string(stdout, r->sources);
-    printf(",\"counter_restarts\":%u", r->w.resets);
+    printf(",\"counter_restarts\":%ld", pp_window_restarts(r));
     printf(",\"joules\":");
     json_number(stdout, v.sys);
     printf(",\"wh\":");
@@ -187,6 +189,8 @@ struct report_settings {
     long        runs, top;
     bool        json;
     const char *phases;
+    const char *db;           /* --db: append the results (results.h) */
+    const char *html;         /* --html: also a one-file report (reporthtml.h) */
 };
 
 static int
@@ -198,6 +202,10 @@ report_option(void *state, const char *name, const char *arg)
         s->json = true;
     else if (strcmp(name, "phases") == 0)
         s->phases = arg;
+    else if (strcmp(name, "db") == 0)
+        s->db = arg;
+    else if (strcmp(name, "html") == 0)
+        s->html = arg;
     else if (strcmp(name, "runs") == 0)
         return pp_parse_count(arg, "--runs", INT_MAX, &s->runs);
     else if (strcmp(name, "top") == 0)
@@ -236,13 +244,17 @@ cmd_report(int argc, char **argv)
         { "top", 1, 0, "K", "the K processes and cgroups that used most energy" },
         { "phases", 1, 0, "FILE", "labelled windows (JSON or CSV; - for stdin; 'archive' for pmpower marks)" },
         { "json", 0, 'j', 0, "JSON instead of text" },
+        { "db", 1, 0, "FILE", "also append the results to the SQLite database FILE" },
+        { "html", 1, 0, "FILE", "also write a one-file HTML report with the tables and the plot" },
         PP_OPT_TIME_TEXT,
         PP_OPTIONS_END
     };
     struct report_settings s = { 0 };
     const struct pp_command_line cl = {
-        .synopsis = "report [-h HOST | -a ARCHIVE] [-S START] [-T END] [--runs N] [--top K] [--json]\n"
-                    "       pmpower report -a ARCHIVE --phases FILE|-|archive [--top K] [--json]",
+        .synopsis = "report [-h HOST | -a ARCHIVE] [-S START] [-T END] [--runs N] [--top K] [--json] [--db FILE]\n"
+                    "                      [--html FILE]\n"
+                    "       pmpower report -a ARCHIVE --phases FILE|-|archive [--top K] [--json] [--db FILE]\n"
+                    "                      [--html FILE]",
         .short_options = "h:a:S:T:j?",
         .long_options = longopts,
         .option = report_option,
@@ -264,7 +276,7 @@ cmd_report(int argc, char **argv)
     pp_series_init(m);
     pp_lookup(m, S_COUNT);
     if (s.phases)
-        sts = phases_report(&ctx, m, s.phases, (int)s.top, s.json);
+        sts = phases_report(&ctx, m, s.phases, (int)s.top, s.json, s.db, s.html);
     else if (!ctx.archive && !args.finish) {
         fprintf(stderr, "%s: on a live host give the window's end: -T +30s (or record with pmlogger "
                 "and use -a ARCHIVE)\n", pmGetProgname());
@@ -276,6 +288,10 @@ cmd_report(int argc, char **argv)
                 print_json(&ctx, m, &r, (int)s.runs, (int)s.top);
             else
                 print_text(&ctx, m, &r, (int)s.runs, (int)s.top);
+            if (s.db)
+                sts = results_window(s.db, &ctx, m, &r);
+            if (s.html && sts == 0)
+                sts = report_html(s.html, &ctx, m, &r, NULL, 0);
         }
         pp_window_result_free(&r);
     }

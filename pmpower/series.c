@@ -25,6 +25,8 @@ static const struct {
     [S_SOURCE]       = { "power.system.source", "source" },
     [S_SAMPLES]      = { "power.control.samples", "samples" },
     [S_INTERVAL]     = { "power.control.interval", "interval" },
+    [S_START_TIME]   = { "power.control.start_time", "start_time" },
+    [S_SAMPLE_TIME]  = { "power.control.sample_time", "sample_time" },
 };
 
 void

@@ -14,6 +14,8 @@ enum pp_series {
     S_SYSTEM, S_RAPL, S_METER, S_METER_TOTAL, S_VM, S_SOC, S_BATTERY, S_GPU, S_HWMON, S_MODEL,
     S_PROC, S_CGROUP, S_UNATTRIBUTED,
     S_SOURCE, S_SAMPLES, S_INTERVAL,
+    S_START_TIME, S_SAMPLE_TIME,     /* which run of the agent (its first sample's wall time), and
+                                        seconds from then to the sample a fetch's values are of */
     S_COUNT
 };
 #define S_FIRST_TOP S_PROC           /* S_SYSTEM..S_MODEL are sources of energy */

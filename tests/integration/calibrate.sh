@@ -44,15 +44,15 @@ for _ in $(seq "$NCPU"); do "$BUILD/tests/burn" 1 >/dev/null 2>&1 & BURNERS+=($!
 "$PMPOWER" calibrate $PMH --window 1 > "$WORK/busy.out" 2> "$WORK/busy.err"
 sts=$?
 kill "${BURNERS[@]}"; wait "${BURNERS[@]}" 2>/dev/null; BURNERS=()
-check '[ $sts -eq 1 ]' "a host kept busy by other work is refused (exit $sts)"
-check 'grep -q "the host is [0-9.]*% busy ([0-9.]* CPUs) with other work: calibrate needs it idle" "$WORK/busy.err"' \
+check_num "$sts" = 1 "a host kept busy by other work is refused (exit $sts)"
+check_file_has "$WORK/busy.err" 'the host is [0-9.]*% busy \([0-9.]* CPUs\) with other work: calibrate needs it idle' \
     "and told how busy it is and why: $(head -c 300 "$WORK/busy.err")"
 
 # --wall-ratio with a reference other than RAPL is refused
 "$PMPOWER" calibrate $PMH --reference meter --wall-ratio 1.2 > /dev/null 2> "$WORK/ratio.err"
 sts=$?
-check '[ $sts -eq 2 ] && grep -q "wall-ratio scales a RAPL reference" "$WORK/ratio.err"' \
-    "--wall-ratio with a reference other than RAPL is refused (exit $sts)" "$(cat "$WORK/ratio.err")"
+check_num "$sts" = 2 "--wall-ratio with a reference other than RAPL is refused (exit $sts)" "$(cat "$WORK/ratio.err")"
+check_file_has "$WORK/ratio.err" 'wall-ratio scales a RAPL reference' "and says why"
 
 # the steps, the fit and --write; --max-busy 1: other tests may load this machine.
 # RAPL at the wall's scale: a sibling's wall ratio (1.2) scales every step, and the
@@ -63,10 +63,11 @@ R=1.2
     > "$WORK/cal.out" 2> "$WORK/cal.err"
 sts=$?
 sed 's/^/# /' "$WORK/cal.out" "$WORK/cal.err"
-check '[ $sts -eq 0 ]' "calibrate ran and wrote (exit $sts)"
-check 'grep -q "^reference rapl:package+dram (package-0 + package-0/dram, times the wall ratio)" "$WORK/cal.out"' "the reference found through pmcd: RAPL package+dram, times the wall ratio"
+check_num "$sts" = 0 "calibrate ran and wrote (exit $sts)"
+check_file_has "$WORK/cal.out" '^reference rapl:package\+dram \(package-0 \+ package-0/dram, times the wall ratio\)' \
+    "the reference found through pmcd: RAPL package+dram, times the wall ratio"
 steps=$(grep -c '^step [0-9]*: ' "$WORK/cal.out")
-check '[ "$steps" -eq $((NCPU + 1)) ]' "one step for idle and one for each of the $NCPU CPUs ($steps)"
+check_num "$steps" = $((NCPU + 1)) "one step for idle and one for each of the $NCPU CPUs ($steps)"
 conf_value() { sed -n "s/^$1 = //p" "$CONF"; }
 sed -n '/^\[model\]/,$p' "$CONF" | sed 's/^/# /'
 # the agent and pmcd are this shell's too: their load is in the idle step
@@ -82,12 +83,13 @@ while read -r busy watts; do
 done < "$WORK/steps"
 # each step's error, as printed: the line through the steps fits them all
 worst=$(awk '/^step +busy CPUs/ { t = 1; next } t && NF == 6 && $1 ~ /^[0-9]+$/ { e = $6; sub(/%/, "", e); if (e < 0) e = -e; if (e > w) w = e } END { print w + 0 }' "$WORK/cal.out")
-check 'awk -v w="$worst" "BEGIN { exit !(w < 6) }"' "the fit's error at every step is under 6% (worst $worst%)"
-check '[ -n "$(conf_value curve)" ] && [ "$(conf_value reference)" = meter ]' \
-    "curve written, and the reference at the wall's scale: $(conf_value curve); $(conf_value reference)"
-check 'grep -q "^# a comment that must stay" "$CONF" && grep -q "^#curve = 0:10, 50:30, 100:45" "$CONF" && [ "$(grep -c "^idle_watts" "$CONF")" -eq 1 ]' \
-    "the rest of power.conf kept, the old keys replaced"
-check 'grep -q "^the agent took it: power.source.reason\[model\] \"an estimate from CPU utilisation, calibrated" "$WORK/cal.out"' \
+check_num "$worst" '<' 6 "the fit's error at every step is under 6% (worst $worst%)"
+check_nonempty "$(conf_value curve)" "curve written: $(conf_value curve)"
+check_eq "$(conf_value reference)" meter "and the reference at the wall's scale: $(conf_value reference)"
+check_file_has "$CONF" '^# a comment that must stay' "the rest of power.conf kept: its comment"
+check_file_has "$CONF" '^#curve = 0:10, 50:30, 100:45' "the rest of power.conf kept: the commented-out curve"
+check_num "$(grep -c '^idle_watts' "$CONF")" = 1 "the old keys replaced: one idle_watts"
+check_file_has "$WORK/cal.out" '^the agent took it: power\.source\.reason\[model\] "an estimate from CPU utilisation, calibrated' \
     "the agent took the new model without a restart"
 # the calibrated model now follows the zone: their energies over the same
 # samples (one fetch each end) agree
@@ -110,28 +112,28 @@ start_midstep() {
         grep -q '^step 0:' "$WORK/$1.out" 2>/dev/null && [ -n "$kids" ] && break
         sleep 0.1
     done
-    check '[ -n "$kids" ]' "step 1 runs its burner ($kids)"
+    check_nonempty "$kids" "step 1 runs its burner ($kids)"
 }
 no_burner_left() {
     left=; for k in $kids; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
-    check '[ -z "$left" ]' "no burner left running $1${left:+:$left}"
+    check_empty "$left" "no burner left running $1${left:+:$left}"
 }
 # an interrupt in the middle of a step: burners stopped, nothing written
 start_midstep int
 kill -INT $CAL; wait $CAL; sts=$?
-check '[ $sts -eq 1 ]' "an interrupted calibration exits 1 ($sts)"
-check 'grep -q "interrupted: burners stopped, nothing written" "$WORK/int.err"' "and says so: $(cat "$WORK/int.err")"
+check_num "$sts" = 1 "an interrupted calibration exits 1 ($sts)"
+check_file_has "$WORK/int.err" 'interrupted: burners stopped, nothing written' "and says so: $(cat "$WORK/int.err")"
 no_burner_left "after the interrupt"
-check 'cmp -s "$CONF" "$WORK/conf.before"' "power.conf untouched"
+check_cmd "power.conf untouched" -- cmp -s "$CONF" "$WORK/conf.before"
 
 # an error in the middle of a step (the agent and pmcd gone): burners stopped too
 start_midstep err
 pmcd_stop
 wait $CAL; sts=$?
-check '[ $sts -eq 1 ] && grep -q "stopped giving values" "$WORK/err.err"' \
-    "the agent gone mid-step: calibrate fails and says so (exit $sts)" "$(cat "$WORK/err.err")"
+check_num "$sts" = 1 "the agent gone mid-step: calibrate fails (exit $sts)" "$(cat "$WORK/err.err")"
+check_file_has "$WORK/err.err" 'stopped giving values' "and says so"
 no_burner_left "after the error"
-check 'cmp -s "$CONF" "$WORK/conf.before"' "power.conf untouched"
+check_cmd "power.conf untouched" -- cmp -s "$CONF" "$WORK/conf.before"
 
 stop_all
 sanitizer_check

@@ -59,29 +59,37 @@ pminfo $PMH -l power.cgroup.energy > "$WORK/labels"
 sed 's/^/# /' "$WORK/labels"
 # label_of PATH-TEXT: the labels line of the instance whose name has the text
 label_of() { awk -v k="$1" 'index($0, k) { found = 1 } found && /labels/ { print; exit }' "$WORK/labels"; }
-has() { label_of "$1" | grep -qF "$2"; }
-check 'has "sshd.service" "\"unit\":\"sshd.service\""' "a systemd service: its unit" "$(label_of sshd.service)"
-check 'has "docker-$DOCKER" "\"container_id\":\"$DOCKER\"" && has "docker-$DOCKER" "\"container_runtime\":\"docker\""' \
-    "a docker container: its id and runtime" "$(label_of "docker-$DOCKER")"
-check 'has "libpod-$PODMAN" "\"container_id\":\"$PODMAN\"" && has "libpod-$PODMAN" "\"container_runtime\":\"podman\""' \
-    "a podman container (rootful, its payload below the scope): its id and runtime" "$(label_of "libpod-$PODMAN")"
-check 'has "cri-containerd-$CRI" "\"pod_uid\":\"eab5a334-93fe-48a8-b139-9e8079c1f163\"" && has "cri-containerd-$CRI" "\"qos_class\":\"besteffort\"" && has "cri-containerd-$CRI" "\"container_runtime\":\"containerd\""' \
-    "a Kubernetes container: pod UID (with its dashes), QoS class, runtime" "$(label_of "cri-containerd-$CRI")"
-check 'has "dweb01" "\"vm\":\"web01\"" && has "dweb01" "\"unit\":\"machine-qemu\\\\x2d1\\\\x2dweb01.scope\""' \
-    "a libvirt VM's qemu: its domain, and its scope as the unit (\\ escaped for JSON)" "$(label_of dweb01)"
+# labelled PATH-TEXT LABEL...: that instance carries every LABEL (text as pminfo shows it)
+labelled() {
+    local labels label
+    labels=$(label_of "$1")
+    shift
+    for label; do grep -qF -e "$label" <<<"$labels" || return 1; done
+}
+check_cmd "a systemd service: its unit" "$(label_of sshd.service)" -- labelled sshd.service '"unit":"sshd.service"'
+check_cmd "a docker container: its id and runtime" "$(label_of "docker-$DOCKER")" -- \
+    labelled "docker-$DOCKER" "\"container_id\":\"$DOCKER\"" '"container_runtime":"docker"'
+check_cmd "a podman container (rootful, its payload below the scope): its id and runtime" "$(label_of "libpod-$PODMAN")" -- \
+    labelled "libpod-$PODMAN" "\"container_id\":\"$PODMAN\"" '"container_runtime":"podman"'
+check_cmd "a Kubernetes container: pod UID (with its dashes), QoS class, runtime" "$(label_of "cri-containerd-$CRI")" -- \
+    labelled "cri-containerd-$CRI" '"pod_uid":"eab5a334-93fe-48a8-b139-9e8079c1f163"' '"qos_class":"besteffort"' \
+    '"container_runtime":"containerd"'
+check_cmd "a libvirt VM's qemu: its domain, and its scope as the unit (\\ escaped for JSON)" "$(label_of dweb01)" -- \
+    labelled dweb01 '"vm":"web01"' '"unit":"machine-qemu\\x2d1\\x2dweb01.scope"'
 
 # the VMs, measured from their cgroups
 vms=$(pminfo $PMH -f power.vm.attributed.energy power.vm.energy)
 echo "$vms" | sed 's/^/# /'
-check 'echo "$vms" | grep -q "\"web01\"" && echo "$vms" | grep -q "\"db-1\""' "power.vm.attributed lists web01 and db-1 by domain" "$vms"
-check 'pminfo $PMH -l power.vm.attributed.energy | grep -q "\"measured\":\"attributed\""' "labelled measured=attributed"
-check 'pminfo $PMH -l power.vm.energy | grep -q "\"measured\":\"exported\"" && pminfo $PMH -f power.vm.energy | grep -q "\"web01\""' \
-    "web01's Scaphandre file is there too, labelled measured=exported"
+check_match "$vms" '"web01"' "power.vm.attributed lists web01 by domain"
+check_match "$vms" '"db-1"' "power.vm.attributed lists db-1 by domain"
+check_match "$(pminfo $PMH -l power.vm.attributed.energy)" '"measured":"attributed"' "labelled measured=attributed"
+check_match "$(pminfo $PMH -f power.vm.energy)" '"web01"' "web01's Scaphandre file is there too"
+check_match "$(pminfo $PMH -l power.vm.energy)" '"measured":"exported"' "labelled measured=exported"
 # one fetch: a VM's energy is its cgroup's
 snap=$(pminfo $PMH -f power.vm.attributed.energy power.cgroup.energy power.system.active_energy)
 vm_e=$(echo "$snap" | awk '/^power.vm.attributed.energy/ { m = 1; next } /^power/ { m = 0 } m && /"web01"/ { print $NF }')
 cg_e=$(echo "$snap" | awk '/^power.cgroup.energy/ { m = 1; next } /^power/ { m = 0 } m && /dweb01/ { print $NF }')
-check 'awk -v v="$vm_e" "BEGIN { exit !(v > 0) }"' "web01 has energy ($vm_e J)"
+check_num "$vm_e" '>' 0 "web01 has energy ($vm_e J)"
 near "$vm_e" "$cg_e" 1e-9 "web01's energy is its cgroups' ($cg_e J)"
 # six processes, one tick in twelve each, with half the time busy (mode active): each
 # has a sixth of the active energy. Counters over ten samples, one fetch each end: a
@@ -98,13 +106,16 @@ near "$share" 0.1667 0.15 "a VM with a twelfth of the host's CPU time gets a six
 "$PMPOWER" csv $PMH --vms either -o "$WORK/either.csv" -s 3 2> "$WORK/csv.err"
 "$PMPOWER" csv $PMH --vms attributed -o "$WORK/attributed.csv" -s 3 2>> "$WORK/csv.err"
 sed 's/^/# /' "$WORK/either.csv" "$WORK/attributed.csv" "$WORK/csv.err"
-check '[ "$(head -1 "$WORK/either.csv")" = "ts,web01_energy_j,web01_power_w,db-1_energy_j,db-1_power_w" ]' \
-    "--vms either: ts, <vm>_energy_j, <vm>_power_w, web01 from its Scaphandre file and db-1 attributed" "$(head -1 "$WORK/either.csv")"
-check '[ "$(head -1 "$WORK/attributed.csv")" = "ts,web01_energy_j,web01_power_w,db-1_energy_j,db-1_power_w" ] && [ "$(wc -l < "$WORK/attributed.csv")" -eq 4 ]' \
-    "--vms attributed: both measured from their cgroups, three rows" "$(cat "$WORK/attributed.csv")"
+check_eq "$(head -1 "$WORK/either.csv")" "ts,web01_energy_j,web01_power_w,db-1_energy_j,db-1_power_w" \
+    "--vms either: ts, <vm>_energy_j, <vm>_power_w, web01 from its Scaphandre file and db-1 attributed"
+check_eq "$(head -1 "$WORK/attributed.csv")" "ts,web01_energy_j,web01_power_w,db-1_energy_j,db-1_power_w" \
+    "--vms attributed: both measured from their cgroups"
+check_num "$(wc -l < "$WORK/attributed.csv")" = 4 "--vms attributed: three rows" "$(cat "$WORK/attributed.csv")"
 last=$(tail -1 "$WORK/attributed.csv" | cut -d, -f3)
-check 'awk -v p="$last" "BEGIN { exit !(p > 2 && p < 6) }"' "web01's attributed power in the CSV: about 3.3 W, a sixth of 20 W active ($last)"
-check '"$PMPOWER" csv $PMH --vms sideways -o - 2>&1 | grep -q "either, exported or attributed"' "a bad --vms figure is refused"
+# strictly between 2 and 6 W
+check_num "$last" '>' 2 "web01's attributed power in the CSV: about 3.3 W, a sixth of 20 W active ($last), above 2 W"
+check_num "$last" '<' 6 "web01's attributed power in the CSV: below 6 W ($last)"
+check_match "$("$PMPOWER" csv $PMH --vms sideways -o - 2>&1)" 'either, exported or attributed' "a bad --vms figure is refused"
 kill $WRITER; wait $WRITER 2>/dev/null
 pmcd_stop
 sanitizer_check

@@ -23,10 +23,13 @@ nvml() {
     mv "$FAKE_NVML_STATE.new" "$FAKE_NVML_STATE"
 }
 
-# wait_for COND: until COND holds (20 s at most): NVML is read on the agent's
-# thread a sample late, and later on a loaded machine; the checks that follow
-# say what was wrong if it never held
-wait_for() { for _ in $(seq 200); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+# The waits (wait_until 20 COND): NVML is read on the agent's thread a sample
+# late, and later on a loaded machine; the checks that follow say what was
+# wrong if COND never held.
+# nvidia1_read: nvidia1's limit and energy both have values
+nvidia1_read() { has_value power.gpu.limit nvidia1 && has_value power.gpu.energy nvidia1; }
+# nvidia0_past J: nvidia0's energy is 600 J past J (ten seconds of the fake's clock at 60 W)
+nvidia0_past() { awk -v e="$(value power.gpu.energy nvidia0)" -v w="$1" 'BEGIN { exit !(e >= w + 600) }'; }
 
 A='gpu name="NVIDIA A100-SXM4-40GB" uuid=GPU-1d2e3f40-aaaa-bbbb-cccc-000000000001 pci=00000000:07:00.0 limit_mw=400000 unsupported=utilization'
 P="process gpu=0 pid=$SLEEPER kind=compute used_bytes=1048576"
@@ -42,25 +45,27 @@ library = $BUILD/tests/libnvidia-ml.so.1
 priority = rapl:package+dram
 CONF
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
-wait_for '[ -n "$(value power.gpu.limit nvidia1)" ] && [ -n "$(value power.gpu.energy nvidia1)" ]'
+wait_until 20 nvidia1_read
 
-check '[ "$(value power.source.state gpu)" = active ]' "the gpu source is active" "$(value power.source.state gpu): $(value power.source.reason gpu)"
+check_eq "$(value power.source.state gpu)" active "the gpu source is active" "$(value power.source.state gpu): $(value power.source.reason gpu)"
 names=$(instances power.gpu.energy | tr ' ' '\n' | sed 's/^[0-9]*://' | sort | tr '\n' ' ')
-check '[ "$names" = "amdgpu-0000:09:00.0 amdgpu-0000:0c:00.0 amdgpu-0000:c4:00.0 i915-0000:03:00.0 nouveau-0000:05:00.0 nvidia0 nvidia1 xe-0000:04:00.0 " ]' \
-    "NVIDIA GPUs by NVML index, hwmon GPUs by driver and PCI address" "$names"
+check_eq "$names" "amdgpu-0000:09:00.0 amdgpu-0000:0c:00.0 amdgpu-0000:c4:00.0 i915-0000:03:00.0 nouveau-0000:05:00.0 nvidia0 nvidia1 xe-0000:04:00.0 " \
+    "NVIDIA GPUs by NVML index, hwmon GPUs by driver and PCI address"
 labels=$(pminfo $PMH -l power.gpu.power)
-check 'echo "$labels" | grep "nvidia0" | grep -q "\"uuid\":\"GPU-1d2e3f40-aaaa-bbbb-cccc-000000000001\""' "nvidia0 carries its UUID" "$labels"
-check 'echo "$labels" | grep "nvidia0" | grep -q "\"model\":\"NVIDIA A100-SXM4-40GB\"" && echo "$labels" | grep "nvidia0" | grep -q "\"pci_bus_id\":\"00000000:07:00.0\""' "and its model and PCI bus id"
-check 'echo "$labels" | grep "nvidia1" | grep -q "\"energy_method\":\"power integral\""' "nvidia1 (no counter) says its energy is the power integral"
-check 'pminfo $PMH -l power.gpu.energy | grep -q "\"units\":\"joules\""' "power.gpu.energy carries units=joules"
-check 'pminfo $PMH -T power.gpu.energy | grep -q "nvmlDeviceGetTotalEnergyConsumption"' "help text for power.gpu.energy"
+nvidia0=$(grep nvidia0 <<<"$labels")
+check_match "$nvidia0" '"uuid":"GPU-1d2e3f40-aaaa-bbbb-cccc-000000000001"' "nvidia0 carries its UUID" "$labels"
+check_match "$nvidia0" '"model":"NVIDIA A100-SXM4-40GB"' "and its model"
+check_match "$nvidia0" '"pci_bus_id":"00000000:07:00\.0"' "and its PCI bus id"
+check_match "$(grep nvidia1 <<<"$labels")" '"energy_method":"power integral"' "nvidia1 (no counter) says its energy is the power integral"
+check_match "$(pminfo $PMH -l power.gpu.energy)" '"units":"joules"' "power.gpu.energy carries units=joules"
+check_match "$(pminfo $PMH -T power.gpu.energy)" 'nvmlDeviceGetTotalEnergyConsumption' "help text for power.gpu.energy"
 near "$(value power.gpu.power nvidia0)" 60 1e-12 "nvidia0: 60 W"
 near "$(value power.gpu.limit nvidia0)" 400 1e-12 "nvidia0: limit 400 W"
 near "$(value power.gpu.power amdgpu-0000:09:00.0)" 41.045 1e-12 "RX 580 through hwmon: 41.045 W"
-check '[ "$(value power.gpu.integrated amdgpu-0000:c4:00.0)" = 1 ]' "the APU is integrated"
+check_eq "$(value power.gpu.integrated amdgpu-0000:c4:00.0)" 1 "the APU is integrated"
 
 # RAPL package+dram excludes the GPUs: their energy is added, and the name says so
-check '[ "$(value power.system.source)" = rapl:package+dram+gpu ]' "power.system.source is rapl:package+dram+gpu" "$(value power.system.source)"
+check_eq "$(value power.system.source)" rapl:package+dram+gpu "power.system.source is rapl:package+dram+gpu"
 # system_gpu: power.system.energy and power.gpu.total.energy from one fetch (one sample)
 system_gpu() { pmprobe -v $PMH power.system.energy power.gpu.total.energy | awk '{ printf "%s ", $3 }'; }
 read -r sys0 tot0 <<<"$(system_gpu)"
@@ -68,7 +73,7 @@ wait_samples 3
 read -r sys1 tot1 <<<"$(system_gpu)"
 near "$(awk -v a="$sys0" -v b="$sys1" 'BEGIN { print b - a }')" "$(awk -v a="$tot0" -v b="$tot1" 'BEGIN { print b - a }')" 1e-9 \
     "power.system grew by the discrete GPUs' energy (RAPL's part is 0 J; the APU is not added)"
-check 'awk -v t="$tot1" -v a="$tot0" "BEGIN { exit !(t > a) }"' "the GPUs' total advanced" "$tot0 -> $tot1"
+check_num "$tot1" '>' "$tot0" "the GPUs' total advanced" "$tot0 -> $tot1"
 
 id0=$(instances power.gpu.energy | tr ' ' '\n' | sed -n 's/:nvidia0$//p')
 e0=$(value power.gpu.energy nvidia0)
@@ -78,7 +83,7 @@ nvml "clock seconds=110
 $A power_mw=60000
 $B power_mw=30000
 $P"
-wait_for 'awk -v e="$(value power.gpu.energy nvidia0)" -v w="$e0" "BEGIN { exit !(e >= w + 600) }"'
+wait_until 20 nvidia0_past "$e0"
 near "$(value power.gpu.energy nvidia0)" "$(awk -v e="$e0" 'BEGIN { print e + 600 }')" 1e-9 "nvidia0 advanced by the counter's 600 J"
 
 # the A100's energy goes to the one process in its compute list (no per-process
@@ -96,12 +101,14 @@ nvml "clock seconds=120
 $A power_mw=60000
 $B power_mw=30000
 $P"
-wait_for 'awk -v e="$(value power.gpu.energy nvidia0)" -v w="$n0" "BEGIN { exit !(e >= w + 600) }"'
+wait_until 20 nvidia0_past "$n0"
 wait_samples 2
 read -r g1 e1p n1 <<<"$(proc_gpu)"
 near "$(awk -v a="$g0" -v b="$g1" 'BEGIN { print b - a }')" "$(awk -v a="$n0" -v b="$n1" 'BEGIN { print b - a }')" 1e-9 \
     "power.proc.gpu.energy of the process on the A100 grew by the A100's energy ($n0 -> $n1 J)"
-check 'awk -v g0="$g0" -v g1="$g1" -v e0="$e0p" -v e1="$e1p" "BEGIN { exit !(g1 > g0 && e1 - e0 >= g1 - g0 - 1e-9) }"' \
+check_num "$g1" '>' "$g0" "the process's GPU energy grew" "gpu $g0 -> $g1"
+check_num "$(awk -v a="$e0p" -v b="$e1p" 'BEGIN { printf "%.17g", b - a }')" '>=' \
+    "$(awk -v a="$g0" -v b="$g1" 'BEGIN { printf "%.17g", b - a - 1e-9 }')" \
     "and power.proc.energy includes it" "gpu $g0 -> $g1, energy $e0p -> $e1p"
 
 # the process exits while the driver still lists it: its share is GPU unattributed
@@ -113,22 +120,22 @@ nvml "clock seconds=130
 $A power_mw=60000
 $B power_mw=30000
 $P"
-wait_for 'awk -v e="$(value power.gpu.energy nvidia0)" -v w="$n1" "BEGIN { exit !(e >= w + 600) }"'
+wait_until 20 nvidia0_past "$n1"
 wait_samples 2
 near "$(awk -v a="$u0" -v b="$(unattributed_gpu)" 'BEGIN { print b - a }')" 600 1e-9 \
     "an exited process's 600 J share is power.proc.gpu.unattributed.energy"
 
 # pmpower top lists the GPUs among the sources
 top=$("$PMPOWER" top $PMH -n 1 2>&1)
-check 'echo "$top" | grep -q "gpu:nvidia0 60.00 W" && echo "$top" | grep -q "source rapl:package+dram+gpu"' \
-    "pmpower top shows each GPU and the source with +gpu" "$(echo "$top" | head -4)"
+check_match "$top" 'gpu:nvidia0 60\.00 W' "pmpower top shows each GPU"
+check_match "$top" 'source rapl:package\+dram\+gpu' "and the source with +gpu"
 # pmpower measure: the GPUs' energy of each trial; here all of power.system's (RAPL's is 0 J)
 "$PMPOWER" measure $PMH --trials 1 --min-trial-time 0.3 --json -- true > "$WORK/measure.json" 2>"$WORK/measure.err"
 near "$(jq -r '.trials[0].gpu_energy_j' "$WORK/measure.json")" "$(jq -r '.trials[0].energy_j' "$WORK/measure.json")" 1e-9 \
     "pmpower measure gives the GPUs' energy of a trial (all of power.system's here)"
 header=$("$PMPOWER" csv $PMH -o - -s 1 2>&1 | head -1)
-check 'echo "$header" | grep -q ",gpu_nvidia0_energy_j,gpu_nvidia0_power_w," && echo "$header" | grep -q ",gpu_total_energy_j,"' \
-    "pmpower csv has the GPUs' columns by default" "$header"
+check_match "$header" ',gpu_nvidia0_energy_j,gpu_nvidia0_power_w,' "pmpower csv has the GPUs' columns by default"
+check_match "$header" ',gpu_total_energy_j,' "and their total"
 
 # NVML hangs: the agent's timer and pmcd's fetches go on
 s0=$(value power.control.samples)
@@ -137,15 +144,15 @@ $A power_mw=60000 stall=1
 $B power_mw=30000"
 wait_samples 5
 s1=$(value power.control.samples)
-check '[ "$s1" -ge $((s0 + 5)) ]' "while NVML stalls the agent samples on ($s0 -> $s1) and answers" "samples $s0 -> $s1"
+check_num "$s1" '>=' $((s0 + 5)) "while NVML stalls the agent samples on ($s0 -> $s1) and answers" "samples $s0 -> $s1"
 
 # the driver reloads: the counter starts again from 1 J
 e1=$(value power.gpu.energy nvidia0)
 nvml "clock seconds=111
 $A power_mw=60000 energy_mj=1000 reloaded=1
 $B power_mw=30000"
-wait_for '[ "$(value power.gpu.resets nvidia0)" = 1 ]'
-check '[ "$(value power.gpu.resets nvidia0)" = 1 ]' "a driver reload is one reset" "resets $(value power.gpu.resets nvidia0)"
+wait_until 20 value_is 1 power.gpu.resets nvidia0
+check_eq "$(value power.gpu.resets nvidia0)" 1 "a driver reload is one reset"
 near "$(value power.gpu.energy nvidia0)" "$e1" 1e-9 "and power.gpu.energy does not go back"
 pmcd_stop
 
@@ -154,9 +161,11 @@ nvml "clock seconds=111
 $B power_mw=30000
 $A power_mw=60000"
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd restarted"; finish; exit 1; }
-wait_for 'instances power.gpu.energy | grep -q ":nvidia1"'
+nvidia1_listed() { instances power.gpu.energy | grep -q ":nvidia1"; }
+wait_until 20 nvidia1_listed
 id1=$(instances power.gpu.energy | tr ' ' '\n' | sed -n 's/:nvidia1$//p')
-check '[ -n "$id0" ] && [ "$id0" = "$id1" ]' "the A100, now nvidia1, keeps its instance id" "$id0 -> $id1"
+check_nonempty "$id0" "the A100 had an instance id as nvidia0"
+check_eq "$id1" "$id0" "the A100, now nvidia1, keeps its instance id"
 
 # no library: the source is absent and says why, the agent runs on
 pmcd_stop
@@ -167,8 +176,9 @@ library = $WORK/no-such-libnvidia-ml.so.1
 hwmon = no
 CONF
 pmcd_start -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd without NVML"; finish; exit 1; }
-wait_for 'value power.source.reason gpu | grep -q "cannot load"'
-check '[ "$(value power.source.state gpu)" = absent ]' "no NVML: the gpu source is absent" "$(value power.source.state gpu)"
-check 'value power.source.reason gpu | grep -q "cannot load"' "and says it cannot load the library" "$(value power.source.reason gpu)"
+cannot_load() { value power.source.reason gpu | grep -q "cannot load"; }
+wait_until 20 cannot_load
+check_eq "$(value power.source.state gpu)" absent "no NVML: the gpu source is absent"
+check_match "$(value power.source.reason gpu)" 'cannot load' "and says it cannot load the library"
 sanitizer_check
 finish

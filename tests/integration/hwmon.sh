@@ -19,20 +19,21 @@ hv() { pminfo $PMH -f "$1" | awk -v n="or \"$2\"]" 'index($0, n) { print $NF }';
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent started"; finish; exit 1; }
 wait_samples 3
 
-check '[ "$(value power.source.state hwmon)" = active ]' "the hwmon source is active" "$(value power.source.state hwmon): $(value power.source.reason hwmon)"
+check_eq "$(value power.source.state hwmon)" active "the hwmon source is active" "$(value power.source.state hwmon): $(value power.source.reason hwmon)"
 names=$(instances power.hwmon.energy | tr ' ' '\n' | sed 's/^[0-9]*://' | tr '\n' ' ')
-check 'echo "$names" | grep -q "power_meter-ACPI000D:00/power1 " && echo "$names" | grep -q "amd_energy-amd_energy.0/Esocket1 "' \
-    "instances by driver and device: the power meter, amd_energy's sockets and cores" "$names"
-check '[ "$(echo $names | wc -w)" = 7 ]' "seven sensors (one meter, four cores, two sockets; k10temp has none)" "$names"
-check 'pminfo $PMH -l power.hwmon.power | grep "power_meter" | grep -q "\"class\":\"platform-meter\""' "the meter is labelled class platform-meter"
+check_match "$names" 'power_meter-ACPI000D:00/power1 ' "instances by driver and device: the power meter"
+check_match "$names" 'amd_energy-amd_energy\.0/Esocket1 ' "instances by driver and device: amd_energy's sockets and cores"
+check_eq "$(echo $names | wc -w)" 7 "seven sensors (one meter, four cores, two sockets; k10temp has none)" "$names"
+check_match "$(pminfo $PMH -l power.hwmon.power | grep power_meter)" '"class":"platform-meter"' "the meter is labelled class platform-meter"
 near "$(hv power.hwmon.power power_meter-ACPI000D:00/power1)" 245 1e-12 "the power meter reads 245 W"
-check '[ "$(value power.system.source)" = hwmon:power_meter ]' "power.system comes from the ACPI power meter, ranked above RAPL" "$(value power.system.source)"
+check_eq "$(value power.system.source)" hwmon:power_meter "power.system comes from the ACPI power meter, ranked above RAPL"
 near "$(value power.system.power)" 245 1e-9 "power.system.power is the meter's 245 W"
 
 # pmpower report lists each sensor, its figures in the same columns as the system's
 rep=$("$PMPOWER" report $PMH -S +0 -T +1sec 2>&1)
 col() { echo "$rep" | awk -v n="$1" '$1 == n { print index($0, $2) }'; }
-check '[ -n "$(col system)" ] && [ "$(col system)" = "$(col hwmon:power_meter-ACPI000D:00/power1)" ]' \
+check_nonempty "$(col system)" "pmpower report has the system's line" "$(echo "$rep" | tail -9)"
+check_eq "$(col hwmon:power_meter-ACPI000D:00/power1)" "$(col system)" \
     "pmpower report lists the meter's sensor, aligned with the system's line" "$(echo "$rep" | tail -9)"
 
 # a socket's counter advances 3 J, then goes back (the driver reloaded)
@@ -42,16 +43,16 @@ wait_samples 2
 near "$(hv power.hwmon.energy amd_energy-amd_energy.0/Esocket0)" "$(awk -v e="$e0" 'BEGIN { print e + 3 }')" 1e-9 "Esocket0 advanced by 3 J"
 echo 1000 > "$SOCKET0"
 wait_samples 2
-check '[ "$(hv power.hwmon.resets amd_energy-amd_energy.0/Esocket0)" = 1 ]' "a counter that goes back is a reset"
+check_eq "$(hv power.hwmon.resets amd_energy-amd_energy.0/Esocket0)" 1 "a counter that goes back is a reset"
 near "$(hv power.hwmon.energy amd_energy-amd_energy.0/Esocket0)" "$(awk -v e="$e0" 'BEGIN { print e + 3 }')" 1e-9 "and adds nothing"
 
 # the meter's file turns to garbage: no value, counted; power.system falls to RAPL
 err0=$(value power.source.errors hwmon)
 echo 'n/a' > "$METER/power1_average"
 wait_samples 3
-check '[ -z "$(hv power.hwmon.power power_meter-ACPI000D:00/power1)" ]' "an unreadable meter has no power value"
-check '[ "$(value power.source.errors hwmon)" -gt "$err0" ]' "and is counted in power.source.errors"
-check '[ "$(value power.system.source)" = rapl:psys ]' "power.system falls through to RAPL" "$(value power.system.source)"
-check 'grep -q "power_meter-ACPI000D:00/power1: cannot read" "$WORK/log/power.log"' "the log says which file"
+check_empty "$(hv power.hwmon.power power_meter-ACPI000D:00/power1)" "an unreadable meter has no power value"
+check_num "$(value power.source.errors hwmon)" '>' "$err0" "and is counted in power.source.errors"
+check_eq "$(value power.system.source)" rapl:psys "power.system falls through to RAPL"
+check_file_has "$WORK/log/power.log" 'power_meter-ACPI000D:00/power1: cannot read' "the log says which file"
 sanitizer_check
 finish

@@ -33,8 +33,8 @@ pmcd_start -r "$ROOT" -c "$CONF" -t 0.2 || not_ok "agent started"
 agent=$(pgrep -f "pmdapower.*$WORK" | head -1)
 wait_samples 3
 basis=$(text power.system.idle_basis)
-check '[[ "$basis" == utilisation:* ]]' "utilisation is the default: $basis"
-check '[ -z "$(value power.system.idle_power)" ]' "no idle power in force while the split is by utilisation"
+check_match "$basis" '^utilisation:' "utilisation is the default: $basis"
+check_empty "$(value power.system.idle_power)" "no idle power in force while the split is by utilisation"
 near "$(value power.model.power)" 7 1e-9 "the model's flat 7 W curve"
 
 # snap N: one fetch (so one agent sample) of the counters the checks compare
@@ -52,8 +52,8 @@ idle_watts = 25
 idle_watts = 7
 max_watts = 7'
 basis=$(text power.system.idle_basis)
-check '[ "$basis" = "baseline 25 W: [attribution] idle_watts" ]' "power.conf re-read without a restart: $basis"
-check '[ "$(pgrep -f "pmdapower.*$WORK" | head -1)" = "$agent" ]' "the same agent process ($agent)"
+check_eq "$basis" "baseline 25 W: [attribution] idle_watts" "power.conf re-read without a restart: $basis"
+check_eq "$(pgrep -f "pmdapower.*$WORK" | head -1)" "$agent" "the same agent process ($agent)"
 near "$(value power.system.idle_power)" 25 1e-9 "power.system.idle_power is the configured 25 W"
 pminfo $PMH -f power.system.idle_basis power.system.idle_power power.system.power power.system.active_power | sed 's/^/# /'
 snap 1; wait_samples 10; snap 2
@@ -80,10 +80,10 @@ write_conf '[attribution]
 idle = baseline
 idle_window = 2'
 basis=$(text power.system.idle_basis)
-check '[[ "$basis" == "utilisation until the baseline is known"* ]]' "until the window is watched, utilisation, and why: $basis"
+check_match "$basis" '^utilisation until the baseline is known' "until the window is watched, utilisation, and why: $basis"
 # 2 s of the agent's time at 0.2 s is more than 10 samples: the timer never fires early
 for _ in $(seq 10); do wait_samples 5; basis=$(text power.system.idle_basis); [[ "$basis" == baseline* ]] && break; done
-check '[[ "$basis" == "baseline "*" W: the lowest power of rapl:package+dram over 2 s" ]]' "the window's lowest power: $basis"
+check_match "$basis" '^baseline .* W: the lowest power of rapl:package\+dram over 2 s$' "the window's lowest power: $basis"
 near "$(value power.system.idle_power)" 40 0.1 "the lowest power over the window is the zone's 40 W"
 
 # calibrated_conf REFERENCE: idle = baseline and a model calibrated against REFERENCE
@@ -99,14 +99,14 @@ reference = $1"
 # a model calibrated against the source in use gives the baseline
 calibrated_conf rapl:package+dram
 basis=$(text power.system.idle_basis)
-check '[ "$basis" = "baseline 33 W: the calibrated model (against rapl:package+dram)" ]' "the calibrated model's idle: $basis"
+check_eq "$basis" "baseline 33 W: the calibrated model (against rapl:package+dram)" "the calibrated model's idle: $basis"
 reason=$(text power.source.reason model)
-check '[[ "$reason" == *"calibrated 2026-11-21T10:00:00Z against rapl:package+dram"* ]]' "the model says it is calibrated: $reason"
+check_match "$reason" 'calibrated 2026-11-21T10:00:00Z against rapl:package\+dram' "the model says it is calibrated: $reason"
 # calibrated against a meter, it is another scale: not used for RAPL
 calibrated_conf meter
 basis=$(text power.system.idle_basis)
-check '[[ "$basis" == "utilisation until the baseline is known"* ]]' "a model calibrated against another source is not used: $basis"
-check 'grep -q "power.conf changed: \[model\] and \[attribution\] idle re-read" "$WORK/log/power.log"' "the log says power.conf was re-read"
+check_match "$basis" '^utilisation until the baseline is known' "a model calibrated against another source is not used: $basis"
+check_file_has "$WORK/log/power.log" 'power\.conf changed: \[model\] and \[attribution\] idle re-read' "the log says power.conf was re-read"
 pmcd_stop
 sanitizer_check
 finish

@@ -29,7 +29,7 @@ usage_error() { check_cmd "$2" "rc=$rc: $(err)" -- is_usage_error "$1"; }
 # lists_commands: every command with its summary in the usage on stderr
 lists_commands() {
     local c
-    for c in report csv measure top mark; do grep -q "^  $c  *[a-z]" "$WORK/err" || return 1; done
+    for c in report csv measure top mark calibrate plot runs; do grep -q "^  $c  *[a-z]" "$WORK/err" || return 1; done
 }
 
 # the table: usage and unknown command
@@ -42,10 +42,10 @@ check_file_has "$WORK/out" '^  measure  *energy of a command' "pmpower help: the
 check_empty "$(err)" "pmpower help: nothing on stderr"
 run bogus
 check_eq "$rc" 2 "an unknown command: exit 2"
-check_eq "$(err)" 'pmpower: unknown command "bogus": use report, csv, measure, top, mark or calibrate' "an unknown command: the commands named"
+check_eq "$(err)" 'pmpower: unknown command "bogus": use report, csv, measure, top, mark, calibrate, plot or runs' "an unknown command: the commands named"
 
 # --help and -? of every command: its usage on stdout, exit 0
-for c in report csv measure top mark; do
+for c in report csv measure top mark calibrate plot runs; do
     run "$c" --help
     check_eq "$rc" 0 "pmpower $c --help: exit 0" "$(err)"
     check_match "$(head -1 "$WORK/out")" "^Usage: pmpower $c " "pmpower $c --help: its usage on stdout"

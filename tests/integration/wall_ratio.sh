@@ -29,15 +29,15 @@ ratio=$(value power.system.wall_ratio)
 basis=$(basis_now)
 echo "# power.system.wall_ratio $ratio: $basis"
 near "$ratio" 1.3 0.05 "130 W at the wall over psys's 100 W"
-check 'echo "$basis" | grep -q "^meter / rapl:psys over the last"' "the basis names the meter and psys" "$basis"
-check '[ "$(value power.system.source)" = meter ]' "power.system is the meter meanwhile"
+check_match "$basis" '^meter / rapl:psys over the last' "the basis names the meter and psys"
+check_eq "$(value power.system.source)" meter "power.system is the meter meanwhile"
 
 # the meter goes away: once it is no longer live, no ratio, and why
 stop_emus
 for _ in $(seq 200); do [ -z "$(value power.system.wall_ratio)" ] && break; sleep 0.05; done
-check '[ -z "$(value power.system.wall_ratio)" ]' "no value without the meter"
+check_empty "$(value power.system.wall_ratio)" "no value without the meter"
 basis=$(basis_now)
-check 'echo "$basis" | grep -q "no meter reading"' "the basis says the meter is missing" "$basis"
+check_match "$basis" 'no meter reading' "the basis says the meter is missing"
 pmcd_stop
 sanitizer_check
 finish

@@ -1,5 +1,7 @@
 # pmpower.sh: helpers for the pmpower and ecosystem tests; source after common.sh.
 #   fake_rapl ROOT WATTS   a RAPL zone package-0 under ROOT whose energy_uj
+#                          (rewritten every FAKE_RAPL_PERIOD s, default 0.02;
+#                          at a real-time priority when FAKE_RAPL_RT=1)
 #                          advances at the watts in $WORK/watts (change it to
 #                          change the power); each change is logged to
 #                          $WORK/watts.log as "EPOCH_US WATTS" by the writer
@@ -12,6 +14,9 @@
 # the sanitized build when there is a current one: its reports land in
 # $WORK/log/asan.* (ASAN_OPTIONS from pmcd_start), which sanitizer_check fails on
 PMPOWER=${PMPOWER:-$BUILD/pmpower}
+# measure's host-wide lock, private to the test: tests running side by side
+# on one machine measure their own private agents
+export PMPOWER_LOCK_FILE=$WORK/measure.lock
 if [ -x "$BUILD/san/pmpower" ] && ! [ "$BUILD/pmpower" -nt "$BUILD/san/pmpower" ]; then
     PMPOWER=$BUILD/san/pmpower
 fi
@@ -37,7 +42,7 @@ fake_rapl() {
         e=1000000 w=$2 prev=${EPOCHREALTIME/./}
         echo "$prev $w" >> "$WORK/watts.log"
         while :; do
-            read -r -t 0.02 -u 9 _
+            read -r -t "${FAKE_RAPL_PERIOD:-0.02}" -u 9 _
             now=${EPOCHREALTIME/./}
             e=$((e + w * (now - prev)))
             prev=$now
@@ -50,6 +55,12 @@ fake_rapl() {
         done
     ) &
     FAKE_PID=$!
+    # FAKE_RAPL_RT=1: the writer runs at a real-time priority (chrt), so a
+    # loaded machine does not leave the file tens of ms stale (tests that
+    # place energy to 1% within a second need that)
+    if [ -n "${FAKE_RAPL_RT:-}" ]; then
+        chrt -f -p 10 "$FAKE_PID" >/dev/null 2>&1 || echo "# chrt failed: the fake zone's writer runs at normal priority"
+    fi
     printf '[system]\npriority = rapl:package+dram\n' > "$WORK/power.conf"
 }
 
