@@ -222,8 +222,8 @@ report_check(void *state, const struct pp_args *args)
         fprintf(stderr, "%s: --phases gives the windows: drop -S, -T and --runs\n", pmGetProgname());
         return 2;
     }
-    if (s->phases && args->narchives > 1) {
-        fprintf(stderr, "%s: --phases reads one archive: give one -a\n", pmGetProgname());
+    if ((s->phases || s->html) && args->narchives > 1) {
+        fprintf(stderr, "%s: --%s reads one archive: give one -a\n", pmGetProgname(), s->phases ? "phases" : "html");
         return 2;
     }
     return 0;

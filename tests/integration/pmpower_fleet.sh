@@ -77,6 +77,8 @@ check_eq "$(echo "$json" | jq -r '.reports | length')" 4 "JSON: each host keeps 
 "$PMPOWER" report -a "$FARM" --phases archive > /dev/null 2>"$WORK/err"
 check_num "$?" = 2 "--phases with several archives is refused (exit 2)"
 check_file_has "$WORK/err" 'give one -a' "and says to give one -a"
+"$PMPOWER" report -a "$FARM" --html "$WORK/fleet.html" > /dev/null 2>"$WORK/err"
+check_num "$?" = 2 "--html (one page, one archive) with several archives is refused (exit 2)" "$(cat "$WORK/err")"
 "$PMPOWER" report -h local: -h local: -T +1s > /dev/null 2>"$WORK/err"
 check_num "$?" = 2 "two -h are refused (exit 2)"
 check_file_has "$WORK/err" 'one host' "and says only one host at a time"
