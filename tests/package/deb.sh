@@ -66,7 +66,7 @@ else
     tree_copy "$WORK/build-root/root/src"
     in_root "$WORK/build-root" 'export DEBIAN_FRONTEND=noninteractive SYSTEMD_OFFLINE=1; apt-get update -qq &&
         apt-get install -y -qq --no-install-recommends build-essential debhelper pcp libpcp3-dev libpcp-pmda3-dev \
-            libserialport-dev libplist-dev pkg-config && cd /root/src/pcp-power && dpkg-buildpackage -b -us -uc' \
+            libserialport-dev libplist-dev libsqlite3-dev libcairo2-dev pkg-config && cd /root/src/pcp-power && dpkg-buildpackage -b -us -uc' \
         > "$WORK/build.log" 2>&1
     DEB=$(ls "$WORK"/build-root/root/src/pcp-power_*_*.deb 2>/dev/null | grep -v dbgsym | head -1)
 fi
