@@ -142,7 +142,8 @@ agent_refresh(struct power_agent *agent)
         readings[c].valid = slot->ops->system_energy(slot->state, agent->system_from[c].index,
                                                      &readings[c].energy_j);
     }
-    agent_reload_if_changed(agent);
+    config_reload_if_changed(&agent->config_watch, agent->config_path, agent->env.log,
+                             agent_source_state(agent, &model_source), &agent->baseline);
     /* the GPUs' energy: added to a power.system candidate that excludes them,
      * and shared among processes by their GPU use */
     if ((gpu = agent_source_state(agent, &gpu_source)) != NULL)

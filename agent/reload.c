@@ -1,5 +1,5 @@
 #include "reload.h"
-#include "agent.h"
+#include "baseline.h"
 #include "config.h"
 #include "model.h"
 
@@ -41,20 +41,19 @@ config_watch_changed(struct config_watch *w, const char *path)
 }
 
 void
-agent_reload_if_changed(struct power_agent *agent)
+config_reload_if_changed(struct config_watch *w, const char *path, power_log_fn log,
+                         struct model_state *model, struct idle_baseline *baseline)
 {
     struct power_config *fresh;
-    struct model_state *model;
 
-    if (!config_watch_changed(&agent->config_watch, agent->config_path))
+    if (!config_watch_changed(w, path))
         return;
-    if ((fresh = config_load(agent->config_path, agent->env.log)) == NULL)
+    if ((fresh = config_load(path, log)) == NULL)
         return;
-    if ((model = agent_source_state(agent, &model_source)) != NULL)
+    if (model)
         model_configure(model, fresh);
-    baseline_configure(&agent->baseline, fresh);
-    agent->env.log(LOG_INFO, "%s changed: [model] and [attribution] idle re-read (%s)",
-                   agent->config_path, agent->baseline.wanted == IDLE_BASELINE ? "idle = baseline"
-                                                                                : "idle = utilisation");
+    baseline_configure(baseline, fresh);
+    log(LOG_INFO, "%s changed: [model] and [attribution] idle re-read (%s)", path,
+        baseline->wanted == IDLE_BASELINE ? "idle = baseline" : "idle = utilisation");
     config_free(fresh);
 }

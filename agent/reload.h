@@ -12,7 +12,10 @@
 #include <sys/types.h>
 #include <time.h>
 
-struct power_agent;
+#include "log.h"
+
+struct idle_baseline;
+struct model_state;
 
 struct config_watch {
     bool            have;
@@ -28,7 +31,11 @@ void config_watch_init(struct config_watch *w, const char *path);
 /* True when the file differs from what was remembered; remembers it. */
 bool config_watch_changed(struct config_watch *w, const char *path);
 
-/* Re-read [model] and [attribution] idle when power.conf changed. */
-void agent_reload_if_changed(struct power_agent *agent);
+/* Re-read [model] into the model source's state (NULL when that source is
+ * not open) and [attribution] idle into the baseline when the file at path
+ * changed since the watcher last saw it. The caller hands over what a
+ * reload touches, so this module needs nothing of the agent's context. */
+void config_reload_if_changed(struct config_watch *w, const char *path, power_log_fn log,
+                              struct model_state *model, struct idle_baseline *baseline);
 
 #endif

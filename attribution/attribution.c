@@ -3,119 +3,16 @@
  *
  * Processes and cgroups live in dense arrays of pointers (cheap iteration
  * for the agent's fetch, O(1) removal by swapping with the last) indexed by
- * open-addressing hash tables (linear probing, backward-shift deletion, so
- * no tombstones accumulate under churn).
+ * the hash tables of ptrtable.h.
  */
 #include "attribution.h"
+#include "ptrtable.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- hash table of pointers, keyed by a 64-bit hash plus an equality test */
-
-struct slot {
-    uint64_t hash;
-    void    *value;     /* NULL: empty */
-};
-
-struct table {
-    struct slot *slots;
-    size_t       mask;  /* capacity - 1; capacity is a power of two */
-    size_t       used;
-};
-
-typedef bool (*table_match_fn)(const void *value, const void *key);
-
-static void *
-table_find(const struct table *t, uint64_t hash, table_match_fn match, const void *key)
-{
-    if (t->slots == NULL)
-        return NULL;
-    for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
-        const struct slot *s = &t->slots[i];
-        if (s->value == NULL)
-            return NULL;
-        if (s->hash == hash && match(s->value, key))
-            return s->value;
-    }
-}
-
-static void
-table_place(struct slot *slots, size_t mask, uint64_t hash, void *value)
-{
-    size_t i = hash & mask;
-    while (slots[i].value != NULL)
-        i = (i + 1) & mask;
-    slots[i].hash = hash;
-    slots[i].value = value;
-}
-
-/* Keeps the load at or under one half so probes stay short. */
-static int
-table_insert(struct table *t, uint64_t hash, void *value, size_t *bytes)
-{
-    if (t->slots == NULL || 2 * (t->used + 1) > t->mask + 1) {
-        size_t cap = t->slots ? 2 * (t->mask + 1) : 64;
-        struct slot *grown = calloc(cap, sizeof(*grown));
-        if (grown == NULL)
-            return -ENOMEM;
-        if (t->slots) {
-            for (size_t i = 0; i <= t->mask; i++)
-                if (t->slots[i].value)
-                    table_place(grown, cap - 1, t->slots[i].hash, t->slots[i].value);
-            free(t->slots);
-            *bytes -= (t->mask + 1) * sizeof(struct slot);
-        }
-        *bytes += cap * sizeof(struct slot);
-        t->slots = grown;
-        t->mask = cap - 1;
-    }
-    table_place(t->slots, t->mask, hash, value);
-    t->used++;
-    return 0;
-}
-
-static void
-table_remove(struct table *t, uint64_t hash, const void *value)
-{
-    size_t i = hash & t->mask;
-    while (t->slots[i].value != value)
-        i = (i + 1) & t->mask;
-    /* Backward shift: pull later members of the probe run into the hole
-     * when their home slot does not lie cyclically in (hole, j]. */
-    for (size_t j = (i + 1) & t->mask; t->slots[j].value != NULL; j = (j + 1) & t->mask) {
-        size_t home = t->slots[j].hash & t->mask;
-        bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-        if (!stays) {
-            t->slots[i] = t->slots[j];
-            i = j;
-        }
-    }
-    t->slots[i].value = NULL;
-    t->slots[i].hash = 0;
-    t->used--;
-}
-
-static uint64_t
-hash_pid(int32_t pid)
-{
-    /* Fibonacci hashing, folded so the low bits (the probe start) depend on
-     * every bit of the PID: consecutive PIDs must not cluster. */
-    uint64_t h = (uint64_t)(uint32_t)pid * 0x9E3779B97F4A7C15ULL;
-    return h ^ (h >> 29);
-}
-
-static uint64_t
-hash_string(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;     /* FNV-1a */
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
-    return h ^ (h >> 31);
-}
 
 /* ---- the ledger */
 
@@ -144,10 +41,10 @@ struct ledger {
     double               idle_w;
     double               grace_s;
     uint64_t             gen;
-    struct table         proc_index;
+    struct ptr_table     proc_index;
     struct proc_entry  **procs;
     size_t               nprocs, procs_cap;
-    struct table         cgroup_index;
+    struct ptr_table     cgroup_index;
     struct cgroup_entry **cgroups;
     size_t               ncgroups, cgroups_cap;
     struct ledger_energy total, last;
@@ -241,8 +138,8 @@ ledger_mode(const struct ledger *l)
 static struct cgroup_entry *
 cgroup_get(struct ledger *l, const char *path)
 {
-    uint64_t hash = hash_string(path);
-    struct cgroup_entry *cg = table_find(&l->cgroup_index, hash, cgroup_matches, path);
+    uint64_t hash = ptr_hash_string(path);
+    struct cgroup_entry *cg = ptr_table_find(&l->cgroup_index, hash, cgroup_matches, path);
     if (cg)
         return cg;
 
@@ -254,7 +151,7 @@ cgroup_get(struct ledger *l, const char *path)
     memcpy(cg->path, path, len + 1);
     cg->pub.path = cg->path;
     cg->hash = hash;
-    if (table_insert(&l->cgroup_index, hash, cg, &l->bytes) < 0) {
+    if (ptr_table_insert(&l->cgroup_index, hash, cg, &l->bytes) < 0) {
         free(cg);
         return NULL;
     }
@@ -269,7 +166,7 @@ cgroup_remove(struct ledger *l, struct cgroup_entry *cg)
 {
     l->total.cgroups_removed += cg->pub.energy_j;
     l->last.cgroups_removed += cg->pub.energy_j;
-    table_remove(&l->cgroup_index, cg->hash, cg);
+    ptr_table_remove(&l->cgroup_index, cg->hash, cg);
     struct cgroup_entry *moved = l->cgroups[--l->ncgroups];
     l->cgroups[cg->slot] = moved;
     moved->slot = cg->slot;
@@ -304,7 +201,7 @@ proc_add(struct ledger *l, const struct proc_sample *s)
     e->pub.cpu_ns = s->cpu_ns;
     e->cg = cg;
     e->seen_gen = l->gen;
-    if (table_insert(&l->proc_index, hash_pid(s->pid), e, &l->bytes) < 0) {
+    if (ptr_table_insert(&l->proc_index, ptr_hash_pid(s->pid), e, &l->bytes) < 0) {
         free(e);
         return NULL;
     }
@@ -324,7 +221,7 @@ proc_remove(struct ledger *l, struct proc_entry *e)
     l->total.exited += e->pub.energy_j;
     l->last.exited += e->pub.energy_j;
     e->cg->pub.members--;
-    table_remove(&l->proc_index, hash_pid(e->pub.pid), e);
+    ptr_table_remove(&l->proc_index, ptr_hash_pid(e->pub.pid), e);
     struct proc_entry *moved = l->procs[--l->nprocs];
     l->procs[e->slot] = moved;
     moved->slot = e->slot;
@@ -342,7 +239,7 @@ match_snapshot(struct ledger *l, const struct proc_sample *procs, size_t n, int 
 
     for (size_t k = 0; k < n; k++) {
         const struct proc_sample *s = &procs[k];
-        struct proc_entry *e = table_find(&l->proc_index, hash_pid(s->pid), proc_matches, &s->pid);
+        struct proc_entry *e = ptr_table_find(&l->proc_index, ptr_hash_pid(s->pid), proc_matches, &s->pid);
 
         if (e && e->seen_gen == l->gen) {
             l->stats.duplicates++;
@@ -512,7 +409,7 @@ ledger_add_gpu(struct ledger *l, double dt_s, double gpu_j, double gpu_active_j,
         gpu_active_j = gpu_j;
     base = l->mode == ATTRIBUTE_ALL ? gpu_j : gpu_active_j;
     for (size_t i = 0; i < n; i++) {
-        struct proc_entry *e = table_find(&l->proc_index, hash_pid(procs[i].pid), proc_matches, &procs[i].pid);
+        struct proc_entry *e = ptr_table_find(&l->proc_index, ptr_hash_pid(procs[i].pid), proc_matches, &procs[i].pid);
         double e_i = scale * (l->mode == ATTRIBUTE_ALL ? procs[i].all_j : procs[i].active_j);
 
         /* only a process the latest update listed alive; never more than the base */
@@ -553,7 +450,7 @@ ledger_proc(const struct ledger *l, size_t i)
 const struct proc_account *
 ledger_proc_find(const struct ledger *l, int32_t pid)
 {
-    const struct proc_entry *e = table_find(&l->proc_index, hash_pid(pid), proc_matches, &pid);
+    const struct proc_entry *e = ptr_table_find(&l->proc_index, ptr_hash_pid(pid), proc_matches, &pid);
     return e ? &e->pub : NULL;
 }
 
@@ -572,7 +469,7 @@ ledger_cgroup(const struct ledger *l, size_t i)
 const struct cgroup_account *
 ledger_cgroup_find(const struct ledger *l, const char *path)
 {
-    const struct cgroup_entry *cg = table_find(&l->cgroup_index, hash_string(path), cgroup_matches, path);
+    const struct cgroup_entry *cg = ptr_table_find(&l->cgroup_index, ptr_hash_string(path), cgroup_matches, path);
     return cg ? &cg->pub : NULL;
 }
 

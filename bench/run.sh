@@ -23,8 +23,10 @@ else
 fi
 
 cc -std=c11 -O2 -Wall -Wextra -D_GNU_SOURCE -I"$top/attribution" -I"$top/procfs" \
-   "$here/proc_scan_bench.c" "$top/attribution/attribution.c" \
-   "$top/procfs/procscan.c" "$top/procfs/cpustat.c" $pcp_flags -lm -o "$out"
+   "$here/proc_scan_bench.c" "$top/attribution/attribution.c" "$top/attribution/ptrtable.c" \
+   "$top/attribution/idle.c" \
+   "$top/procfs/procscan.c" "$top/procfs/procpids.c" "$top/procfs/procentry.c" \
+   "$top/procfs/procparse.c" "$top/procfs/cpustat.c" $pcp_flags -lm -o "$out"
 
 if command -v pminfo >/dev/null 2>&1 && ! pminfo -f proc.nprocs >/dev/null 2>&1; then
     if [ -x /etc/init.d/pmcd ]; then

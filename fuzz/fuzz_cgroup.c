@@ -39,7 +39,7 @@ attribute(const char *cgroup)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t n = size < 4095 ? size : 4095;      /* read_transient's buffer */
+    size_t n = size < 4095 ? size : 4095;      /* procscan_read_small's buffer */
     char *text = fuzz_text(data, n);
     const char *path;
     size_t len;

@@ -28,7 +28,7 @@ check_name(int32_t pid, const char *cmdline, size_t n, const char *comm, size_t 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t n = size < 4095 ? size : 4095;      /* read_transient's buffer */
+    size_t n = size < 4095 ? size : 4095;      /* procscan_read_small's buffer */
     char *buf = fuzz_text(data, n);
     struct proc_stat_fields f;
 

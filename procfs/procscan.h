@@ -59,6 +59,7 @@
 #include <stdint.h>
 
 #include "attribution.h"    /* struct proc_sample */
+#include "procparse.h"      /* the parsers of the scan's files */
 
 enum procscan_basis {
     PROCSCAN_CPU,       /* user + system; default */
@@ -102,31 +103,5 @@ const struct procscan_stats *procscan_stats(const struct procscan *scan);
 size_t procscan_memory(const struct procscan *scan);
 
 void procscan_close(struct procscan *scan);
-
-/* ---- the parsers of the scan's files, pure, for tests and fuzz/ ---- */
-
-/* /proc/PID/stat, "pid (comm) state ppid ...": comm points into text. */
-struct proc_stat_fields {
-    const char *comm;       /* inside the parentheses, not terminated */
-    size_t      comm_len;
-    uint64_t    utime, stime, start_ticks;     /* ticks: fields 14, 15, 22 */
-};
-bool procscan_parse_stat(const char *text, size_t len, struct proc_stat_fields *f);
-
-/* The PID cursor: the last field of /proc/loadavg ("... 1/123 4567\n"). */
-bool procscan_parse_last_pid(const char *text, size_t len, int32_t *last_pid);
-
-/* The fork count: the "processes" line of /proc/stat (text NUL-terminated at len). */
-bool procscan_parse_forks(const char *text, size_t len, uint64_t *forks);
-
-/* The cgroup v2 path: the "0::PATH" line of /proc/PID/cgroup (text
- * NUL-terminated); path points into text. False when there is none. */
-bool procscan_parse_cgroup(const char *text, const char **path, size_t *path_len);
-
-/* The instance name from the cmdline's n bytes, or "(comm)" when n is 0;
- * returns its length. */
-#define PROCSCAN_NAME_MAX 4095  /* the proc PMDA's PROC_PID_STAT_CMD_MAXLEN, less the NUL */
-size_t procscan_format_name(char name[PROCSCAN_NAME_MAX + 1], int32_t pid, const char *cmdline, size_t n,
-                            const char *comm, size_t comm_len);
 
 #endif

@@ -6,7 +6,7 @@
  * path, each function is looked up with dlsym(), and a function the driver
  * does not export makes only that figure NVML_RESULT_MISSING ("not supported
  * by this driver"), never a failure of the rest. No NVIDIA header is needed
- * to build: nvml.c declares the few NVML types and constants it uses, with
+ * to build: nvml_abi.h declares the few NVML types and constants it uses, with
  * the values of NVIDIA's nvml.h (NVML 13.3, as vendored by NVIDIA/go-nvml in
  * gen/nvml/nvml.h).
  *
@@ -124,7 +124,7 @@ struct nvml_processes {
  * size: v1 {pid, usedGpuMemory} is 16 bytes, v2 and v3 add gpuInstanceId
  * and computeInstanceId (24 bytes), and the R535 drivers' _v3 wrote 32-byte
  * entries (usedGpuCcProtectedMemory appended) that NVIDIA's header never
- * declared; nvml.c picks the stride by the symbols the driver exports, as
+ * declared; nvml_load.c picks the stride by the symbols the driver exports, as
  * XuehaiPan/nvitop (nvitop/api/libnvml.py) does. */
 enum nvml_result nvml_device_processes(struct nvml *lib, unsigned index, enum nvml_process_kind kind,
                                        struct nvml_processes *out);

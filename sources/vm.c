@@ -3,10 +3,10 @@
 #include "counter.h"
 #include "sysfs.h"
 #include "vm_accum.h"
+#include "vm_glob.h"
 #include "vm_paths.h"
 
 #include <errno.h>
-#include <glob.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -319,77 +319,12 @@ read_vm(struct vm_state *st, struct vm_entry *vm, double now_wall_s)
     vm->last_read_s = now_wall_s;
 }
 
-struct match {
-    char  *path;
-    size_t order;      /* position in glob order: earlier globs win a shared label */
-};
-
-static int
-by_path(const void *a, const void *b)
-{
-    const struct match *x = a, *y = b;
-    int c = strcmp(x->path, y->path);
-
-    return c ? c : (x->order > y->order) - (x->order < y->order);
-}
-
-static int
-by_order(const void *a, const void *b)
-{
-    const struct match *x = a, *y = b;
-
-    return (x->order > y->order) - (x->order < y->order);
-}
-
-/* Every file the globs match now, in the globs' order, each once (globs may overlap). */
-static size_t
-expand_patterns(struct vm_state *st, struct match **out)
-{
-    struct match *m = NULL;
-    size_t n = 0, kept = 0;
-
-    for (size_t p = 0; p < st->npatterns; p++) {
-        glob_t g;
-        int sts = glob(st->patterns[p], 0, NULL, &g);
-
-        if (sts == GLOB_NOSPACE)
-            status_error(&st->status, VM_GLOB_FAILED, "out of memory expanding %s", st->patterns[p]);
-        if (sts == 0) {
-            struct match *grown = realloc(m, (n + g.gl_pathc) * sizeof(*grown));
-            if (grown) {
-                m = grown;
-                for (size_t i = 0; i < g.gl_pathc; i++) {
-                    if (strncmp(g.gl_pathv[i], st->env.root, st->root_len) != 0 ||
-                        (m[n].path = strdup(g.gl_pathv[i])) == NULL)
-                        continue;
-                    vm_squeeze_slashes(m[n].path + st->root_len);
-                    m[n].order = n;
-                    n++;
-                }
-            }
-        }
-        if (sts != GLOB_NOMATCH)
-            globfree(&g);
-    }
-    if (n > 1)
-        qsort(m, n, sizeof(*m), by_path);
-    for (size_t i = 0; i < n; i++) {
-        if (kept > 0 && strcmp(m[kept - 1].path, m[i].path) == 0)
-            free(m[i].path);
-        else
-            m[kept++] = m[i];
-    }
-    if (kept > 1)
-        qsort(m, kept, sizeof(*m), by_order);
-    *out = m;
-    return kept;
-}
-
 static void
 scan(struct vm_state *st, double now_wall_s)
 {
-    struct match *paths;
-    size_t n = expand_patterns(st, &paths);
+    struct vm_match *paths;
+    size_t n = vm_glob_expand(st->patterns, st->npatterns, st->env.root, st->root_len,
+                              &st->status, VM_GLOB_FAILED, &paths);
     struct vm_entry *vm;
 
     for (size_t i = 0; i < st->nvms; i++)

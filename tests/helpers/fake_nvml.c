@@ -1,7 +1,7 @@
 /*
  * fake_nvml.c: a stand-in for NVIDIA's libnvidia-ml.so.1, for tests only.
  *
- * It exports the NVML functions sources/nvml.c binds, with NVML's calling
+ * It exports the NVML functions sources/nvml_load.c binds, with NVML's calling
  * conventions and return codes as NVIDIA's nvml.h documents them (NVML 13.3,
  * NVIDIA/go-nvml gen/nvml/nvml.h; each function below names what it follows),
  * and answers from a scripted state file named by FAKE_NVML_STATE, read again

@@ -20,11 +20,11 @@ pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd wit
 wait_samples 3
 
 check_eq "$(value power.source.state hwmon)" active "the hwmon source is active" "$(value power.source.state hwmon): $(value power.source.reason hwmon)"
-names=$(instances power.hwmon.energy | tr ' ' '\n' | sed 's/^[0-9]*://' | tr '\n' ' ')
-check_match "$names" 'power_meter-ACPI000D:00/power1 ' "instances by driver and device: the power meter"
-check_match "$names" 'amd_energy-amd_energy\.0/Esocket1 ' "instances by driver and device: amd_energy's sockets and cores"
-check_eq "$(echo $names | wc -w)" 7 "seven sensors (one meter, four cores, two sockets; k10temp has none)" "$names"
-check_match "$(pminfo $PMH -l power.hwmon.power | grep power_meter)" '"class":"platform-meter"' "the meter is labelled class platform-meter"
+names=$(instances power.hwmon.energy | tr ' ' '\n' | sed 's/^[0-9]*://')
+check_match "$names" '^power_meter-ACPI000D:00/power1$' "instances by driver and device: the power meter" "$(echo $names)"
+check_match "$names" '^amd_energy-amd_energy\.0/Esocket1$' "and amd_energy's sockets and cores" "$(echo $names)"
+check_eq "$(echo $names | wc -w)" 7 "seven sensors (one meter, four cores, two sockets; k10temp has none)" "$(echo $names)"
+check_match "$(pminfo $PMH -l power.hwmon.power | grep -F power_meter)" '"class":"platform-meter"' "the meter is labelled class platform-meter"
 near "$(hv power.hwmon.power power_meter-ACPI000D:00/power1)" 245 1e-12 "the power meter reads 245 W"
 check_eq "$(value power.system.source)" hwmon:power_meter "power.system comes from the ACPI power meter, ranked above RAPL"
 near "$(value power.system.power)" 245 1e-9 "power.system.power is the meter's 245 W"
