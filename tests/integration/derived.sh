@@ -62,9 +62,10 @@ near "$(v power.derived.joules_per_busy_cpu_second)" \
     "joules_per_busy_cpu_second is power.system.power / (utilization x hinv.ncpu)"
 near "$(v power.derived.share.rapl)" "$(awk -v p="$p" -v r="$r" 'BEGIN { printf "%.12g", r / p }')" 1e-9 \
     "share.rapl is the zone's power over power.system.power"
-# a sanity check that the share is of the zone set up (one 0.25 s sample of a shell-written
-# zone on a loaded machine: the formulas above are the test)
-near "$r" 25 0.25 "the zone runs at about 25 W"
+# the share is of a zone that draws power (its watts are not checked: one 0.25 s sample of a
+# shell-written zone swings with the machine's load, 22 to 37 W seen for 25; the formulas
+# above, from one fetch, are the test)
+check_num "$r" '>' 0 "the zone draws power"
 fake_rapl_stop
 sanitizer_check
 finish
