@@ -15,7 +15,9 @@
 
 #include <stdbool.h>
 
-#include "energy.h"
+#include "pmctx.h"
+#include "series.h"
+#include "winresult.h"
 
 /* One window of an archive into out (pp_window_result_free it whatever
  * the outcome). Returns 0, or 1 (no data, after saying why). */
