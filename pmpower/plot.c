@@ -6,6 +6,7 @@
  * interval; an agent restart leaves a gap rather than a false spike.
  */
 #include "archive.h"
+#include "archread.h"
 #include "commands.h"
 #include "edge.h"
 #include "energy.h"
