@@ -1,8 +1,7 @@
 /*
  * phaselistcsv.c: phases from "label,start,end" lines.
  */
-#include "phaselist.h"
-#include "phaselistparse.h"
+#include "phaselistcsv.h"
 #include "timeparse.h"
 
 #include <stdbool.h>

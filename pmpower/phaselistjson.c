@@ -1,8 +1,7 @@
 /*
  * phaselistjson.c: phases from JSON (phaselist.h says which shapes).
  */
-#include "phaselist.h"
-#include "phaselistparse.h"
+#include "phaselistjson.h"
 #include "timeparse.h"
 
 #include <ctype.h>
