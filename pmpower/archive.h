@@ -15,31 +15,21 @@
 
 #include <stdbool.h>
 
-#include "energy.h"
+#include "archsweep.h"
+#include "pmctx.h"
+#include "series.h"
+#include "winresult.h"
 
 /* One window of an archive into out (pp_window_result_free it whatever
  * the outcome). Returns 0, or 1 (no data, after saying why). */
 int pp_archive_window(struct pp_ctx *c, const struct pp_metric m[S_COUNT], double start, double end,
                       bool track_top, struct pp_window_result *out);
 
-/* Many windows in one pass over the records from the first start to the
- * last end. ok[i] says whether window i had data; out[i] is filled (and
- * to be freed) for every i. Returns 0, or 1 when the archive cannot be read. */
-int pp_archive_sweep(struct pp_ctx *c, const struct pp_metric m[S_COUNT], const double *start,
-                     const double *end, size_t n, bool track_top, struct pp_window_result *out, bool *ok);
-
 /* Every logged agent sample (edge.h) from the last before start to the
  * first after end, in order, each once, to fn (non-zero from fn stops).
  * Sources and power.control only. Returns 0, or 1 when the archive cannot
  * be read. */
 struct edge_sample;
-
-/* One fetch (of m's sources and power.control, live or from an archive)
- * as an agent sample: 1 when it holds power.system.energy, 0 not, -1 out
- * of memory. */
-int pp_record_sample(struct pp_ctx *c, const struct pp_metric m[S_COUNT], const pmHighResResult *r,
-                     struct edge_sample *out);
-
 int pp_archive_each(struct pp_ctx *c, const struct pp_metric m[S_COUNT], double start, double end,
                     int (*fn)(void *arg, const struct edge_sample *s), void *arg);
 

@@ -14,28 +14,18 @@
  * It refuses to start on a host busy with other work, and stops its
  * burners on an interrupt or an error (and they die with it in any case).
  */
-#include "burners.h"
-#include "calfit.h"
+#include "calibrate.h"
 #include "commands.h"
-#include "modelconf.h"
 #include "options.h"
 #include "stop.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-enum cal_metric {
-    C_SAMPLE_TIME, C_BUSY, C_CPU, C_METER, C_RAPL, C_BATTERY, C_DISCHARGING, C_REASON, C_COUNT
-};
 
 static const char *const cal_metric_names[C_COUNT] = {
     [C_SAMPLE_TIME]  = "power.control.sample_time",
@@ -46,37 +36,6 @@ static const char *const cal_metric_names[C_COUNT] = {
     [C_BATTERY]      = "power.battery.energy",
     [C_DISCHARGING]  = "power.battery.discharging",
     [C_REASON]       = "power.source.reason",
-};
-
-#define MAX_PARTS 64
-
-struct cal_settings {
-    double window_s, settle, step_max_s, max_busy, wall_ratio;
-    long   cpus;
-    const char *reference;          /* NULL: the best the host has */
-    const char *config;             /* the power.conf to write */
-    bool   write;
-};
-
-struct reference {
-    char    name[32];               /* meter, rapl:psys, rapl:package+dram, battery */
-    char    parts[256];             /* what it sums, for the user */
-    int     metric;
-    int     inst[MAX_PARTS];        /* instances summed; PP_IN_NULL for a singular metric */
-    size_t  ninst;
-};
-
-struct reading {
-    double t, busy, cpu, energy;
-};
-
-struct cal {
-    struct pp_ctx      *ctx;
-    struct pp_metric    m[C_COUNT];
-    struct reference    ref;
-    struct cal_settings set;
-    struct burners      burners;
-    double              poll_s;
 };
 
 static int
@@ -129,144 +88,6 @@ cal_option(void *state, const char *name, const char *arg)
     return 0;
 }
 
-/* One fetch: the agent's time, CPU counters and the reference's energy. */
-static bool
-read_now(struct cal *c, struct reading *out)
-{
-    pmHighResResult *r;
-    pmValueSet *vs;
-    bool ok;
-
-    if (pp_fetch(c->m, C_COUNT, &r) < 0)
-        return false;
-    ok = pp_get_double(r, c->m, C_COUNT, C_SAMPLE_TIME, PP_IN_NULL, &out->t) &&
-         pp_get_double(r, c->m, C_COUNT, C_BUSY, PP_IN_NULL, &out->busy) &&
-         pp_get_double(r, c->m, C_COUNT, C_CPU, PP_IN_NULL, &out->cpu);
-    out->energy = 0;
-    for (size_t i = 0; ok && i < c->ref.ninst; i++) {
-        double e;
-        ok = pp_get_double(r, c->m, C_COUNT, (size_t)c->ref.metric, c->ref.inst[i], &e);
-        out->energy += e;
-    }
-    /* a battery that stops discharging (a charger plugged in) is no reference */
-    if (ok && strcmp(c->ref.name, "battery") == 0 && (vs = pp_vset(r, c->m, C_COUNT, C_DISCHARGING)))
-        for (size_t i = 0; i < c->ref.ninst; i++) {
-            double d;
-            if (!pp_get_double(r, c->m, C_COUNT, C_DISCHARGING, c->ref.inst[i], &d) || d != 1)
-                ok = false;
-        }
-    pmFreeHighResResult(r);
-    return ok;
-}
-
-static bool
-named(const char *name, const char *prefix, const char *suffix)
-{
-    size_t p = strlen(prefix), n = strlen(name), s = strlen(suffix);
-    size_t i = p;
-
-    if (n < p + 1 + s || strncmp(name, prefix, p) != 0 || strcmp(name + n - s, suffix) != 0)
-        return false;
-    for (; i < n - s; i++)
-        if (name[i] < '0' || name[i] > '9')
-            return false;
-    return true;
-}
-
-static void
-add_part(struct reference *ref, int inst, const char *name)
-{
-    size_t used = strlen(ref->parts);
-
-    if (ref->ninst >= MAX_PARTS)
-        return;
-    ref->inst[ref->ninst++] = inst;
-    snprintf(ref->parts + used, sizeof(ref->parts) - used, "%s%s", used ? " + " : "", name);
-}
-
-/* Can this candidate be the reference now? Fills ref when it can. */
-static bool
-try_reference(struct cal *c, const pmHighResResult *r, const char *name, struct reference *ref)
-{
-    pmValueSet *vs;
-
-    memset(ref, 0, sizeof(*ref));
-    snprintf(ref->name, sizeof(ref->name), "%s", name);
-    if (strcmp(name, "meter") == 0) {
-        double e;
-        ref->metric = C_METER;
-        if (!pp_get_double(r, c->m, C_COUNT, C_METER, PP_IN_NULL, &e))
-            return false;
-        add_part(ref, PP_IN_NULL, "power.meter.total.energy");
-        return true;
-    }
-    if (strncmp(name, "rapl:", 5) == 0) {
-        bool psys = strcmp(name, "rapl:psys") == 0;
-        int lowest = -1;
-        ref->metric = C_RAPL;
-        if (!(vs = pp_vset(r, c->m, C_COUNT, C_RAPL)))
-            return false;
-        for (int j = 0; j < vs->numval; j++) {
-            const char *iname = pp_inst_name(c->ctx, c->m[C_RAPL].desc.indom, vs->vlist[j].inst);
-            if (psys) {
-                /* the lowest package's platform zone, never a sum (as the agent) */
-                if ((strcmp(iname, "psys") == 0 || named(iname, "psys-", "")) &&
-                    (lowest < 0 || strcmp(iname, "psys") == 0))
-                    lowest = vs->vlist[j].inst;
-            } else if (named(iname, "package-", "") || named(iname, "package-", "/dram")) {
-                add_part(ref, vs->vlist[j].inst, iname);
-            }
-        }
-        if (psys && lowest >= 0)
-            add_part(ref, lowest, pp_inst_name(c->ctx, c->m[C_RAPL].desc.indom, lowest));
-        return ref->ninst > 0;
-    }
-    if (strcmp(name, "battery") == 0) {
-        ref->metric = C_BATTERY;
-        if (!(vs = pp_vset(r, c->m, C_COUNT, C_BATTERY)))
-            return false;
-        for (int j = 0; j < vs->numval; j++) {
-            double d;
-            if (!pp_get_double(r, c->m, C_COUNT, C_DISCHARGING, vs->vlist[j].inst, &d) || d != 1)
-                return false;
-            add_part(ref, vs->vlist[j].inst, pp_inst_name(c->ctx, c->m[C_BATTERY].desc.indom, vs->vlist[j].inst));
-        }
-        return ref->ninst > 0;
-    }
-    return false;
-}
-
-static int
-find_reference(struct cal *c)
-{
-    static const char *const order[] = { "meter", "rapl:psys", "rapl:package+dram", "battery" };
-    pmHighResResult *r;
-    int sts;
-
-    if ((sts = pp_fetch(c->m, C_COUNT, &r)) < 0) {
-        fprintf(stderr, "%s: fetch failed: %s\n", pmGetProgname(), pmErrStr(sts));
-        return -1;
-    }
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        if (c->set.reference && strcmp(c->set.reference, order[i]) != 0)
-            continue;
-        if (try_reference(c, r, order[i], &c->ref)) {
-            pmFreeHighResResult(r);
-            return 0;
-        }
-    }
-    pmFreeHighResResult(r);
-    if (c->set.reference)
-        fprintf(stderr, "%s: the reference %s has no value on %s now%s\n", pmGetProgname(), c->set.reference,
-                c->ctx->source, strcmp(c->set.reference, "battery") == 0 ? " (is the host on its battery?)" : "");
-    else
-        fprintf(stderr, "%s: %s has no reference to calibrate against: no wall meter (power.meter), no RAPL "
-                "(power.rapl), no battery on discharge (power.battery). Plug in a meter ([meter] in "
-                "power.conf), or calibrate a sibling that has one and copy its [model] section here\n",
-                pmGetProgname(), c->ctx->source);
-    return -1;
-}
-
 /* Sleep a poll, unless interrupted. False on an interrupt. */
 static bool
 poll_wait(struct cal *c)
@@ -292,7 +113,7 @@ hold_window(struct cal *c, struct reading *start, struct window *w)
     for (;;) {
         if (!poll_wait(c))
             return 1;
-        if (!read_now(c, &now)) {
+        if (!cal_read_now(c, &now)) {
             fprintf(stderr, "%s: the reference %s or the agent's counters stopped giving values\n",
                     pmGetProgname(), c->ref.name);
             return -1;
@@ -328,7 +149,7 @@ hold_step(struct cal *c, size_t k, struct cal_step *step, bool *settled)
         fprintf(stderr, "%s: cannot start a burner: %s\n", pmGetProgname(), strerror(errno));
         return -1;
     }
-    if (!read_now(c, &start)) {
+    if (!cal_read_now(c, &start)) {
         fprintf(stderr, "%s: the reference %s has no value\n", pmGetProgname(), c->ref.name);
         return -1;
     }
@@ -362,7 +183,7 @@ check_idle(struct cal *c, unsigned *ncpu)
     struct window w;
     int sts;
 
-    if (!read_now(c, &start)) {
+    if (!cal_read_now(c, &start)) {
         fprintf(stderr, "%s: the agent on %s publishes no power.system.busy_time or "
                 "power.control.sample_time: a newer agent is needed\n", pmGetProgname(), c->ctx->source);
         return -1;
@@ -397,146 +218,6 @@ print_fit(const struct cal *c, const struct cal_step *steps, size_t n, const str
            c->ref.name, c->ref.parts, c->set.wall_ratio != 1 ? ", times the wall ratio" : "",
            fit->idle_w, fit->max_w, fit->ncpu, fit->per_core_w, 100 * fit->worst_error);
     printf("curve = %s\n", curve);
-}
-
-static void
-utc_now(char *buf, size_t size)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-
-    gmtime_r(&now, &tm);
-    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static char *
-read_file(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-
-    if (!fp)
-        return errno == ENOENT ? strdup("") : NULL;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            char *grown = realloc(buf, cap = cap ? 2 * cap : 8192);
-            if (!grown) {
-                free(buf);
-                fclose(fp);
-                errno = ENOMEM;
-                return NULL;
-            }
-            buf = grown;
-        }
-        size_t got = fread(buf + len, 1, cap - len - 1, fp);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    buf[len] = '\0';
-    fclose(fp);
-    return buf;
-}
-
-/* The new text into a file beside the old, then renamed over it: the agent
- * sees a whole file or the old one, never half. */
-static int
-write_config(const char *path, const char *text)
-{
-    char tmp[PATH_MAX];
-    struct stat st;
-    size_t len = strlen(text);
-    int fd;
-
-    if (snprintf(tmp, sizeof(tmp), "%s.calibrate.XXXXXX", path) >= (int)sizeof(tmp)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    if ((fd = mkstemp(tmp)) < 0)
-        return -1;
-    fchmod(fd, stat(path, &st) == 0 ? st.st_mode & 07777 : 0644);
-    if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-        int saved = errno;
-        unlink(tmp);
-        errno = saved;
-        return -1;
-    }
-    return 0;
-}
-
-/* After --write: does the agent report the new calibration? */
-static void
-confirm_agent(struct cal *c, const char *stamp)
-{
-    pmHighResResult *r;
-    pmValueSet *vs;
-    double until = pp_now() + 5 * c->poll_s * 10 + 5;
-
-    while (pp_now() < until && !pp_stop_requested()) {
-        bool seen = false;
-        if (pp_fetch(c->m, C_COUNT, &r) < 0)
-            break;
-        if ((vs = pp_vset(r, c->m, C_COUNT, C_REASON)))
-            for (int j = 0; j < vs->numval && !seen; j++) {
-                char *why = NULL;
-                if (strcmp(pp_inst_name(c->ctx, c->m[C_REASON].desc.indom, vs->vlist[j].inst), "model") == 0 &&
-                    pp_string(vs, &c->m[C_REASON].desc, j, &why) > 0) {
-                    seen = strstr(why, stamp) != NULL;
-                    if (seen)
-                        printf("the agent took it: power.source.reason[model] \"%s\"\n", why);
-                }
-                free(why);
-            }
-        pmFreeHighResResult(r);
-        if (seen)
-            return;
-        pp_sleep_until(pp_now() + c->poll_s);
-    }
-    printf("the agent has not reported the new calibration yet: does it read this power.conf "
-           "(its -c option)? It re-reads the file when it changes\n");
-}
-
-static int
-write_model(struct cal *c, const struct cal_fit *fit, const char *curve)
-{
-    char stamp[32], note[512], path[PATH_MAX];
-    struct model_keys keys;
-    char *old, *text;
-
-    if (c->set.config)
-        snprintf(path, sizeof(path), "%s", c->set.config);
-    else
-        snprintf(path, sizeof(path), "%s/power/power.conf", pmGetConfig("PCP_PMDAS_DIR"));
-    utc_now(stamp, sizeof(stamp));
-    snprintf(note, sizeof(note), "against %s (%s), %u CPUs, largest error of the line %.1f%%", c->ref.name,
-             c->ref.parts, fit->ncpu, 100 * fit->worst_error);
-    if (c->set.wall_ratio != 1) {
-        size_t used = strlen(note);
-        snprintf(note + used, sizeof(note) - used, " (wall ratio %.4g)", c->set.wall_ratio);
-    }
-    keys = (struct model_keys){
-        .idle_w = fit->idle_w, .max_w = fit->max_w, .per_core_w = fit->per_core_w, .curve = curve,
-        .calibrated = stamp, .note = note,
-        /* with a wall ratio the model predicts the wall, a meter's scale */
-        .reference = c->set.wall_ratio != 1 ? "meter" : c->ref.name,
-    };
-    if ((old = read_file(path)) == NULL) {
-        fprintf(stderr, "%s: cannot read %s: %s\n", pmGetProgname(), path, strerror(errno));
-        return 1;
-    }
-    text = modelconf_rewrite(old, &keys);
-    free(old);
-    if (!text || write_config(path, text) < 0) {
-        fprintf(stderr, "%s: cannot write %s: %s%s\n", pmGetProgname(), path, strerror(text ? errno : ENOMEM),
-                errno == EACCES ? " (run as root, or give --config a file you may write)" : "");
-        free(text);
-        return 1;
-    }
-    free(text);
-    printf("wrote [model] of %s\n", path);
-    confirm_agent(c, stamp);
-    return 0;
 }
 
 /* The steps, the fit, and --write; burners stopped on every way out. */
@@ -595,7 +276,7 @@ calibrate(struct cal *c)
     print_fit(c, steps, nsteps, &fit, curve);
     free(steps);
     if (c->set.write)
-        return write_model(c, &fit, curve);
+        return cal_write_model(c, &fit, curve);
     printf("(pmpower calibrate --write puts this in power.conf's [model])\n");
     return 0;
 }
@@ -676,7 +357,7 @@ cmd_calibrate(int argc, char **argv)
         pp_close(&ctx);
         return 1;
     }
-    if (find_reference(&c) < 0) {
+    if (cal_find_reference(&c) < 0) {
         pp_close(&ctx);
         return 1;
     }

@@ -22,24 +22,6 @@ is_energy_series(int s)
     return s <= S_UNATTRIBUTED;
 }
 
-void
-pp_note_source(struct pp_window_result *out, const char *value)
-{
-    size_t len = strlen(out->sources);
-    const char *p = out->sources;
-
-    /* already listed? */
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        if (n == strlen(value) && strncmp(p, value, n) == 0)
-            return;
-        p += n;
-        if (*p == ',')
-            p++;
-    }
-    snprintf(out->sources + len, sizeof(out->sources) - len, "%s%s", len ? "," : "", value);
-}
-
 /* Add every reading in r as one round; true when it held power.system.energy. */
 static bool
 add_round(struct pp_window_result *out, const struct pp_metric *m, const pmHighResResult *r,
@@ -217,24 +199,4 @@ pp_window_energy(struct pp_ctx *c, struct pp_metric m[S_COUNT], double start, do
     }
     return c->archive ? pp_archive_window(c, m, start, end, track_top, out)
                       : live_window(c, m, start, end, track_top, out);
-}
-
-void
-pp_window_result_free(struct pp_window_result *r)
-{
-    window_free(&r->w);
-}
-
-long
-pp_window_restarts(const struct pp_window_result *r)
-{
-    return r->restarts ? r->restarts : (long)r->w.resets;
-}
-
-double
-pp_system_joules(const struct pp_window_result *r)
-{
-    const struct window_entry *e = window_find(&r->w, S_SYSTEM, PP_IN_NULL);
-
-    return e ? e->energy : NAN;
 }

@@ -14,28 +14,12 @@
 #ifndef PMPOWER_PHASELIST_H
 #define PMPOWER_PHASELIST_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
-struct phase {
-    char  *label;
-    char  *start_text, *end_text;     /* strings to resolve, or NULL */
-    double start, end;                /* epoch seconds when known (have_*) */
-    bool   have_start, have_end;
-    double duration;                  /* seconds, when given; < 0 when not */
-};
-
-struct phase_list {
-    struct phase *items;
-    size_t        count;
-};
+#include "phase.h"
 
 /* Parse JSON or CSV (told apart by the first non-blank character).
  * Returns 0, or -1 with a message naming the line or entry. */
-int  phaselist_parse(const char *text, struct phase_list *out, char *err, size_t errlen);
-void phaselist_free(struct phase_list *list);
-
-/* Number of epoch seconds from a number that may be s, ms or us. */
-double phaselist_epoch(double v);
+int phaselist_parse(const char *text, struct phase_list *out, char *err, size_t errlen);
 
 #endif

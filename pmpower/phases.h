@@ -17,10 +17,4 @@
 int phases_report(struct pp_ctx *c, struct pp_metric m[S_COUNT], const char *file, int top, bool json,
                   const char *db, const char *html);
 
-/* The phases of file (as --phases takes it) as windows, for plot: the list
- * into *list (phaselist_free it) and each phase's start and end into
- * *start, *end (malloc'd). Returns 0, or the exit status after a message. */
-struct phase_list;
-int phases_windows(struct pp_ctx *c, const char *file, struct phase_list *list, double **start, double **end);
-
 #endif

@@ -6,12 +6,14 @@
  * interval; an agent restart leaves a gap rather than a false spike.
  */
 #include "archive.h"
+#include "archread.h"
 #include "commands.h"
 #include "edge.h"
+#include "energy.h"
 #include "json.h"
 #include "options.h"
 #include "phaselist.h"
-#include "phases.h"
+#include "phasewin.h"
 #include "plot.h"
 #include "plotdraw.h"
 #include "stop.h"
