@@ -8,10 +8,9 @@
  * host without data in the window leaves the total unknown rather than
  * short.
  */
-#include "commands.h"
 #include "energy.h"
 #include "json.h"
-#include "report.h"
+#include "fleet.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -218,7 +217,8 @@ print_total_json(const struct fleet_host *h, const struct fleet_sum *f)
 }
 
 int
-report_fleet(int argc, char **argv, const struct pp_command_line *cl, struct pp_args *args, bool json)
+report_fleet(int argc, char **argv, const struct pp_command_line *cl, struct pp_args *args, bool json,
+             int (*report_one)(int argc, char **argv))
 {
     struct fleet_host *h = calloc(args->narchives, sizeof(*h));
     struct fleet_sum f = { .n = args->narchives, .same = true };
@@ -244,7 +244,7 @@ report_fleet(int argc, char **argv, const struct pp_command_line *cl, struct pp_
             fprintf(stderr, "%s: out of memory\n", pmGetProgname());
             h[i].status = 1;
         } else {
-            h[i].status = cmd_report(hargc, hargv);
+            h[i].status = report_one(hargc, hargv);
             argv_free(hargv, hargc);
             if (json && h[i].status != 0)
                 printf("null");    /* a host that printed no report keeps its place */

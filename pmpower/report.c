@@ -7,7 +7,7 @@
 #include "json.h"
 #include "options.h"
 #include "phases.h"
-#include "report.h"
+#include "fleet.h"
 #include "reporthtml.h"
 #include "results.h"
 #include "stop.h"
@@ -272,7 +272,7 @@ cmd_report(int argc, char **argv)
     if (!pp_options_parse(argc, argv, &cl, &args, &ctx, &sts))
         return sts;
     if (args.archives)    /* several hosts: each reported by this command again (fleet.c) */
-        return report_fleet(argc, argv, &cl, &args, s.json);
+        return report_fleet(argc, argv, &cl, &args, s.json, cmd_report);
     pp_series_init(m);
     pp_lookup(m, S_COUNT);
     if (s.phases)
