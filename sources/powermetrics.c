@@ -143,8 +143,9 @@ pm_sample(void *state, const struct sample_time *now)
     }
     if (fresh)
         status_set(&st->status, SOURCE_ACTIVE, "%s", "");
-    else if (taken.latest == PM_UNKNOWN_SAMPLER && taken.child_running)
-        /* not a failure: the child runs again at once without the sampler, as logged */
+    else if (taken.latest == PM_UNKNOWN_SAMPLER)
+        /* not a failure: the child runs again at once without the sampler, as
+         * logged (whether or not the new child has started by this sample) */
         status_set(&st->status, SOURCE_ABSENT, "waiting for the first sample, a sampler dropped (see the log)");
     else if (taken.latest != PM_OK) {
         char restart[64];

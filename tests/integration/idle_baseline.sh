@@ -84,7 +84,10 @@ check_match "$basis" '^utilisation until the baseline is known' "until the windo
 # 2 s of the agent's time at 0.2 s is more than 10 samples: the timer never fires early
 for _ in $(seq 10); do wait_samples 5; basis=$(text power.system.idle_basis); [[ "$basis" == baseline* ]] && break; done
 check_match "$basis" '^baseline .* W: the lowest power of rapl:package\+dram over 2 s$' "the window's lowest power: $basis"
-near "$(value power.system.idle_power)" 40 0.1 "the lowest power over the window is the zone's 40 W"
+# the fake zone's counter is written on the wall clock: on a loaded host a
+# late write makes one interval read low, and the lowest is what the window keeps
+check_between "$(value power.system.idle_power)" 20 40.1 \
+    "the lowest power over the window: the zone's 40 W, or an interval a late write of the fake zone made lower"
 
 # calibrated_conf REFERENCE: idle = baseline and a model calibrated against REFERENCE
 calibrated_conf() {
