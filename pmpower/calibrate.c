@@ -34,6 +34,7 @@ static const char *const cal_metric_names[C_COUNT] = {
     [C_METER]        = "power.meter.total.energy",
     [C_RAPL]         = "power.rapl.energy",
     [C_BATTERY]      = "power.battery.energy",
+    [C_HWMON]        = "power.hwmon.energy",
     [C_DISCHARGING]  = "power.battery.discharging",
     [C_REASON]       = "power.source.reason",
 };
@@ -70,9 +71,10 @@ cal_option(void *state, const char *name, const char *arg)
     if (strcmp(name, "cpus") == 0)
         return pp_parse_count(arg, "--cpus", BURNERS_MAX, &s->cpus);
     if (strcmp(name, "reference") == 0) {
-        if (strcmp(arg, "meter") && strcmp(arg, "rapl:psys") && strcmp(arg, "rapl:package+dram") &&
-            strcmp(arg, "battery")) {
-            fprintf(stderr, "%s: --reference takes meter, rapl:psys, rapl:package+dram or battery, not \"%s\"\n",
+        if (strcmp(arg, "meter") && strcmp(arg, "hwmon:power_meter") && strcmp(arg, "rapl:psys") &&
+            strcmp(arg, "rapl:package+dram") && strcmp(arg, "battery")) {
+            fprintf(stderr, "%s: --reference takes meter, hwmon:power_meter, rapl:psys, rapl:package+dram or "
+                    "battery, not \"%s\"\n",
                     pmGetProgname(), arg);
             return 2;
         }
@@ -305,7 +307,7 @@ cmd_calibrate(int argc, char **argv)
     pmLongOptions longopts[] = {
         PMAPI_OPTIONS_TEXT("Measure the model's curve: idle, then 1..N CPUs busy, against a reference."),
         PP_OPTIONS_LIVE,
-        { "reference", 1, 'r', "NAME", "meter, rapl:psys, rapl:package+dram or battery [the best there is]" },
+        { "reference", 1, 'r', "NAME", "meter, hwmon:power_meter, rapl:psys, rapl:package+dram or battery [the best there is]" },
         { "cpus", 1, 'n', "N", "up to N CPUs busy [every CPU]" },
         { "window", 1, 'w', "TIME", "a step's measuring window, in the agent's time [10s]" },
         { "settle", 1, 's', "FRACTION", "two windows in a row within this are settled [0.02]" },

@@ -13,7 +13,7 @@
 #include "pmctx.h"
 
 enum cal_metric {
-    C_SAMPLE_TIME, C_BUSY, C_CPU, C_METER, C_RAPL, C_BATTERY, C_DISCHARGING, C_REASON, C_COUNT
+    C_SAMPLE_TIME, C_BUSY, C_CPU, C_METER, C_RAPL, C_BATTERY, C_DISCHARGING, C_REASON, C_HWMON, C_COUNT
 };
 
 #define MAX_PARTS 64
@@ -27,7 +27,7 @@ struct cal_settings {
 };
 
 struct reference {
-    char    name[32];               /* meter, rapl:psys, rapl:package+dram, battery */
+    char    name[32];               /* meter, hwmon:power_meter, rapl:psys, rapl:package+dram, battery */
     char    parts[256];             /* what it sums, for the user */
     int     metric;
     int     inst[MAX_PARTS];        /* instances summed; PP_IN_NULL for a singular metric */

@@ -1,7 +1,7 @@
 /*
  * calref.c: what pmpower calibrate measures against: the reference the
- * host has (a wall meter, RAPL psys or package+dram, a battery on
- * discharge, as the agent publishes them), read in one fetch with the
+ * host has (a wall meter, an ACPI power meter, RAPL psys or package+dram,
+ * a battery on discharge, as the agent publishes them), read in one fetch with the
  * agent's time and CPU counters.
  */
 #include "calibrate.h"
@@ -101,6 +101,19 @@ try_reference(struct cal *c, const pmHighResResult *r, const char *name, struct 
             add_part(ref, lowest, pp_inst_name(c->ctx, c->m[C_RAPL].desc.indom, lowest));
         return ref->ninst > 0;
     }
+    if (strcmp(name, "hwmon:power_meter") == 0) {
+        /* the first ACPI power meter (hwmon driver power_meter), as the agent
+         * takes it for power.system: one meter covers the platform */
+        ref->metric = C_HWMON;
+        if (!(vs = pp_vset(r, c->m, C_COUNT, C_HWMON)))
+            return false;
+        for (int j = 0; j < vs->numval && ref->ninst == 0; j++) {
+            const char *iname = pp_inst_name(c->ctx, c->m[C_HWMON].desc.indom, vs->vlist[j].inst);
+            if (iname && strncmp(iname, "power_meter-", 12) == 0)
+                add_part(ref, vs->vlist[j].inst, iname);
+        }
+        return ref->ninst > 0;
+    }
     if (strcmp(name, "battery") == 0) {
         ref->metric = C_BATTERY;
         if (!(vs = pp_vset(r, c->m, C_COUNT, C_BATTERY)))
@@ -119,7 +132,8 @@ try_reference(struct cal *c, const pmHighResResult *r, const char *name, struct 
 int
 cal_find_reference(struct cal *c)
 {
-    static const char *const order[] = { "meter", "rapl:psys", "rapl:package+dram", "battery" };
+    /* the agent's own ranking of whole-host figures ([system] priority) */
+    static const char *const order[] = { "meter", "hwmon:power_meter", "rapl:psys", "rapl:package+dram", "battery" };
     pmHighResResult *r;
     int sts;
 
@@ -140,7 +154,8 @@ cal_find_reference(struct cal *c)
         fprintf(stderr, "%s: the reference %s has no value on %s now%s\n", pmGetProgname(), c->set.reference,
                 c->ctx->source, strcmp(c->set.reference, "battery") == 0 ? " (is the host on its battery?)" : "");
     else
-        fprintf(stderr, "%s: %s has no reference to calibrate against: no wall meter (power.meter), no RAPL "
+        fprintf(stderr, "%s: %s has no reference to calibrate against: no wall meter (power.meter), no ACPI power "
+                "meter (power.hwmon), no RAPL "
                 "(power.rapl), no battery on discharge (power.battery). Plug in a meter ([meter] in "
                 "power.conf), or calibrate a sibling that has one and copy its [model] section here\n",
                 pmGetProgname(), c->ctx->source);

@@ -46,6 +46,17 @@ wait_samples 2
 check_eq "$(hv power.hwmon.resets amd_energy-amd_energy.0/Esocket0)" 1 "a counter that goes back is a reset"
 near "$(hv power.hwmon.energy amd_energy-amd_energy.0/Esocket0)" "$(awk -v e="$e0" 'BEGIN { print e + 3 }')" 1e-9 "and adds nothing"
 
+# pmpower calibrate takes the ACPI power meter as its reference, ranked as
+# the agent ranks it: after a wall meter, before RAPL. This fake root's
+# /proc/stat stands still and the meter is steady, so only the choice and
+# the reading are checked here, not a fit (calibrate.sh checks fits).
+"$PMPOWER" calibrate $PMH --cpus 1 --window 0.6 --settle 0.5 --step-time 3 --max-busy 1 \
+    > "$WORK/cal.out" 2> "$WORK/cal.err"
+sed 's/^/# calibrate /' "$WORK/cal.out" "$WORK/cal.err"
+check_file_has "$WORK/cal.out" '^reference hwmon:power_meter \(power_meter-ACPI000D:00/power1\)' \
+    "pmpower calibrate's reference is the ACPI power meter, its instance named" "$(tail -3 "$WORK/cal.err")"
+check_file_has "$WORK/cal.out" '^step 0: .* 245\.00 W' "and its steps read the meter's 245 W"
+
 # the meter's file turns to garbage: no value, counted; power.system falls to RAPL
 err0=$(value power.source.errors hwmon)
 echo 'n/a' > "$METER/power1_average"
