@@ -27,10 +27,11 @@ candidate(const struct system_state *s, const char *name)
 }
 
 static void
-restart(struct wall_ratio *w, const char *rapl)
+restart(struct wall_ratio *w, const char *wall, const char *rapl)
 {
     for (unsigned i = 0; i < WALL_RATIO_BUCKETS; i++)
         w->key[i] = -1;
+    snprintf(w->wall, sizeof(w->wall), "%s", wall);
     snprintf(w->rapl, sizeof(w->rapl), "%s", rapl);
     w->known = false;
 }
@@ -38,10 +39,14 @@ restart(struct wall_ratio *w, const char *rapl)
 void
 wall_ratio_update(struct wall_ratio *w, const struct system_state *s, double now_s, double dt_s)
 {
+    /* the wall: a wall meter, else the platform's own (an ACPI power meter,
+     * which the BMC measures at the power supply's input) */
     int meter = candidate(s, "meter"), rapl = candidate(s, "rapl:psys");
     double wall_j = 0, rapl_j = 0, time_s = 0;
     int64_t k, now_k;
 
+    if (meter < 0)
+        meter = candidate(s, "hwmon:power_meter");
     if (rapl < 0)
         rapl = candidate(s, "rapl:package+dram");
     if (meter < 0 || rapl < 0) {
@@ -49,11 +54,12 @@ wall_ratio_update(struct wall_ratio *w, const struct system_state *s, double now
         w->meter_moved = 0;
         w->known = false;
         snprintf(w->basis, sizeof(w->basis), "no wall meter and RAPL live together now (%s)",
-                 meter < 0 ? "no meter reading" : "no RAPL reading");
+                 meter < 0 ? "no meter reading, nor an ACPI power meter's" : "no RAPL reading");
         return;
     }
-    if (strcmp(w->rapl, s->candidates[rapl]->name) != 0) {
-        restart(w, s->candidates[rapl]->name);     /* psys and package+dram are different scales */
+    if (strcmp(w->rapl, s->candidates[rapl]->name) != 0 || strcmp(w->wall, s->candidates[meter]->name) != 0) {
+        /* psys and package+dram are different scales, and so are two walls */
+        restart(w, s->candidates[meter]->name, s->candidates[rapl]->name);
         w->have_last = false;
         w->meter_moved = 0;
     }
@@ -90,12 +96,12 @@ wall_ratio_update(struct wall_ratio *w, const struct system_state *s, double now
     w->known = rapl_j > 0 && time_s >= w->span_s / 10;
     if (w->known) {
         w->ratio = wall_j / rapl_j;
-        snprintf(w->basis, sizeof(w->basis), "meter / %s over the last %.3g s", w->rapl, time_s);
+        snprintf(w->basis, sizeof(w->basis), "%s / %s over the last %.3g s", w->wall, w->rapl, time_s);
     } else if (time_s >= w->span_s / 10) {
         snprintf(w->basis, sizeof(w->basis), "%s counted no energy over the last %.3g s: no ratio to it",
                  w->rapl, time_s);
     } else {
-        snprintf(w->basis, sizeof(w->basis), "meter and %s live together for %.3g s of the %.3g s needed",
-                 w->rapl, time_s, w->span_s / 10);
+        snprintf(w->basis, sizeof(w->basis), "%s and %s live together for %.3g s of the %.3g s needed",
+                 w->wall, w->rapl, time_s, w->span_s / 10);
     }
 }

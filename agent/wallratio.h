@@ -25,6 +25,7 @@ struct wall_ratio {
     double  span_s, bucket_s;
     int64_t key[WALL_RATIO_BUCKETS];
     double  wall_j[WALL_RATIO_BUCKETS], rapl_j[WALL_RATIO_BUCKETS], time_s[WALL_RATIO_BUCKETS];
+    char    wall[32];            /* the wall side of the window: meter, else hwmon:power_meter */
     char    rapl[32];            /* the RAPL candidate of the window */
     double  last_wall, last_rapl;
     bool    have_last;

@@ -28,6 +28,37 @@ step(struct wall_ratio *w, struct system_state *s, double t, double dt, double m
     wall_ratio_update(w, s, t, dt);
 }
 
+/* No wall meter, an ACPI power meter (the BMC's, at the power supply's
+ * input): it is the wall side, and a meter that comes later starts afresh. */
+static void
+platform_meter(struct power_config *cfg)
+{
+    static const struct system_candidate offered4[] = {
+        { "meter", true }, { "hwmon:power_meter", true }, { "rapl:psys", true },
+    };
+    static const struct system_candidate *const known4[] = { &offered4[0], &offered4[1], &offered4[2] };
+    struct system_state s;
+    struct wall_ratio w;
+    double t = 10, acpi = 0, psys = 0;
+
+    system_init(&s, "meter, hwmon:power_meter, rapl:psys", known4, 3, NULL, 0);
+    wall_ratio_configure(&w, cfg);
+    for (int i = 0; i < 12; i++) {
+        s.previous[0] = (struct candidate_reading){ false, 0 };
+        s.previous[1] = (struct candidate_reading){ true, acpi };
+        s.previous[2] = (struct candidate_reading){ true, psys };
+        wall_ratio_update(&w, &s, t, i ? 0.25 : 0);
+        t += 0.25, acpi += 30, psys += 25;     /* 120 W at the supply, 100 W on psys */
+    }
+    CHECK(w.known && strstr(w.basis, "hwmon:power_meter / rapl:psys"), "the ACPI power meter is the wall: %s",
+          w.basis);
+    CHECK_NEAR(w.ratio, 1.2, 1e-12, "120 W over 100 W");
+    s.previous[0] = (struct candidate_reading){ true, 0 };
+    wall_ratio_update(&w, &s, t, 0.25);
+    CHECK(!w.known && strcmp(w.wall, "meter") == 0, "a wall meter that comes takes over, its window afresh: %s",
+          w.basis);
+}
+
 int
 main(void)
 {
@@ -96,6 +127,8 @@ main(void)
         step(&w, &s, t, 0.25, meter, 0, pkg, true, false);
     }
     CHECK(!w.known && strstr(w.basis, "counted no energy"), "no value while RAPL counts nothing: %s", w.basis);
+
+    platform_meter(cfg);
 
     config_free(cfg);
     return CHECK_DONE();
