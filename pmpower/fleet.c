@@ -197,22 +197,17 @@ print_total_json(const struct fleet_host *h, const struct fleet_sum *f)
         printf(",");
         json_key(stdout, "archive");
         json_string(stdout, h[i].archive);
-        printf(",\"joules\":");
-        json_number(stdout, h[i].status ? NAN : h[i].joules);
-        printf(",\"mean_w\":");
-        json_number(stdout, h[i].status ? NAN : mean_w(&h[i]));
+        json_more_number(stdout, "joules", h[i].status ? NAN : h[i].joules);
+        json_more_number(stdout, "mean_w", h[i].status ? NAN : mean_w(&h[i]));
         printf("}");
     }
     printf("],\"start\":");
     json_number(stdout, f->ok ? h[f->ref].start : NAN);
-    printf(",\"end\":");
-    json_number(stdout, f->ok ? h[f->ref].end : NAN);
+    json_more_number(stdout, "end", f->ok ? h[f->ref].end : NAN);
     printf(",\"same_window\":%s,\"joules\":", f->same ? "true" : "false");
     json_number(stdout, all ? f->joules : NAN);
-    printf(",\"wh\":");
-    json_number(stdout, all ? f->joules / 3600.0 : NAN);
-    printf(",\"mean_w\":");
-    json_number(stdout, all ? f->watts : NAN);
+    json_more_number(stdout, "wh", all ? f->joules / 3600.0 : NAN);
+    json_more_number(stdout, "mean_w", all ? f->watts : NAN);
     printf("}}\n");
 }
 

@@ -54,6 +54,22 @@ json_key(FILE *fp, const char *key)
 }
 
 void
+json_more_number(FILE *fp, const char *key, double v)
+{
+    fputc(',', fp);
+    json_key(fp, key);
+    json_number(fp, v);
+}
+
+void
+json_more_string(FILE *fp, const char *key, const char *s)
+{
+    fputc(',', fp);
+    json_key(fp, key);
+    json_string(fp, s);
+}
+
+void
 json_window(FILE *fp, const char *start_text, const char *end_text, double start, double end)
 {
     json_key(fp, "start");

@@ -78,10 +78,8 @@ json_conditions(const struct conditions *c)
     json_string(stdout, c->governor);
     printf(",\"turbo\":%s,\"temperature_c\":", c->turbo < 0 ? "null" : c->turbo ? "true" : "false");
     json_number(stdout, c->temp_c);
-    printf(",\"interval_s\":");
-    json_number(stdout, c->interval);
-    printf(",\"source\":");
-    json_string(stdout, c->source);
+    json_more_number(stdout, "interval_s", c->interval);
+    json_more_string(stdout, "source", c->source);
     printf("}");
 }
 
@@ -95,8 +93,7 @@ print_rigour_json(const struct measure *ms, const struct trial *tr, int n)
         printf("null");
     printf(",\"warmup_runs\":%ld,\"cooldown_s\":", ms->warmup);
     json_number(stdout, ms->cooldown_s);
-    printf(",\"precision\":");
-    json_number(stdout, trial_precision(ms, tr, n));
+    json_more_number(stdout, "precision", trial_precision(ms, tr, n));
     printf(",\"conditions\":{\"before\":");
     json_conditions(&ms->before);
     printf(",\"after\":");
@@ -163,8 +160,7 @@ print_zones_json(const struct measure *ms, const struct trial *tr, int n)
     json_number(stdout, ms->zones_baseline_w);
     printf(",\"median\":{\"energy_j\":");
     json_number(stdout, gross);
-    printf(",\"net_energy_j\":");
-    json_number(stdout, net);
+    json_more_number(stdout, "net_energy_j", net);
     printf("}}");
 }
 
@@ -232,21 +228,18 @@ measure_print_json(struct measure *ms, const struct trial *tr, int n, double bas
     printf("],");
     json_key(stdout, "host");
     json_string(stdout, ms->ctx->source);
-    printf(",\"interval_s\":");
-    json_number(stdout, ms->interval);
+    json_more_number(stdout, "interval_s", ms->interval);
     printf(",\"baseline\":");
     if (baseline_s > 0) {
         printf("{\"seconds\":");
         json_number(stdout, baseline_s);
-        printf(",\"power_w\":");
-        json_number(stdout, baseline_w);
+        json_more_number(stdout, "power_w", baseline_w);
         printf(",\"file\":");
         if (ms->baseline_file)
             json_string(stdout, ms->baseline_file);
         else
             printf("null");
-        printf(",\"age_s\":");
-        json_number(stdout, isfinite(ms->baseline_age) ? ms->baseline_age : 0);
+        json_more_number(stdout, "age_s", isfinite(ms->baseline_age) ? ms->baseline_age : 0);
         printf("}");
     } else
         printf("null");
@@ -256,23 +249,15 @@ measure_print_json(struct measure *ms, const struct trial *tr, int n, double bas
     for (int i = 0; i < n; i++) {
         printf("%s{\"runs\":%d,\"time_s\":", i ? "," : "", tr[i].runs);
         json_number(stdout, tr[i].command_s);
-        printf(",\"window_s\":");
-        json_number(stdout, tr[i].window_s);
-        printf(",\"energy_j\":");
-        json_number(stdout, tr[i].gross_j);
-        printf(",\"net_energy_j\":");
-        json_number(stdout, tr[i].net_j);
-        printf(",\"power_w\":");
-        json_number(stdout, tr[i].power_w);
-        printf(",\"process_energy_j\":");
-        json_number(stdout, tr[i].proc_j);
-        printf(",\"gpu_energy_j\":");
-        json_number(stdout, tr[i].gpu_j);
+        json_more_number(stdout, "window_s", tr[i].window_s);
+        json_more_number(stdout, "energy_j", tr[i].gross_j);
+        json_more_number(stdout, "net_energy_j", tr[i].net_j);
+        json_more_number(stdout, "power_w", tr[i].power_w);
+        json_more_number(stdout, "process_energy_j", tr[i].proc_j);
+        json_more_number(stdout, "gpu_energy_j", tr[i].gpu_j);
         if (ms->zones.n) {
-            printf(",\"zones_energy_j\":");
-            json_number(stdout, tr[i].zones_j);
-            printf(",\"zones_net_energy_j\":");
-            json_number(stdout, tr[i].zones_net_j);
+            json_more_number(stdout, "zones_energy_j", tr[i].zones_j);
+            json_more_number(stdout, "zones_net_energy_j", tr[i].zones_net_j);
             printf(",\"zone_energy_j\":{");
             for (size_t z = 0; z < ms->zones.n; z++) {
                 json_key(stdout, ms->zones.label[z]);
@@ -286,18 +271,12 @@ measure_print_json(struct measure *ms, const struct trial *tr, int n, double bas
     }
     printf("],\"median\":{\"energy_j\":");
     json_number(stdout, med.gross_j);
-    printf(",\"net_energy_j\":");
-    json_number(stdout, med.net_j);
-    printf(",\"net_energy_per_run_j\":");
-    json_number(stdout, med.net_per_run_j);
-    printf(",\"time_s\":");
-    json_number(stdout, med.command_s);
-    printf(",\"power_w\":");
-    json_number(stdout, med.power_w);
-    printf(",\"process_energy_j\":");
-    json_number(stdout, ms->m[S_PROC].ok ? med.proc_j : NAN);
-    printf(",\"gpu_energy_j\":");
-    json_number(stdout, med.gpu_j);
+    json_more_number(stdout, "net_energy_j", med.net_j);
+    json_more_number(stdout, "net_energy_per_run_j", med.net_per_run_j);
+    json_more_number(stdout, "time_s", med.command_s);
+    json_more_number(stdout, "power_w", med.power_w);
+    json_more_number(stdout, "process_energy_j", ms->m[S_PROC].ok ? med.proc_j : NAN);
+    json_more_number(stdout, "gpu_energy_j", med.gpu_j);
     printf("},\"cv\":");
     json_number(stdout, cv);
     printf(",\"stopped_early\":%s,\"process_energy\":", early ? "true" : "false");

@@ -210,12 +210,9 @@ print_json(struct pp_ctx *c, struct pp_metric m[S_COUNT], int top, const struct 
         json_string(stdout, pr->p->label);
         printf(",");
         json_window(stdout, a, b, pr->start, pr->end);
-        printf(",\"joules\":");
-        json_number(stdout, j);
-        printf(",\"wh\":");
-        json_number(stdout, j / 3600);
-        printf(",\"mean_w\":");
-        json_number(stdout, d > 0 ? j / d : NAN);
+        json_more_number(stdout, "joules", j);
+        json_more_number(stdout, "wh", j / 3600);
+        json_more_number(stdout, "mean_w", d > 0 ? j / d : NAN);
         printf(",\"samples\":%ld,\"interpolated\":%s,\"overlaps\":[", pr->r.samples,
                pr->short_warning ? "true" : "false");
         for (size_t k = 0; k < ph->list.count; k++)
@@ -242,14 +239,11 @@ print_json(struct pp_ctx *c, struct pp_metric m[S_COUNT], int top, const struct 
     printf(",");
     json_key(stdout, "end");
     json_string(stdout, b);
-    printf(",\"duration_s\":");
-    json_number(stdout, ph->span_b - ph->span_a);
-    printf(",\"joules\":");
-    json_number(stdout, pp_system_joules(&ph->span));
+    json_more_number(stdout, "duration_s", ph->span_b - ph->span_a);
+    json_more_number(stdout, "joules", pp_system_joules(&ph->span));
     printf("},\"uncovered_joules\":");
     json_number(stdout, ph->gap_j);
-    printf(",\"uncovered_s\":");
-    json_number(stdout, ph->gap_s);
+    json_more_number(stdout, "uncovered_s", ph->gap_s);
     printf(",\"gaps\":%zu,\"overlapping_pairs\":%zu}}\n", ph->ngaps, ph->noverlaps);
 }
 

@@ -173,10 +173,8 @@ print_geometry(const struct plot_spec *spec, const struct plot_geometry *g)
     printf(",\"width\":%g,\"height\":%g,\"area\":[%g,%g,%g,%g],\"start\":", spec->width, spec->height, g->x0, g->y0,
            g->x1, g->y1);
     json_number(stdout, g->t0);
-    printf(",\"end\":");
-    json_number(stdout, g->t1);
-    printf(",\"max_w\":");
-    json_number(stdout, g->wmax);
+    json_more_number(stdout, "end", g->t1);
+    json_more_number(stdout, "max_w", g->wmax);
     printf(",\"series\":[");
     for (size_t i = 0; i < spec->nseries; i++) {
         printf("%s{\"label\":", i ? "," : "");

@@ -139,12 +139,9 @@ print_json(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
     json_key(stdout, "source");
     json_string(stdout, r->sources);
     printf(",\"counter_restarts\":%ld", pp_window_restarts(r));
-    printf(",\"joules\":");
-    json_number(stdout, v.sys);
-    printf(",\"wh\":");
-    json_number(stdout, wh(v.sys));
-    printf(",\"mean_w\":");
-    json_number(stdout, v.dur > 0 ? v.sys / v.dur : NAN);
+    json_more_number(stdout, "joules", v.sys);
+    json_more_number(stdout, "wh", wh(v.sys));
+    json_more_number(stdout, "mean_w", v.dur > 0 ? v.sys / v.dur : NAN);
     printf(",\"energy\":[");
     for (size_t i = 0; i < v.n; i++) {
         char label[300];
@@ -159,12 +156,9 @@ print_json(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
         json_key(stdout, "instance");
         json_string(stdout, m[v.src[i]->series].desc.indom == PM_INDOM_NULL ? NULL :
                     pp_inst_name(c, m[v.src[i]->series].desc.indom, v.src[i]->inst));
-        printf(",\"joules\":");
-        json_number(stdout, v.src[i]->energy);
-        printf(",\"wh\":");
-        json_number(stdout, wh(v.src[i]->energy));
-        printf(",\"mean_w\":");
-        json_number(stdout, v.dur > 0 ? v.src[i]->energy / v.dur : NAN);
+        json_more_number(stdout, "joules", v.src[i]->energy);
+        json_more_number(stdout, "wh", wh(v.src[i]->energy));
+        json_more_number(stdout, "mean_w", v.dur > 0 ? v.src[i]->energy / v.dur : NAN);
         printf("}");
     }
     free(v.src);
@@ -172,10 +166,8 @@ print_json(struct pp_ctx *c, struct pp_metric *m, const struct pp_window_result 
     if (runs > 0) {
         printf(",\"runs\":{\"n\":%d,\"joules_per_run\":", runs);
         json_number(stdout, v.sys / runs);
-        printf(",\"wh_per_run\":");
-        json_number(stdout, wh(v.sys / runs));
-        printf(",\"seconds_per_run\":");
-        json_number(stdout, v.dur / runs);
+        json_more_number(stdout, "wh_per_run", wh(v.sys / runs));
+        json_more_number(stdout, "seconds_per_run", v.dur / runs);
         printf(",\"method\":\"window total divided by runs\"}");
     }
     if (top > 0) {

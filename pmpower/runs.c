@@ -47,16 +47,12 @@ list_json(const struct resultsdb_row *rows, long n)
     for (long i = 0; i < n; i++) {
         printf("%s{\"id\":%lld,\"kind\":", i ? "," : "", rows[i].id);
         json_string(stdout, rows[i].kind);
-        printf(",\"recorded\":");
-        json_string(stdout, rows[i].recorded);
-        printf(",\"host\":");
-        json_string(stdout, rows[i].host);
-        printf(",\"what\":");
-        json_string(stdout, rows[i].what);
+        json_more_string(stdout, "recorded", rows[i].recorded);
+        json_more_string(stdout, "host", rows[i].host);
+        json_more_string(stdout, "what", rows[i].what);
         printf(",\"trials\":%d,\"joules\":", rows[i].trials);
         json_number(stdout, rows[i].joules);
-        printf(",\"cv\":");
-        json_number(stdout, rows[i].cv);
+        json_more_number(stdout, "cv", rows[i].cv);
         printf("}");
     }
     printf("]\n");
@@ -102,22 +98,16 @@ compare(struct resultsdb *db, long long ida, long long idb, bool json)
     if (json) {
         printf("{\"a\":{\"id\":%lld,\"trials\":%ld,\"mean_j\":", ida, na);
         json_number(stdout, c.mean_a);
-        printf(",\"sd_j\":");
-        json_number(stdout, c.sd_a);
+        json_more_number(stdout, "sd_j", c.sd_a);
         printf("},\"b\":{\"id\":%lld,\"trials\":%ld,\"mean_j\":", idb, nb);
         json_number(stdout, c.mean_b);
-        printf(",\"sd_j\":");
-        json_number(stdout, c.sd_b);
+        json_more_number(stdout, "sd_j", c.sd_b);
         printf("},\"difference_j\":");
         json_number(stdout, c.diff);
-        printf(",\"relative\":");
-        json_number(stdout, c.rel);
-        printf(",\"t\":");
-        json_number(stdout, c.t);
-        printf(",\"df\":");
-        json_number(stdout, c.df);
-        printf(",\"t_critical_95\":");
-        json_number(stdout, c.t_crit);
+        json_more_number(stdout, "relative", c.rel);
+        json_more_number(stdout, "t", c.t);
+        json_more_number(stdout, "df", c.df);
+        json_more_number(stdout, "t_critical_95", c.t_crit);
         printf(",\"larger_than_noise\":%s}\n", isnan(c.t) ? "null" : c.significant ? "true" : "false");
         goto out;
     }

@@ -29,6 +29,21 @@ main(void)
     struct window w;
     const struct window_entry *e;
 
+    {
+        char members[128];
+        FILE *fp = fmemopen(members, sizeof(members), "w");
+
+        fputc('{', fp);
+        json_key(fp, "a");
+        json_number(fp, 1);
+        json_more_number(fp, "w", 2.5);
+        json_more_number(fp, "none", NAN);
+        json_more_string(fp, "src", "rapl:\"x\"");
+        fputc('}', fp);
+        fclose(fp);
+        CHECK_STR(members, "{\"a\":1,\"w\":2.5,\"none\":null,\"src\":\"rapl:\\\"x\\\"\"}",
+                  "members after the first: a comma, the key, the value (NaN is null, strings escaped)");
+    }
     CHECK_NEAR(stats_median(odd, 3), 3.0, 1e-12, "median of an odd count is the middle value");
     CHECK_NEAR(stats_median(even, 4), 2.5, 1e-12, "median of an even count is the mean of the middle two");
     CHECK(odd[0] == 5 && odd[1] == 1, "median leaves its input unsorted");
