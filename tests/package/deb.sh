@@ -4,8 +4,8 @@
 # user's machine would: apt resolves its dependencies, ./Install runs when
 # pmcd starts (the .NeedInstall marker the postinst leaves), the agent
 # answers, and remove and purge take it and its files away while pmcd runs
-# on. The root is the minimal Debian of ../shared/tools/fresh-check
-# (/var/tmp/fresh-$SUITE.tar, made with debootstrap when missing; SUITE is
+# on. The root is a minimal Debian made with debootstrap --variant=minbase
+# (cached as /var/tmp/fresh-$SUITE.tar, made when missing; SUITE is
 # bookworm, Debian 12, unless given: SUITE=trixie for Debian 13, where the
 # package is built in a fresh trixie root too, against its PCP). Services
 # in the root run in their own network, PID and mount namespaces: the host's
