@@ -123,12 +123,13 @@ agent_refresh(struct power_agent *agent)
     struct gpu_interval gpu_interval = { 0 };
     struct cpu_totals cpu;
     const struct gpu_state *gpu;
-    double previous = agent->now.mono_s, start;
+    double previous = agent->now.mono_s, start, dt;
     bool have_cpu;
 
     agent->now.mono_s = monotonic_seconds();
     agent->now.wall_s = wall_seconds();
     start = agent->now.mono_s;
+    dt = agent->samples ? agent->now.mono_s - previous : 0.0;     /* the first sample has no interval */
     if (agent->samples == 0)
         agent->started_s = agent->now.mono_s;
     have_cpu = cpu_totals_read(agent->root, &cpu) == 0;
@@ -152,12 +153,9 @@ agent_refresh(struct power_agent *agent)
                                              gpu_interval.active_j };
     baseline_choose(&agent->baseline, &agent->system, agent_source_state(agent, &model_source),
                     agent->now.mono_s);
-    system_update(&agent->system, agent->samples ? agent->now.mono_s - previous : 0.0,
-                  readings, have_cpu ? &cpu : NULL);
-    baseline_observe(&agent->baseline, &agent->system, agent->now.mono_s,
-                     agent->samples ? agent->now.mono_s - previous : 0.0);
-    wall_ratio_update(&agent->wall_ratio, &agent->system, agent->now.mono_s,
-                      agent->samples ? agent->now.mono_s - previous : 0.0);
+    system_update(&agent->system, dt, readings, have_cpu ? &cpu : NULL);
+    baseline_observe(&agent->baseline, &agent->system, agent->now.mono_s, dt);
+    wall_ratio_update(&agent->wall_ratio, &agent->system, agent->now.mono_s, dt);
     attribute_update(&agent->attribution, agent->now.mono_s, &agent->system, gpu_interval.proc, gpu_interval.nproc);
     agent->now.cpu = NULL;     /* it pointed at this stack frame */
     agent->refresh_ms = (monotonic_seconds() - start) * 1e3;
