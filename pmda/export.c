@@ -9,12 +9,15 @@
 #include "domain.h"
 #include "family.h"
 #include "instset.h"
+#include "persist.h"
 #include "units.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 struct family_slot {
@@ -35,6 +38,7 @@ struct export_context {
     struct family_slot **by_cluster;     /* the family that owns each cluster */
     size_t               nclusters;
     struct store_gate    gate;
+    struct persist      *counters;       /* energy counters continued across restarts */
 };
 
 /* The agent's one PCP-side context: PCP's fetch callback carries no user pointer. */
@@ -51,6 +55,8 @@ slot_of_cluster(unsigned cluster)
 {
     return cluster < ctx.nclusters ? ctx.by_cluster[cluster] : NULL;
 }
+
+static bool index_of(struct family_slot *slot, unsigned inst, size_t *index);
 
 static struct family_slot *
 slot_of_indom(pmInDom indom)
@@ -174,6 +180,30 @@ sync_indom(struct family_slot *slot)
     pmdaCacheOp(slot->ctx.indom, PMDA_CACHE_SAVE);
 }
 
+/* $PCP_VAR_DIR/config/pmda/power.counters, beside the instance caches */
+static struct persist *
+open_counters(const struct power_agent *agent)
+{
+    char dir[PATH_MAX], path[PATH_MAX + 32], boot_path[PATH_MAX + 64], boot_id[64] = "";
+    FILE *f;
+
+    snprintf(dir, sizeof(dir), "%s/config/pmda", pmGetConfig("PCP_VAR_DIR"));
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        pmNotifyErr(LOG_ERR, "counters: cannot make %s: %s", dir, strerror(errno));
+    snprintf(path, sizeof(path), "%s/power.counters", dir);
+    snprintf(boot_path, sizeof(boot_path), "%s/proc/sys/kernel/random/boot_id", agent->root);
+    if ((f = fopen(boot_path, "r")) != NULL) {
+        if (!fgets(boot_id, sizeof(boot_id), f))
+            boot_id[0] = '\0';
+        boot_id[strcspn(boot_id, " \t\n")] = '\0';
+        fclose(f);
+    }
+    if (!boot_id[0])
+        pmNotifyErr(LOG_WARNING, "counters: %s unreadable: across a restart, only a battery's "
+                    "counter can add what it counted", boot_path);
+    return persist_open(path, boot_id, pmNotifyErr);
+}
+
 bool
 export_init(struct power_agent *agent, pmdaInterface *dp)
 {
@@ -181,12 +211,14 @@ export_init(struct power_agent *agent, pmdaInterface *dp)
     if (!join_tables())
         return false;
     store_gate_init(&ctx.gate, agent->config);
+    ctx.counters = open_counters(agent);
     for (size_t i = 0; i < ctx.nslots; i++) {
         struct family_slot *slot = &ctx.slots[i];
         const struct family *f = slot->ctx.family;
 
         slot->ctx.agent = agent;
         slot->ctx.gate = &ctx.gate;
+        slot->ctx.counters = ctx.counters;
         slot->ctx.source = f->source ? agent_source_state(agent, f->source) : NULL;
         if (f->ids == IDS_CACHED && f->indom >= 0)
             pmdaCacheOp(slot->ctx.indom, PMDA_CACHE_LOAD);
@@ -199,16 +231,89 @@ export_init(struct power_agent *agent, pmdaInterface *dp)
     return true;
 }
 
+/* An energy counter: what persist.h continues across restarts. */
+static bool
+continued_metric(const pmdaMetric *m)
+{
+    return m->m_desc.sem == PM_SEM_COUNTER && m->m_desc.type == PM_TYPE_DOUBLE
+           && units_kind_of(m->m_user) == UNITS_KIND_ENERGY;
+}
+
+static unsigned
+counter_key(pmID pmid)
+{
+    return pmID_cluster(pmid) * 1024 + pmID_item(pmid);
+}
+
+/* One counter of one instance at this sample: its value, and the hardware's behind it. */
+static void
+see_counter(struct family_slot *slot, const pmdaMetric *m, int inst, size_t index, const char *name)
+{
+    struct fetch_request rq = {
+        .cluster = pmID_cluster(m->m_desc.pmid), .item = pmID_item(m->m_desc.pmid),
+        .inst = (unsigned)inst, .index = index,
+    };
+    struct persist_hw hw = { 0 };
+    pmAtomValue atom;
+
+    if (slot->ctx.family->fetch(&slot->ctx, &rq, &atom) <= 0)
+        return;           /* no value now: its saved line waits */
+    if (slot->ctx.family->hardware && !slot->ctx.family->hardware(&slot->ctx, &rq, &hw))
+        hw.valid = false;
+    persist_see(ctx.counters, counter_key(m->m_desc.pmid), inst, name, atom.d, &hw);
+}
+
+/* Every energy counter of every instance at this sample. */
+static void
+see_counters(struct family_slot *slot)
+{
+    const struct family *f = slot->ctx.family;
+
+    for (size_t m = 0; m < ctx.nmetrics; m++) {
+        const pmdaMetric *row = &ctx.metrics[m];
+        if (!continued_metric(row) || slot_of_cluster(pmID_cluster(row->m_desc.pmid)) != slot)
+            continue;
+        if (row->m_desc.indom == PM_INDOM_NULL) {
+            see_counter(slot, row, (int)PM_IN_NULL, 0, "");
+        } else if (f->per_run) {
+            continue;
+        } else if (f->ids != IDS_NATURAL) {
+            int inst;
+            pmdaCacheOp(slot->ctx.indom, PMDA_CACHE_WALK_REWIND);
+            while ((inst = pmdaCacheOp(slot->ctx.indom, PMDA_CACHE_WALK_NEXT)) != -1) {
+                char *name;
+                size_t index;
+                if (pmdaCacheLookup(slot->ctx.indom, inst, &name, NULL) == PMDA_CACHE_ACTIVE
+                    && index_of(slot, (unsigned)inst, &index))
+                    see_counter(slot, row, inst, index, name);
+            }
+        } else {
+            pmdaIndom *idp = &ctx.indoms[f->indom];
+            for (int i = 0; i < idp->it_numinst; i++) {
+                size_t index;
+                if (idp->it_set[i].i_name && index_of(slot, (unsigned)idp->it_set[i].i_inst, &index))
+                    see_counter(slot, row, idp->it_set[i].i_inst, index, idp->it_set[i].i_name);
+            }
+        }
+    }
+}
+
 void
 export_after_refresh(struct power_agent *agent)
 {
-    (void)agent;
     for (size_t i = 0; i < ctx.nslots; i++) {
         struct family_slot *slot = &ctx.slots[i];
         if (slot->ready && slot->ctx.family->refresh)
             slot->ctx.family->refresh(&slot->ctx);
         sync_indom(slot);
     }
+    if (!ctx.counters)
+        return;
+    persist_begin(ctx.counters, agent->now.wall_s);
+    for (size_t i = 0; i < ctx.nslots; i++)
+        if (ctx.slots[i].ready)
+            see_counters(&ctx.slots[i]);
+    persist_save(ctx.counters, false);
 }
 
 void
@@ -221,6 +326,9 @@ export_close(struct power_agent *agent)
             slot->ctx.family->close(&slot->ctx);
         instset_free(&slot->listed);
     }
+    if (ctx.counters)
+        persist_save(ctx.counters, true);
+    persist_close(ctx.counters);
     store_gate_free(&ctx.gate);
     free(ctx.slots);
     free(ctx.metrics);
@@ -257,6 +365,8 @@ export_fetch(const pmdaMetric *mdesc, unsigned inst, pmAtomValue *atom)
         .cluster = pmID_cluster(mdesc->m_desc.pmid), .item = pmID_item(mdesc->m_desc.pmid), .inst = inst,
     };
     struct family_slot *slot = slot_of_cluster(rq.cluster);
+    double offset;
+    int sts;
 
     if (!slot)
         return PM_ERR_PMID;
@@ -264,7 +374,11 @@ export_fetch(const pmdaMetric *mdesc, unsigned inst, pmAtomValue *atom)
         return 0;
     if (mdesc->m_desc.indom != PM_INDOM_NULL && !index_of(slot, inst, &rq.index))
         return PM_ERR_INST;
-    return slot->ctx.family->fetch(&slot->ctx, &rq, atom);
+    sts = slot->ctx.family->fetch(&slot->ctx, &rq, atom);
+    if (sts > 0 && ctx.counters && continued_metric(mdesc)
+        && persist_offset(ctx.counters, counter_key(mdesc->m_desc.pmid), (int)inst, &offset))
+        atom->d += offset;
+    return sts;
 }
 
 int

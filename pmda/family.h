@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "agent.h"
+#include "persist.h"
 #include "storegate.h"
 
 /* UNITS_J, UNITS_W: the units label of a figure, and PCP 7.2's units for it */
@@ -63,6 +64,7 @@ struct family_ctx {
     void                *own;        /* the family's own state: init() makes it, close() frees it */
     pmInDom              indom;      /* its instance domain, PM_INDOM_NULL when it has none */
     struct store_gate   *gate;       /* who may store what (storegate.h) */
+    struct persist      *counters;   /* energy counters across restarts (persist.h); NULL when out of memory */
 };
 
 struct family {
@@ -73,6 +75,8 @@ struct family {
     enum family_ids          ids;
     const struct source_ops *source;         /* NULL: the agent's own figures */
     bool                     estimate;       /* its figures are estimates: label "estimate":true */
+    bool                     per_run;        /* its instances are processes: their energy counters
+                                                begin when the agent first sees them (persist.h) */
 
     /* IDS_NATURAL and IDS_CACHED: the instances, by index. */
     size_t (*count)(struct family_ctx *f);
@@ -87,6 +91,10 @@ struct family {
     void   (*refresh)(struct family_ctx *f);          /* after each timer sample */
     int    (*store)(struct family_ctx *f, int client, pmValueSet *vs);
     int    (*labels)(struct family_ctx *f, size_t index, pmLabelSet **lp);
+    /* The hardware's own counter behind an energy counter, so that after a
+     * restart the counter adds what the hardware counted meanwhile (persist.h);
+     * false when it has none. */
+    bool   (*hardware)(struct family_ctx *f, const struct fetch_request *rq, struct persist_hw *hw);
 };
 
 /* The one table of families (families.c), NULL-terminated. */

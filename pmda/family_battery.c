@@ -64,6 +64,21 @@ battery_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue 
     return PM_ERR_PMID;
 }
 
+/* A discharging battery's energy_now falls by what the host drew, whether
+ * the agent ran or the host was down; charging in between hides some of
+ * it, so what is added is then a lower bound (or nothing). */
+static bool
+battery_hardware(struct family_ctx *f, const struct fetch_request *rq, struct persist_hw *hw)
+{
+    struct battery_info b;
+
+    if (rq->item != BATTERY_ENERGY || !f->source || !battery_get(f->source, rq->index, &b)
+        || !b.has_energy_now || !b.has_direction || !b.discharging)
+        return false;
+    *hw = (struct persist_hw){ .valid = true, .raw_j = b.energy_now_j, .survives_reboot = true, .falling = true };
+    return true;
+}
+
 const struct family battery_family = {
     .name = "battery",
     .metrics = battery_metrics,
@@ -74,4 +89,5 @@ const struct family battery_family = {
     .count = battery_family_count,
     .instance = battery_instance,
     .fetch = battery_fetch,
+    .hardware = battery_hardware,
 };

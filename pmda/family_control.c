@@ -18,6 +18,8 @@ enum control_item {
     CONTROL_PROC_MEMORY = 7,
     CONTROL_SAMPLE_TIME = 8,
     CONTROL_START_TIME = 9,
+    CONTROL_GAP_TIME = 10,
+    CONTROL_CONTINUED = 11,
 };
 
 static pmdaMetric control_metrics[] = {
@@ -31,6 +33,8 @@ static pmdaMetric control_metrics[] = {
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_PROC_MEMORY,    PM_TYPE_U64,    NO_INDOM, PM_SEM_INSTANT,  BYTE_UNITS),
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_SAMPLE_TIME,    PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_COUNTER,  SECONDS_UNITS),
     FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_START_TIME,     PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_DISCRETE, NO_UNITS),
+    FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_GAP_TIME,       PM_TYPE_DOUBLE, NO_INDOM, PM_SEM_COUNTER,  SECONDS_UNITS),
+    FAMILY_METRIC(NULL, CLUSTER_CONTROL, CONTROL_CONTINUED,      PM_TYPE_U64,    NO_INDOM, PM_SEM_COUNTER,  COUNT_UNITS),
 };
 
 /* The wall-clock time of this agent's first sample (epoch seconds), fixed
@@ -88,6 +92,8 @@ control_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue 
     case CONTROL_PROC_MEMORY:    atom->ull = attribute_memory(a); return a->ledger != NULL;
     case CONTROL_SAMPLE_TIME:    atom->d = agent->now.mono_s - agent->started_s; return agent->samples > 0;
     case CONTROL_START_TIME:     return start_time(f->own, agent, &atom->d);
+    case CONTROL_GAP_TIME:       if (!f->counters) return 0; atom->d = persist_gap_s(f->counters); return 1;
+    case CONTROL_CONTINUED:      if (!f->counters) return 0; atom->ull = persist_continued(f->counters); return 1;
     }
     return PM_ERR_PMID;
 }

@@ -118,6 +118,20 @@ gpu_labels(struct family_ctx *f, size_t index, pmLabelSet **lp)
     return sts;
 }
 
+/* NVML's energy counter (since the driver loaded) or hwmon's energyN_input
+ * counts on while the agent is down; a power integral has nothing to add */
+static bool
+gpu_hardware(struct family_ctx *f, const struct fetch_request *rq, struct persist_hw *hw)
+{
+    struct gpu_info g;
+
+    if (rq->cluster != CLUSTER_GPU || rq->item != GPU_ENERGY || !f->source || !gpu_get(f->source, rq->index, &g)
+        || !g.has_counter)
+        return false;
+    *hw = (struct persist_hw){ .valid = true, .raw_j = g.counter_j };
+    return true;
+}
+
 const struct family gpu_family = {
     .name = "gpu",
     .metrics = gpu_metrics,
@@ -128,5 +142,6 @@ const struct family gpu_family = {
     .count = gpu_family_count,
     .instance = gpu_instance,
     .fetch = gpu_fetch,
+    .hardware = gpu_hardware,
     .labels = gpu_labels,
 };

@@ -62,6 +62,18 @@ hwmon_labels(struct family_ctx *f, size_t index, pmLabelSet **lp)
                          h.driver, h.device, h.kind, h.hwmon_class);
 }
 
+/* an energyN_input counts on while the agent is down, until the next boot */
+static bool
+hwmon_hardware(struct family_ctx *f, const struct fetch_request *rq, struct persist_hw *hw)
+{
+    struct hwmon_info h;
+
+    if (rq->item != HWMON_ENERGY_ITEM || !f->source || !hwmon_get(f->source, rq->index, &h) || !h.has_counter)
+        return false;
+    *hw = (struct persist_hw){ .valid = true, .raw_j = h.counter_j };
+    return true;
+}
+
 const struct family hwmon_family = {
     .name = "hwmon",
     .metrics = hwmon_metrics,
@@ -72,5 +84,6 @@ const struct family hwmon_family = {
     .count = hwmon_family_count,
     .instance = hwmon_instance,
     .fetch = hwmon_fetch,
+    .hardware = hwmon_hardware,
     .labels = hwmon_labels,
 };

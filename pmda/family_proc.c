@@ -84,6 +84,7 @@ const struct family proc_family = {
     .nmetrics = sizeof(proc_metrics) / sizeof(proc_metrics[0]),
     .indom = INDOM_PROC,
     .ids = IDS_NATURAL,
+    .per_run = true,
     .count = proc_count,
     .instance = proc_instance,
     .fetch = proc_fetch,

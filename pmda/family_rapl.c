@@ -75,6 +75,18 @@ rapl_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue *at
     return PM_ERR_PMID;
 }
 
+/* energy_uj itself: RAPL counts on while the agent is down, until the next boot */
+static bool
+rapl_hardware(struct family_ctx *f, const struct fetch_request *rq, struct persist_hw *hw)
+{
+    struct rapl_zone_info z;
+
+    if (rq->item != RAPL_ENERGY || !f->source || !rapl_zone(f->source, rq->index, &z) || !z.present)
+        return false;
+    *hw = (struct persist_hw){ .valid = true, .raw_j = z.raw_j, .wrap_j = z.wrap_j, .value_is_raw = true };
+    return true;
+}
+
 const struct family rapl_family = {
     .name = "rapl",
     .metrics = rapl_metrics,
@@ -85,4 +97,5 @@ const struct family rapl_family = {
     .count = rapl_count,
     .instance = rapl_instance,
     .fetch = rapl_fetch,
+    .hardware = rapl_hardware,
 };

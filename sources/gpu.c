@@ -420,6 +420,9 @@ gpu_get(const struct gpu_state *st, size_t index, struct gpu_info *out)
     out->power_w = g->power_w;
     out->limit_w = g->limit_w;
     out->resets = g->counter.resets;
+    /* NVML counts mJ, hwmon's energyN_input uJ (counter_step's scales) */
+    out->has_counter = g->live && g->counter.primed && strcmp(out->energy_method, "counter") == 0;
+    out->counter_j = (double)g->counter.last_raw * (g->via && strcmp(g->via, "nvml") == 0 ? 1e-3 : 1e-6);
     return true;
 }
 

@@ -42,6 +42,8 @@ struct gpu_info {
     bool        has_energy, has_power, has_limit;
     double      energy_j, power_w, limit_w;
     uint64_t    resets;         /* times its energy counter went backwards */
+    bool        has_counter;    /* energy_method "counter": the device's own counter, as read */
+    double      counter_j;      /* (NVML's since the driver loaded; hwmon's), for continued counters */
 };
 
 size_t gpu_count(const struct gpu_state *st);

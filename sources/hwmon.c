@@ -227,6 +227,8 @@ hwmon_get(const struct hwmon_state *st, size_t index, struct hwmon_info *out)
     out->energy_j = in->energy_j;
     out->power_w = in->power_w;
     out->resets = in->counter.resets;
+    out->has_counter = in->live && in->sensor.kind == HWMON_ENERGY && in->counter.primed;
+    out->counter_j = (double)in->counter.last_raw / 1e6;
     return true;
 }
 

@@ -32,6 +32,8 @@ struct hwmon_info {
     bool        has_energy, has_power;
     double      energy_j, power_w;
     uint64_t    resets;
+    bool        has_counter;    /* an energy sensor: its energyN_input as read, for continued counters */
+    double      counter_j;
 };
 
 size_t hwmon_count(const struct hwmon_state *st);

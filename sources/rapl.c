@@ -294,6 +294,8 @@ rapl_zone(const struct rapl_state *st, size_t index, struct rapl_zone_info *info
     info->energy_j = (double)z->counter.extended / 1e6;
     info->power_w = z->power_w;
     info->max_range_j = z->counter.range ? (double)(z->counter.range - 1) / 1e6 : 0.0;
+    info->raw_j = (double)z->counter.last_raw / 1e6;
+    info->wrap_j = (double)z->counter.range / 1e6;
     info->wraps = z->counter.wraps;
     info->resets = z->counter.resets;
     return true;

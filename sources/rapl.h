@@ -32,6 +32,8 @@ struct rapl_zone_info {
     double      energy_j;      /* 64-bit extended counter */
     double      power_w;       /* mean over the latest interval */
     double      max_range_j;   /* 0 when the kernel does not say */
+    double      raw_j;         /* energy_uj as read, for counters continued across restarts */
+    double      wrap_j;        /* energy_uj wraps to 0 here (max_range_j + 1 uJ); 0 when unknown */
     uint64_t    wraps;
     uint64_t    resets;        /* backward steps that could not be wraps */
 };

@@ -73,6 +73,8 @@ check_match "$(pminfo -T power.system.energy)" 'Rate-convert' "installed help te
 check_cmd "the default config is installed" -- cmp -s "$dest/power.conf" "$TOP/pmda/power.conf"
 check_eq "$(pmprobe -v power.control.config_errors | awk '{ print $3 }')" 0 "the shipped power.conf has no errors (power.control.config_errors)" \
     "$(grep -i power.conf "$PCP_LOG_DIR/pmcd/power.log" | tail -3)"
+check_file_has "$PCP_VAR_DIR/config/pmda/power.counters" '^c ' "the installed agent saves its energy counters" \
+    "$(grep counters "$PCP_LOG_DIR/pmcd/power.log" | tail -3)"
 
 # a second Install over the first keeps working (upgrades); a config never
 # edited follows the new default, an edited one is kept
@@ -82,6 +84,8 @@ out=$("$TOP/Install" 2>&1)
 rc=$?
 check_eq "$rc" 0 "re-running ./Install is harmless" "$(echo "$out" | tail -3)"
 check_match "$(pminfo -f power.system.source)" 'value' "the agent serves values after it"
+check_num "$(pmprobe -v power.control.continued | awk '{ print $3 }')" '>=' 1 \
+    "the restarted agent's energy counters went on from the saved state (power.control.continued)"
 check_cmd "an unedited power.conf follows the new default" -- cmp -s "$dest/power.conf" "$TOP/pmda/power.conf"
 printf '[model]\nidle_watts = 7\n' > "$dest/power.conf"
 out=$("$TOP/Install" 2>&1)

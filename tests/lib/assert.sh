@@ -8,6 +8,7 @@
 #   check_empty GOT MSG [DETAIL]           no text; check_nonempty: some
 #   check_num GOT OP WANT MSG [DETAIL]     numbers, OP one of < <= = >= > !=
 #   check_between GOT LO HI MSG [DETAIL]   a number, LO <= GOT <= HI
+#   check_near GOT WANT TOL MSG [DETAIL]   |GOT - WANT| <= TOL, in GOT's own units
 #   near GOT WANT RELTOL MSG [DETAIL]      |GOT - WANT| <= RELTOL x |WANT| (RELTOL when WANT is 0)
 #   check_match TEXT ERE MSG [DETAIL]      a line of TEXT matches (grep -E); check_no_match: none
 #   check_file_has FILE ERE MSG [DETAIL]   a line of FILE matches; check_file_lacks: none
@@ -74,6 +75,16 @@ check_between() {
         ok "$4"
     else
         failed "$4" "got '$(shown "$1")', want $2 to $3" "${5:-}"
+    fi
+}
+
+# check_near GOT WANT TOLERANCE WHAT: |GOT - WANT| <= TOLERANCE, in GOT's own units
+check_near() {
+    if is_number "$1" && is_number "$2" && is_number "$3" &&
+        awk -v g="$1" -v w="$2" -v t="$3" 'BEGIN { d = g - w; exit !(d <= t + 0 && -d <= t + 0) }'; then
+        ok "$4"
+    else
+        failed "$4" "got '$(shown "$1")', want $2 (within $3)" "${5:-}"
     fi
 }
 

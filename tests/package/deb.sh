@@ -102,13 +102,14 @@ in_root_isolated "$ROOT" '
     echo "marker: $(ls $PCP_PMDAS_DIR/power/.Need* 2>/dev/null | wc -l)"
     for f in $PCP_LOG_DIR/pmcd/pmcd.log $PCP_LOG_DIR/pmcd/power.log; do tail -n 8 $f 2>&1 | sed "s/^/log: /"; done
     echo "pmpower: $(pmpower report -T +2s --json 2>&1 | head -c 2000)"
+    echo "saved: $(ls $PCP_VAR_DIR/config/pmda/power.counters 2>/dev/null | wc -l)"
     DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq pcp-power >/tmp/remove.log 2>&1; echo "remove: $?"
     echo "after-remove registered: $(grep -c "^power" $PCP_PMCDCONF_PATH)"
     echo "after-remove pminfo: $(pminfo power 2>&1 | head -1)"
     echo "after-remove pmcd: $(pminfo -f pmcd.numagents 2>&1 | sed -n "s/.*value //p")"
     echo "after-remove conffile: $(ls $PCP_PMDAS_DIR/power/ 2>/dev/null | tr "\n" " ")"
     dpkg --purge pcp-power >/tmp/purge.log 2>&1; echo "purge: $?"
-    echo "after-purge dir: $(ls -d $PCP_PMDAS_DIR/power 2>/dev/null) caches: $(ls $PCP_VAR_DIR/config/pmda/390.* 2>/dev/null | wc -l)"
+    echo "after-purge dir: $(ls -d $PCP_PMDAS_DIR/power 2>/dev/null) caches: $(ls $PCP_VAR_DIR/config/pmda/390.* $PCP_VAR_DIR/config/pmda/power.counters 2>/dev/null | wc -l)"
     /etc/init.d/pmcd stop >/dev/null 2>&1
 ' > "$WORK/life.log" 2>&1
 sed 's/^/# /' "$WORK/life.log"
@@ -116,6 +117,7 @@ get() { sed -n "s/^$1: //p" "$WORK/life.log"; }
 check "[ '$(get registered)' = 1 ]" "pmcd's start ran ./Install: the agent is in pmcd.conf" "$(tail -3 "$ROOT/var/log/pcp/pmcd/pmcd.log" 2>/dev/null)"
 check "[ -n \"\$(get source)\" ] && [ '$(get marker)' = 0 ]" "the agent answers (power.system.source $(get source)) and the marker is gone"
 check "get pmpower | grep -q '\"joules\"'" "pmpower report works against it"
+check "[ '$(get saved)' = 1 ]" "the agent saves its counters in \$PCP_VAR_DIR/config/pmda (the package's user may write there)"
 check "[ '$(get remove)' = 0 ] && [ '$(get 'after-remove registered')' = 0 ]" "remove takes the agent out of pmcd.conf"
 check "get 'after-remove pminfo' | grep -qi 'unknown metric name'" "and its names out of the PMNS" "$(get 'after-remove pminfo')"
 check "[ -n \"\$(get 'after-remove pmcd')\" ]" "pmcd runs on without it"
