@@ -29,7 +29,20 @@ cleanup() {
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill "${PIDS[i]}" 2>/dev/null; done
     for p in "${PIDS[@]}" "${WRITERS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     [ -n "${FARM_CONTROL:-}" ] && collector_env "$PCP_BINADM_DIR/pmlogger_check" -s -c "$FARM_CONTROL" >/dev/null 2>&1
+    # what the killed shells started lives on in this namespace (pmlogger_farm's
+    # pmpause, a pmproxy whose starting shell was killed first): seen piling up
+    # on the machine, one a run, holding the namespace
+    orphans_in_namespace | xargs -r kill 2>/dev/null
     if [ "${KEEP:-}" = "" ]; then rm -rf "$WORK"; else echo "# kept $WORK"; fi
+}
+# the processes of the collector's network namespace (this test's own) but this shell
+orphans_in_namespace() {
+    local mine p
+    mine=$(readlink /proc/$$/ns/net)
+    for p in /proc/[0-9]*; do
+        [ "${p#/proc/}" != $$ ] && [ "${p#/proc/}" != "$BASHPID" ] &&
+            [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$mine" ] && echo "${p#/proc/}"
+    done
 }
 trap cleanup EXIT
 chmod 755 "$WORK"    # pmlogger_check hands the farm's directories to user pcp
@@ -178,8 +191,8 @@ near "$(awk '$1 == "total" { print $2 }' "$C/report.txt")" "$(awk -v s=$sum -v a
     "pmpower report: the fleet's energy over the window"
 
 # pmseries: the key server pmproxy filled from the farm holds each host's power.system.energy
-pmseries_values() {   # HOST: "epoch value" lines of the host's power.system.energy, oldest first
-    pmseries -h 127.0.0.1 -p 6379 "power.system.energy{hostname==\"$1\"}[samples:1000]" 2>/dev/null |
+pmseries_values() {   # HOST [METRIC]: "epoch value" lines of the host's METRIC (power.system.energy), oldest first
+    pmseries -h 127.0.0.1 -p 6379 "${2:-power.system.energy}{hostname==\"$1\"}[samples:1000]" 2>/dev/null |
         sed -n 's/^ *\[\(.*\)\] \(.*\)$/\1|\2/p' | tac | while IFS='|' read -r t v; do
             printf '%s %s\n' "$(date -d "$(echo "$t" | awk '{ print $2, $3, $4, $5 }')" +%s.%N)" "$v"
         done
@@ -192,8 +205,15 @@ for h in $HOSTS; do
 done
 sed 's/^/# /' "$C/pmseries-host1.txt" | head -8
 pmseries -h 127.0.0.1 -p 6379 -a power.system.energy > "$C/pmseries-all.txt" 2>&1
+# Each record's counters are from the agent's latest sample, up to one agent
+# interval before pmlogger's stamp: over the agent's own clock
+# (power.control.sample_time, logged in the same records), not the stamps
+# (a loaded host read 34.19 W for 35 over the stamps of a 2.5 s history)
 for h in $HOSTS; do
-    rate=$(pmseries_values $h | awk 'NR == 1 { t0 = $1; e0 = $2 } { t = $1; e = $2 } END { if (t > t0) print (e - e0) / (t - t0) }')
+    pmseries_values $h power.control.sample_time > "$C/clock-$h.txt"
+    rate=$(pmseries_values $h | awk 'NR == FNR { clock[$1] = $2; next }
+        ($1 in clock) { if (!n++) { c0 = clock[$1]; e0 = $2 } c = clock[$1]; e = $2 }
+        END { if (c > c0) print (e - e0) / (c - c0) }' "$C/clock-$h.txt" -)
     near "$rate" "${WATTS[$h]}" 0.02 "pmseries: $h's energy grows at its ${WATTS[$h]} W"
 done
 
