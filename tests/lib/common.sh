@@ -4,7 +4,8 @@
 #                               and PMH_LOCAL (its unix socket: stores as root);
 #                               ASAN_EXTRA=OPTS adds ASan options for the agent;
 #                               each start is a new host: the counters an earlier
-#                               agent of the test saved are removed (pmda/persist.h)
+#                               agent of the test saved are removed (pmda/persist.h),
+#                               unless KEEP_COUNTERS=1 (the same host restarted)
 #   pmcd_stop                   (also on exit) returns once its agents have exited
 #   the assertions of assert.sh (check_eq, check_num, near, check_cmd, ...)
 #   value METRIC [INST] / instances METRIC  what the private pmcd serves
@@ -51,7 +52,7 @@ pmcd_start() {
     fi
     echo "power $DOMAIN pipe binary $AGENT -U root -d $DOMAIN -h $BUILD/help -l $WORK/log/power.log $args" >> "$WORK/pmcd.conf"
     # a test starts its agents over different fake trees: none goes on from another's counters
-    rm -f "$WORK/var/config/pmda/power.counters"
+    [ -n "${KEEP_COUNTERS:-}" ] || rm -f "$WORK/var/config/pmda/power.counters"
     export ASAN_OPTIONS="log_path=$WORK/log/asan:detect_leaks=1:abort_on_error=0${ASAN_EXTRA:+:$ASAN_EXTRA}"
     export LSAN_OPTIONS="suppressions=$TOP/tests/lib/lsan.supp:print_suppressions=0"
     export UBSAN_OPTIONS="log_path=$WORK/log/ubsan:print_stacktrace=1"
