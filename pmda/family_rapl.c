@@ -83,7 +83,8 @@ rapl_hardware(struct family_ctx *f, const struct fetch_request *rq, struct persi
 
     if (rq->item != RAPL_ENERGY || !f->source || !rapl_zone(f->source, rq->index, &z) || !z.present)
         return false;
-    *hw = (struct persist_hw){ .valid = true, .raw_j = z.raw_j, .wrap_j = z.wrap_j, .value_is_raw = true };
+    *hw = (struct persist_hw){ .valid = true, .raw_j = z.raw_j, .wrap_j = z.wrap_j,
+                               .power_w = z.has_power ? z.power_w : 0.0, .value_is_raw = true };
     return true;
 }
 

@@ -9,7 +9,10 @@
  *   saved 1764612345.250    wall time of the sample saved
  *   gap 12.5                power.control.gap_time so far
  *   continued 3             power.control.continued so far
- *   c METRIC VALUE SAVED HW RAW WRAP REBOOT FALLING\tNAME
+ *   c METRIC VALUE SAVED HW RAW WRAP WATTS REBOOT FALLING\tNAME
+ *
+ * METRIC is cluster x 1024 + item; SAVED the wall time the value was last
+ * true; HW whether RAW, WRAP and WATTS (persist_hw) hold a reading.
  */
 #include "persist.h"
 
@@ -23,7 +26,7 @@
 
 #define PERSIST_MAGIC "pcp-power counters 1"
 #define PERSIST_LINE_MAX 4096
-#define PERSIST_NAME_MAX 3800     /* a line's eight numbers take at most 220 bytes more */
+#define PERSIST_NAME_MAX 3800     /* a line's nine numbers take at most 250 bytes more */
 
 struct persist_entry {
     unsigned          metric;
@@ -150,24 +153,25 @@ parse_counter(struct persist *p, char *line)
 {
     char *tab = strchr(line, '\t'), *end;
     unsigned metric;
-    double value, saved, raw, wrap;
+    double value, saved, raw, wrap, watts;
     int hw, reboot, falling, used = 0;
     struct persist_entry *e;
 
     if (!tab || (end = strchr(tab + 1, '\n')) == NULL || end - (tab + 1) > PERSIST_NAME_MAX)
         return false;
     *tab = *end = '\0';
-    if (sscanf(line, "c %u %lf %lf %d %lf %lf %d %d%n", &metric, &value, &saved, &hw, &raw, &wrap,
-               &reboot, &falling, &used) != 8 || line[used] != '\0'
+    if (sscanf(line, "c %u %lf %lf %d %lf %lf %lf %d %d%n", &metric, &value, &saved, &hw, &raw, &wrap,
+               &watts, &reboot, &falling, &used) != 9 || line[used] != '\0'
         || !isfinite(value) || !isfinite(saved) || !isfinite(raw) || !(wrap >= 0) || !isfinite(wrap)
+        || !(watts >= 0) || !isfinite(watts)
         || (hw | reboot | falling) & ~1)
         return false;
     if (!(e = entry_add(p, metric, tab + 1)))
         return false;
     e->value = value;
     e->saved_wall_s = saved;
-    e->hw = (struct persist_hw){ .valid = hw == 1, .raw_j = raw, .wrap_j = wrap, .survives_reboot = reboot == 1,
-                                 .falling = falling == 1 };
+    e->hw = (struct persist_hw){ .valid = hw == 1, .raw_j = raw, .wrap_j = wrap, .power_w = watts,
+                                 .survives_reboot = reboot == 1, .falling = falling == 1 };
     return true;
 }
 
@@ -257,15 +261,19 @@ persist_begin(struct persist *p, double wall_s)
 
 /* Joules the hardware counted between the saved reading and now, or NAN when it cannot say. */
 static double
-hardware_gap(const struct persist *p, const struct persist_hw *then, const struct persist_hw *now)
+hardware_gap(const struct persist *p, const struct persist_entry *e, const struct persist_hw *now)
 {
+    const struct persist_hw *then = &e->hw;
     bool same_boot = strcmp(p->boot_id, "-") != 0 && strcmp(p->boot_id, p->saved_boot) == 0;
-    double d;
+    double d, watts;
 
     if (!then->valid || !now || !now->valid || then->falling != now->falling)
         return NAN;
     if (!same_boot && !(then->survives_reboot && now->survives_reboot))
         return NAN;
+    watts = then->power_w > now->power_w ? then->power_w : now->power_w;
+    if (now->wrap_j > 0 && watts > 0 && (p->wall_s - e->saved_wall_s) * watts * 2 >= now->wrap_j)
+        return NAN;                /* it may have wrapped more than once: how often, nothing says */
     d = now->falling ? then->raw_j - now->raw_j : now->raw_j - then->raw_j;
     if (d < 0 && !now->falling && now->wrap_j > 0 && now->wrap_j == then->wrap_j)
         d += now->wrap_j;          /* one wrap; more than one is as invisible here as between samples */
@@ -287,7 +295,7 @@ persist_see(struct persist *p, unsigned metric, int inst, const char *name, doub
             /* the hardware's count reaches this sample, so this run's count
              * so far is inside it; without one, this run's count is all new,
              * less where the counter began (RAPL's at its first reading) */
-            double gap = hardware_gap(p, &e->hw, hw);
+            double gap = hardware_gap(p, e, hw);
             if (isfinite(gap))
                 p->exact++;
             e->offset = isfinite(gap) ? e->value + gap - value
@@ -328,8 +336,9 @@ write_state(const struct persist *p, FILE *f)
             continue;          /* a cgroup or VM gone for a month */
         if (strchr(e->name, '\n') || strlen(e->name) > PERSIST_NAME_MAX)
             continue;          /* not continued rather than a file that does not read back */
-        fprintf(f, "c %u %.17g %.6f %d %.17g %.17g %d %d\t%s\n", e->metric, e->value, e->saved_wall_s,
-                e->hw.valid, e->hw.raw_j, e->hw.wrap_j, e->hw.survives_reboot, e->hw.falling, e->name);
+        fprintf(f, "c %u %.17g %.6f %d %.17g %.17g %.9g %d %d\t%s\n", e->metric, e->value, e->saved_wall_s,
+                e->hw.valid, e->hw.raw_j, e->hw.wrap_j, e->hw.power_w, e->hw.survives_reboot, e->hw.falling,
+                e->name);
     }
     return !ferror(f);
 }

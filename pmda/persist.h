@@ -11,7 +11,9 @@
  *   - where the hardware kept counting through the gap (a RAPL zone's
  *     energy_uj, an NVML or hwmon energy counter on the same boot; a
  *     battery's energy_now, which falls while discharging, on any boot),
- *     the counter adds exactly what the hardware counted, within one wrap;
+ *     the counter adds exactly what the hardware counted, within one wrap
+ *     (a gap longer than half the wrap time at the power seen at either
+ *     end could hide more wraps: then it adds nothing, as below);
  *   - where nothing saw the gap (a meter, the model, power.system and the
  *     figures shared out of it), it adds nothing, and the gap's length is
  *     counted in power.control.gap_time.
@@ -32,6 +34,7 @@ struct persist_hw {
     bool   valid;            /* a reading of the hardware's own counter, now */
     double raw_j;            /* that counter, in joules */
     double wrap_j;           /* it wraps to 0 at this many joules; 0 when unknown */
+    double power_w;          /* its latest power, 0 when unknown: how soon it can wrap */
     bool   survives_reboot;  /* it kept counting while the host was down (a battery's fuel gauge) */
     bool   falling;          /* it falls as energy is used (energy_now while discharging) */
     bool   value_is_raw;     /* the counter began this run at the hardware's reading (RAPL's

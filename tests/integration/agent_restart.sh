@@ -7,7 +7,7 @@
 # restarted"). Across both: pmcd and pmlogger stay up, the archive is
 # valid, and the energy counters only ever grow (pmda/persist.h): the RAPL
 # zone adds exactly what its energy_uj counted while the agent was down,
-# wraps included, and power.system adds nothing for the gap, which
+# across its wrap, and power.system adds nothing for the gap, which
 # power.control.gap_time counts, so pmpower report over a window spanning
 # both restarts lacks exactly the gap's energy.
 . "$(dirname "$0")/../lib/common.sh"
@@ -19,9 +19,13 @@ make_rapl_tree "$ROOT"
 rm -rf "$ROOT/proc" && ln -s /proc "$ROOT/proc"     # attribution over the real /proc; this boot's boot_id
 DEV=$ROOT/sys/devices/virtual/powercap/intel-rapl
 PKG=$DEV/intel-rapl:0/energy_uj
-# a 50 J range: at 20 W the zone wraps every 2.5 s, so it wraps while the agent is down
-echo 49999999 > "$DEV/intel-rapl:0/max_energy_range_uj"
-advance_start "$PKG" $WATTS 49999999
+# a 3000 J range, the counter 40 J below its top: it wraps 2 s in, before the
+# first kill, so a zone that did not go on would go back to a few joules;
+# and the agent is down far less than half the 150 s wrap time (longer, and
+# more than one wrap could hide in the gap: pmda/persist.h)
+echo 2999999999 > "$DEV/intel-rapl:0/max_energy_range_uj"
+echo 2960000000 > "$PKG"
+advance_start "$PKG" $WATTS 2999999999
 printf '[system]\npriority = rapl:package+dram\n' > "$WORK/power.conf"
 unset PMCD_RESTART_AGENTS       # pmcd's default: restart agents that die
 pmcd_start -r "$ROOT" -c "$WORK/power.conf" -t 0.2 || { not_ok "private pmcd with the agent starts"; finish; exit 1; }
@@ -58,6 +62,7 @@ t_a=$(date +%s.%N)
 wait_samples 15
 
 old=$(agent_pid)
+check_num "$(value power.rapl.wraps package-0)" '>=' 1 "the zone wrapped before the kill"
 check_file_has "$SAVED" '^c ' "the agent saves its counters beside the instance caches"
 read -r t1 sys1 rapl1 gap1 cont1 <<<"$(snap)"
 kill -KILL "$old"
@@ -78,7 +83,7 @@ check_between "$gap2" 0.1 "$(awk -v a="$t1" -v b="$t2" 'BEGIN { print b - a }')"
 # step and the read's own delay: 0.5 J of slack.
 want_rapl=$(awk -v a="$t1" -v b="$t2" -v w=$WATTS 'BEGIN { printf "%.6f", (b - a) * w }')
 check_near "$(awk -v a="$rapl1" -v b="$rapl2" 'BEGIN { printf "%.6f", b - a }')" "$want_rapl" 0.5 \
-    "power.rapl.energy adds exactly what energy_uj counted while the agent was down, its wraps included"
+    "power.rapl.energy adds exactly what energy_uj counted while the agent was down, past its wrap"
 want_sys=$(awk -v a="$t1" -v b="$t2" -v g="$gap2" -v w=$WATTS 'BEGIN { printf "%.6f", (b - a - g) * w }')
 check_near "$(awk -v a="$sys1" -v b="$sys2" 'BEGIN { printf "%.6f", b - a }')" "$want_sys" 0.5 \
     "power.system.energy goes on from its saved value, adding nothing for the gap_time"

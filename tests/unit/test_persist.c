@@ -125,6 +125,30 @@ test_wrap_and_reset(void)
     stop(p);
 }
 
+/* A zone at 100 W wraps its 262143 J every 2621 s: a gap of half that could hide a second wrap. */
+static void
+test_long_gap(void)
+{
+    struct persist_hw at100 = { .valid = true, .raw_j = 100.0, .wrap_j = 262143.32885, .power_w = 100.0,
+                                .value_is_raw = true };
+    struct persist *p = run("boot-l", 10000.0);
+    struct persist_hw later = at100;
+
+    persist_see(p, ZONE, 9, "package-1", 100.0, &at100);
+    stop(p);
+    p = run("boot-l", 11000.0);                   /* 1000 s at 100 W: 200 kJ, below 262 kJ */
+    later.raw_j = 100100.0;
+    CHECK_NEAR(persist_see(p, ZONE, 9, "package-1", 100100.0, &later), 100100.0, 1e-9,
+               "a gap shorter than half the wrap time at its power adds the hardware's count");
+    stop(p);
+    p = run("boot-l", 13000.0);                   /* 2000 s more: 400 kJ at 100 W, more than a wrap */
+    later.raw_j = 200.0;
+    CHECK_NEAR(persist_see(p, ZONE, 9, "package-1", 200.0, &later), 100100.0, 1e-9,
+               "a longer gap, which could hide more wraps than one, adds nothing");
+    CHECK(persist_exact(p) == 0, "and is not counted as continued exactly");
+    stop(p);
+}
+
 static void
 test_other_boot(void)
 {
@@ -234,6 +258,7 @@ main(void)
     test_first_start();
     test_same_boot();
     test_wrap_and_reset();
+    test_long_gap();
     test_other_boot();
     test_battery();
     test_many_and_carried();
