@@ -122,6 +122,6 @@ check "[ '$(get remove)' = 0 ] && [ '$(get 'after-remove registered')' = 0 ]" "r
 check "get 'after-remove pminfo' | grep -qi 'unknown metric name'" "and its names out of the PMNS" "$(get 'after-remove pminfo')"
 check "[ -n \"\$(get 'after-remove pmcd')\" ]" "pmcd runs on without it"
 check "[ '$(get 'after-remove conffile')' = 'power.conf ' ]" "remove leaves only the conffile power.conf" "$(get 'after-remove conffile')"
-check "[ '$(get purge)' = 0 ] && [ \"\$(get 'after-purge dir')\" = ' caches: 0' ]" "purge takes the conffile, the directory and the instance caches" \
+check "[ '$(get purge)' = 0 ] && [ \"\$(get 'after-purge dir')\" = ' caches: 0' ]" "purge takes the conffile, the directory, the instance caches and the saved counters" \
     "$(get 'after-purge dir')"
 [ "$FAILS" -eq 0 ]
