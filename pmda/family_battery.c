@@ -66,16 +66,19 @@ battery_fetch(struct family_ctx *f, const struct fetch_request *rq, pmAtomValue 
 
 /* A discharging battery's energy_now falls by what the host drew, whether
  * the agent ran or the host was down; charging in between hides some of
- * it, so what is added is then a lower bound (or nothing). */
+ * it, so what is added is then a lower bound (or nothing). Not a level
+ * priced from charge_now at the present voltage, which moves with the load:
+ * the same charge reads more joules idle than busy. */
 static bool
 battery_hardware(struct family_ctx *f, const struct fetch_request *rq, struct persist_hw *hw)
 {
     struct battery_info b;
 
     if (rq->item != BATTERY_ENERGY || !f->source || !battery_get(f->source, rq->index, &b)
-        || !b.has_energy_now || !b.has_direction || !b.discharging)
+        || !b.has_energy_now || b.energy_now_priced || !b.has_direction || !b.discharging)
         return false;
-    *hw = (struct persist_hw){ .valid = true, .raw_j = b.energy_now_j, .survives_reboot = true, .falling = true };
+    *hw = (struct persist_hw){ .valid = true, .raw_j = b.energy_now_j, .survives_reboot = true, .falling = true,
+                               .min_gap_s = PERSIST_LEVEL_MIN_GAP_S };
     return true;
 }
 

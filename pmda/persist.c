@@ -1,66 +1,25 @@
 /*
- * persist.c: energy counters continued across agent restarts (persist.h).
- *
- * The file, one counter a line, the instance name last because it may hold
- * blanks ("" for a metric without instances):
- *
- *   pcp-power counters 1
- *   boot 9d5c...            this boot's id, "-" when unknown
- *   saved 1764612345.250    wall time of the sample saved
- *   gap 12.5                power.control.gap_time so far
- *   continued 3             power.control.continued so far
- *   c METRIC VALUE SAVED HW RAW WRAP WATTS REBOOT FALLING\tNAME
- *
- * METRIC is cluster x 1024 + item; SAVED the wall time the value was last
- * true; HW whether RAW, WRAP and WATTS (persist_hw) hold a reading.
+ * persist.c: energy counters continued across agent restarts (persist.h):
+ * the offsets, fixed when a counter is first seen in a run, and the lookup
+ * a fetch makes. The file is persist_file.c's.
  */
-#include "persist.h"
+#include "persist_impl.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 
-#define PERSIST_MAGIC "pcp-power counters 1"
-#define PERSIST_LINE_MAX 4096
-#define PERSIST_NAME_MAX 3800     /* a line's nine numbers take at most 250 bytes more */
+uint32_t
+persist_name_hash(const char *name)
+{
+    uint32_t h = 2166136261u;
 
-struct persist_entry {
-    unsigned          metric;
-    int               inst;          /* runtime id once seen this run */
-    char             *name;
-    bool              seen;          /* its offset is fixed */
-    double            offset;
-    double            value;         /* exported at the latest sample (or as saved) */
-    double            saved_wall_s;  /* when value was last true */
-    struct persist_hw hw;            /* the hardware's reading with it */
-};
-
-struct persist {
-    char                 *path;
-    char                  boot_id[64];
-    power_log_fn          log;
-    struct persist_entry *entries;
-    size_t                n, cap;
-    size_t               *index;     /* open addressing over seen entries, by (metric, inst) */
-    size_t                nindex;
-    /* from the file */
-    bool                  loaded;
-    char                  saved_boot[64];
-    double                saved_wall_s;
-    double                saved_gap_s;
-    uint64_t              saved_continued;
-    /* this run */
-    bool                  begun;
-    double                wall_s;
-    double                gap_s;
-    uint64_t              continued;
-    uint64_t              exact;
-    bool                  save_failing;
-};
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        h = (h ^ *c) * 16777619u;
+    return h;
+}
 
 static size_t
 hash_of(unsigned metric, int inst, size_t nslots)
@@ -82,42 +41,50 @@ index_insert(struct persist *p, size_t entry)
     p->index[i] = entry + 1;
 }
 
-/* Index a newly seen entry, growing the table to stay at most half full. */
+/* A table for the seen entries at most half full; false when out of memory. */
 static bool
-index_put(struct persist *p, size_t entry)
+index_rebuild(struct persist *p, size_t want)
 {
-    if ((p->n + 1) * 2 > p->nindex) {
-        size_t nslots = p->nindex ? p->nindex : 64, *slots;
-        while ((p->n + 1) * 2 > nslots)
-            nslots *= 2;
-        if ((slots = calloc(nslots, sizeof(*slots))) == NULL)
-            return false;
-        free(p->index);
-        p->index = slots;
-        p->nindex = nslots;
-        for (size_t k = 0; k < p->n; k++)
-            if (p->entries[k].seen && k != entry)
-                index_insert(p, k);
+    size_t nslots = 64, *slots;
+
+    while (want * 2 > nslots)
+        nslots *= 2;
+    if ((slots = calloc(nslots, sizeof(*slots))) == NULL) {
+        p->index_lost = true;          /* lookups scan the entries from now on */
+        return false;
     }
-    index_insert(p, entry);
+    free(p->index);
+    p->index = slots;
+    p->nindex = nslots;
+    for (size_t k = 0; k < p->n; k++)
+        if (p->entries[k].seen && !p->entries[k].retired)
+            index_insert(p, k);
     return true;
 }
 
 static struct persist_entry *
 index_find(const struct persist *p, unsigned metric, int inst)
 {
+    if (p->index_lost) {
+        for (size_t k = 0; k < p->n; k++) {
+            struct persist_entry *e = &p->entries[k];
+            if (e->seen && !e->retired && e->metric == metric && e->inst == inst)
+                return e;
+        }
+        return NULL;
+    }
     if (!p->nindex)
         return NULL;
     for (size_t i = hash_of(metric, inst, p->nindex); p->index[i]; i = (i + 1) & (p->nindex - 1)) {
         struct persist_entry *e = &p->entries[p->index[i] - 1];
-        if (e->metric == metric && e->inst == inst)
+        if (e->metric == metric && e->inst == inst && !e->retired)
             return e;
     }
     return NULL;
 }
 
-static struct persist_entry *
-entry_add(struct persist *p, unsigned metric, const char *name)
+struct persist_entry *
+persist_entry_add(struct persist *p, unsigned metric, const char *name)
 {
     struct persist_entry *e;
 
@@ -135,8 +102,31 @@ entry_add(struct persist *p, unsigned metric, const char *name)
         return NULL;
     e->metric = metric;
     e->inst = -1;
+    e->name_hash = persist_name_hash(name);
     p->n++;
     return e;
+}
+
+void
+persist_prune(struct persist *p)
+{
+    size_t kept = 0, seen = 0;
+    bool dropped = false;
+
+    for (size_t i = 0; i < p->n; i++) {
+        struct persist_entry *e = &p->entries[i];
+        /* a counter not seen for a month (a cgroup or VM long gone) */
+        if (e->retired || p->wall_s - e->saved_wall_s > PERSIST_MAX_AGE_S) {
+            free(e->name);
+            dropped = true;
+            continue;
+        }
+        seen += e->seen;
+        p->entries[kept++] = *e;
+    }
+    p->n = kept;
+    if (dropped && !p->index_lost)
+        index_rebuild(p, seen);
 }
 
 static void
@@ -147,64 +137,11 @@ drop_entries(struct persist *p)
     p->n = 0;
 }
 
-/* One "c ..." line; false when it is not one. */
-static bool
-parse_counter(struct persist *p, char *line)
-{
-    char *tab = strchr(line, '\t'), *end;
-    unsigned metric;
-    double value, saved, raw, wrap, watts;
-    int hw, reboot, falling, used = 0;
-    struct persist_entry *e;
-
-    if (!tab || (end = strchr(tab + 1, '\n')) == NULL || end - (tab + 1) > PERSIST_NAME_MAX)
-        return false;
-    *tab = *end = '\0';
-    if (sscanf(line, "c %u %lf %lf %d %lf %lf %lf %d %d%n", &metric, &value, &saved, &hw, &raw, &wrap,
-               &watts, &reboot, &falling, &used) != 9 || line[used] != '\0'
-        || !isfinite(value) || !isfinite(saved) || !isfinite(raw) || !(wrap >= 0) || !isfinite(wrap)
-        || !(watts >= 0) || !isfinite(watts)
-        || (hw | reboot | falling) & ~1)
-        return false;
-    if (!(e = entry_add(p, metric, tab + 1)))
-        return false;
-    e->value = value;
-    e->saved_wall_s = saved;
-    e->hw = (struct persist_hw){ .valid = hw == 1, .raw_j = raw, .wrap_j = wrap, .power_w = watts,
-                                 .survives_reboot = reboot == 1, .falling = falling == 1 };
-    return true;
-}
-
-/* The whole file, or nothing: half a state would continue some counters and restart others. */
-static const char *
-load(struct persist *p, FILE *f)
-{
-    char line[PERSIST_LINE_MAX];
-    unsigned long long continued;
-
-    if (!fgets(line, sizeof(line), f) || strcmp(line, PERSIST_MAGIC "\n") != 0)
-        return "not a pcp-power counters file (or another version of it)";
-    if (!fgets(line, sizeof(line), f) || sscanf(line, "boot %63s", p->saved_boot) != 1)
-        return "no boot line";
-    if (!fgets(line, sizeof(line), f) || sscanf(line, "saved %lf", &p->saved_wall_s) != 1
-        || !isfinite(p->saved_wall_s))
-        return "no saved line";
-    if (!fgets(line, sizeof(line), f) || sscanf(line, "gap %lf", &p->saved_gap_s) != 1
-        || !(p->saved_gap_s >= 0) || !isfinite(p->saved_gap_s))
-        return "no gap line";
-    if (!fgets(line, sizeof(line), f) || sscanf(line, "continued %llu", &continued) != 1)
-        return "no continued line";
-    p->saved_continued = continued;
-    while (fgets(line, sizeof(line), f))
-        if (!parse_counter(p, line))
-            return "a counter line is malformed";
-    return ferror(f) ? "read error" : NULL;
-}
-
 struct persist *
 persist_open(const char *path, const char *boot_id, power_log_fn log)
 {
     struct persist *p = calloc(1, sizeof(*p));
+    const char *why;
     FILE *f;
 
     if (!p || !(p->path = strdup(path))) {
@@ -219,7 +156,7 @@ persist_open(const char *path, const char *boot_id, power_log_fn log)
                 path, strerror(errno));
         return p;
     }
-    const char *why = load(p, f);
+    why = persist_load(p, f);
     fclose(f);
     if (why) {
         log(LOG_ERR, "counters: %s: %s; every counter starts again from its own zero", path, why);
@@ -242,6 +179,12 @@ persist_close(struct persist *p)
     free(p);
 }
 
+static bool
+same_boot(const struct persist *p)
+{
+    return strcmp(p->boot_id, "-") != 0 && strcmp(p->boot_id, p->saved_boot) == 0;
+}
+
 void
 persist_begin(struct persist *p, double wall_s)
 {
@@ -254,9 +197,15 @@ persist_begin(struct persist *p, double wall_s)
     /* a clock stepped back across the restart: no gap rather than a negative one */
     p->gap_s = p->saved_gap_s + (wall_s > p->saved_wall_s ? wall_s - p->saved_wall_s : 0.0);
     p->continued = p->saved_continued + 1;
+    /* readings of counters the kernel starts again at boot mean nothing on
+     * another: dropped now, so a line this run does not see is not written
+     * back under this boot's id with the old boot's reading */
+    if (!same_boot(p))
+        for (size_t i = 0; i < p->n; i++)
+            if (!p->entries[i].hw.survives_reboot)
+                p->entries[i].hw.valid = false;
     p->log(LOG_INFO, "counters: continued from %s, saved %.3f s before this first sample (%s boot)",
-           p->path, wall_s - p->saved_wall_s,
-           strcmp(p->boot_id, "-") != 0 && strcmp(p->boot_id, p->saved_boot) == 0 ? "the same" : "another");
+           p->path, wall_s - p->saved_wall_s, same_boot(p) ? "the same" : "another");
 }
 
 /* Joules the hardware counted between the saved reading and now, or NAN when it cannot say. */
@@ -264,20 +213,40 @@ static double
 hardware_gap(const struct persist *p, const struct persist_entry *e, const struct persist_hw *now)
 {
     const struct persist_hw *then = &e->hw;
-    bool same_boot = strcmp(p->boot_id, "-") != 0 && strcmp(p->boot_id, p->saved_boot) == 0;
-    double d, watts;
+    double d, watts, gap_s = p->wall_s - e->saved_wall_s;
 
     if (!then->valid || !now || !now->valid || then->falling != now->falling)
         return NAN;
-    if (!same_boot && !(then->survives_reboot && now->survives_reboot))
+    if (!same_boot(p) && !(then->survives_reboot && now->survives_reboot))
         return NAN;
+    if (gap_s < now->min_gap_s)
+        return NAN;                /* a level refreshed now and then: its staleness is most of a short fall */
     watts = then->power_w > now->power_w ? then->power_w : now->power_w;
-    if (now->wrap_j > 0 && watts > 0 && (p->wall_s - e->saved_wall_s) * watts * 2 >= now->wrap_j)
+    if (now->wrap_j > 0 && (watts > 0 ? gap_s * watts * 2 >= now->wrap_j : gap_s > PERSIST_UNKNOWN_POWER_MAX_GAP_S))
         return NAN;                /* it may have wrapped more than once: how often, nothing says */
     d = now->falling ? then->raw_j - now->raw_j : now->raw_j - then->raw_j;
     if (d < 0 && !now->falling && now->wrap_j > 0 && now->wrap_j == then->wrap_j)
-        d += now->wrap_j;          /* one wrap; more than one is as invisible here as between samples */
+        d += now->wrap_j;          /* one wrap */
     return d >= 0 ? d : NAN;       /* went back: a reset (or a charge) nothing can measure */
+}
+
+/* The unseen saved line of this counter, or NULL; a line of it already
+ * seen under another id is retired: the name is back as a new instance. */
+static struct persist_entry *
+saved_line(struct persist *p, unsigned metric, const char *name)
+{
+    uint32_t hash = persist_name_hash(name);
+
+    for (size_t i = 0; i < p->n; i++) {
+        struct persist_entry *e = &p->entries[i];
+        if (e->retired || e->metric != metric || e->name_hash != hash || strcmp(e->name, name) != 0)
+            continue;
+        if (!e->seen)
+            return e;
+        e->retired = true;
+        return NULL;
+    }
+    return NULL;
 }
 
 double
@@ -286,12 +255,12 @@ persist_see(struct persist *p, unsigned metric, int inst, const char *name, doub
 {
     struct persist_entry *e = index_find(p, metric, inst);
 
+    if (e && strcmp(e->name, name) != 0) {
+        e->retired = true;         /* its id now names another instance */
+        e = NULL;
+    }
     if (!e) {
-        /* first sight this run: its saved line, if any, else a new counter from its own zero */
-        for (size_t i = 0; i < p->n && !e; i++)
-            if (!p->entries[i].seen && p->entries[i].metric == metric && strcmp(p->entries[i].name, name) == 0)
-                e = &p->entries[i];
-        if (e) {
+        if ((e = saved_line(p, metric, name)) != NULL) {
             /* the hardware's count reaches this sample, so this run's count
              * so far is inside it; without one, this run's count is all new,
              * less where the counter began (RAPL's at its first reading) */
@@ -300,13 +269,15 @@ persist_see(struct persist *p, unsigned metric, int inst, const char *name, doub
                 p->exact++;
             e->offset = isfinite(gap) ? e->value + gap - value
                                       : e->value - (hw && hw->valid && hw->value_is_raw ? value : 0.0);
-        } else if ((e = entry_add(p, metric, name)) == NULL) {
+        } else if ((e = persist_entry_add(p, metric, name)) == NULL) {
             return value;
         }
         e->seen = true;
         e->inst = inst;
-        if (!index_put(p, (size_t)(e - p->entries)))
-            e->seen = false;       /* out of memory: looked for again next sample */
+        if (!p->index_lost && (p->n + 1) * 2 > p->nindex)
+            index_rebuild(p, p->n + 1);
+        else if (!p->index_lost)
+            index_insert(p, (size_t)(e - p->entries));
     }
     e->value = value + e->offset;
     e->saved_wall_s = p->wall_s;
@@ -323,58 +294,6 @@ persist_offset(const struct persist *p, unsigned metric, int inst, double *offse
         return false;
     *offset = e->offset;
     return true;
-}
-
-static bool
-write_state(const struct persist *p, FILE *f)
-{
-    fprintf(f, PERSIST_MAGIC "\nboot %s\nsaved %.6f\ngap %.9g\ncontinued %llu\n", p->boot_id, p->wall_s,
-            p->gap_s, (unsigned long long)p->continued);
-    for (size_t i = 0; i < p->n; i++) {
-        const struct persist_entry *e = &p->entries[i];
-        if (!e->seen && p->wall_s - e->saved_wall_s > PERSIST_MAX_AGE_S)
-            continue;          /* a cgroup or VM gone for a month */
-        if (strchr(e->name, '\n') || strlen(e->name) > PERSIST_NAME_MAX)
-            continue;          /* not continued rather than a file that does not read back */
-        fprintf(f, "c %u %.17g %.6f %d %.17g %.17g %.9g %d %d\t%s\n", e->metric, e->value, e->saved_wall_s,
-                e->hw.valid, e->hw.raw_j, e->hw.wrap_j, e->hw.power_w, e->hw.survives_reboot, e->hw.falling,
-                e->name);
-    }
-    return !ferror(f);
-}
-
-bool
-persist_save(struct persist *p, bool sync)
-{
-    char tmp[4200];
-    const char *step = "create";
-    FILE *f;
-    bool ok = false;
-
-    if (!p->begun)
-        return true;           /* nothing seen yet: the saved state is still the truth */
-    snprintf(tmp, sizeof(tmp), "%s.tmp", p->path);
-    if ((f = fopen(tmp, "w")) != NULL) {
-        step = "write";
-        ok = write_state(p, f);
-        if (ok && sync && fflush(f) == 0)
-            ok = fsync(fileno(f)) == 0;
-        ok = fclose(f) == 0 && ok;
-        if (ok) {
-            step = "rename";
-            ok = rename(tmp, p->path) == 0;
-        }
-        if (!ok)
-            unlink(tmp);
-    }
-    if (!ok && !p->save_failing)
-        p->log(LOG_ERR, "counters: cannot %s %s: %s; energy counters will start again from zero "
-               "after a restart (the agent's user must be able to write its directory)",
-               step, tmp, strerror(errno));
-    else if (ok && p->save_failing)
-        p->log(LOG_INFO, "counters: %s saved again", p->path);
-    p->save_failing = !ok;
-    return ok;
 }
 
 double

@@ -13,13 +13,16 @@
  *     battery's energy_now, which falls while discharging, on any boot),
  *     the counter adds exactly what the hardware counted, within one wrap
  *     (a gap longer than half the wrap time at the power seen at either
- *     end could hide more wraps: then it adds nothing, as below);
+ *     end could hide more wraps: then it adds nothing, as below; a
+ *     battery's level, refreshed by its firmware now and then, only over
+ *     gaps of PERSIST_LEVEL_MIN_GAP_S or more);
  *   - where nothing saw the gap (a meter, the model, power.system and the
  *     figures shared out of it), it adds nothing, and the gap's length is
  *     counted in power.control.gap_time.
  *
  * Pure: no PCP. A counter is (metric, instance name); inst is the runtime
- * instance id, for the lookup on each fetch.
+ * instance id, for the lookup on each fetch. A name back under a new id
+ * in one run (a cgroup purged and recreated) is a new counter, from zero.
  */
 #ifndef POWER_PERSIST_H
 #define POWER_PERSIST_H
@@ -35,6 +38,8 @@ struct persist_hw {
     double raw_j;            /* that counter, in joules */
     double wrap_j;           /* it wraps to 0 at this many joules; 0 when unknown */
     double power_w;          /* its latest power, 0 when unknown: how soon it can wrap */
+    double min_gap_s;        /* trusted only over a gap this long: a level the firmware
+                                refreshes now and then is that stale at either end */
     bool   survives_reboot;  /* it kept counting while the host was down (a battery's fuel gauge) */
     bool   falling;          /* it falls as energy is used (energy_now while discharging) */
     bool   value_is_raw;     /* the counter began this run at the hardware's reading (RAPL's
@@ -78,5 +83,11 @@ uint64_t persist_continued(const struct persist *p);
 uint64_t persist_exact(const struct persist *p);
 
 #define PERSIST_MAX_AGE_S (30.0 * 86400.0)
+/* a battery's energy_now, refreshed by its firmware every few seconds to a
+ * minute: over 10 minutes or more, that staleness is a small part of its fall */
+#define PERSIST_LEVEL_MIN_GAP_S 600.0
+/* with no power known at either end, how soon a counter wraps is unknown:
+ * a gap longer than this could hide a wrap */
+#define PERSIST_UNKNOWN_POWER_MAX_GAP_S 60.0
 
 #endif

@@ -405,6 +405,7 @@ battery_get(const struct battery_state *st, size_t index, struct battery_info *i
     info->energy_j = b->drawn.energy_j;
     info->has_energy_now = b->present && b->has_energy_now;
     info->energy_now_j = b->energy_now_j;
+    info->energy_now_priced = b->energy_now_priced;
     info->has_capacity = b->present && b->has_capacity;
     info->capacity_pct = b->capacity_pct;
     return true;

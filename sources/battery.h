@@ -50,6 +50,7 @@ struct battery_info {
     double      energy_j;      /* counter of energy drawn while discharging */
     bool        has_energy_now;
     double      energy_now_j;  /* energy left */
+    bool        energy_now_priced;  /* charge_now x voltage_now: the voltage moves with the load */
     bool        has_capacity;
     double      capacity_pct;
 };

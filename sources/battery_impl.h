@@ -60,6 +60,7 @@ struct battery {
     struct energy_integrator drawn;
     bool        has_energy_now;
     double      energy_now_j;
+    bool        energy_now_priced;   /* energy_now_j is charge_now x voltage_now, not energy_now */
     bool        has_capacity;
     double      capacity_pct;
     struct level_rate rate;      /* kept whatever the method, so a fallback has it at once */

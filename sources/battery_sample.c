@@ -308,12 +308,14 @@ battery_sample_one(struct battery_state *st, struct battery *b, const char *dir,
     /* charge_now only where energy_now is not offered (ACPI gives one of them) */
     charges = r.state[F_ENERGY] == FILE_ABSENT || r.state[F_ENERGY] == FILE_UNKNOWN;
     b->has_energy_now = true;
+    b->energy_now_priced = false;
     if (battery_read(&st->status, &r, F_ENERGY, &energy) == FILE_OK)
         b->energy_now_j = (double)energy * J_PER_UWH;
     else if (charges && battery_read(&st->status, &r, F_CHARGE, &charge) == FILE_OK &&
-             battery_read(&st->status, &r, F_VOLTAGE, &volts) == FILE_OK)
+             battery_read(&st->status, &r, F_VOLTAGE, &volts) == FILE_OK) {
         b->energy_now_j = (double)charge * (double)volts * J_PER_UAH_UV;
-    else
+        b->energy_now_priced = true;
+    } else
         b->has_energy_now = false;
 
     b->has_capacity = true;

@@ -249,6 +249,97 @@ test_bad_files(void)
     persist_close(p);
 }
 
+/* A reading from an earlier boot is never taken for this boot's, even after a run that did not see it. */
+static void
+test_boot_of_unseen(void)
+{
+    struct persist_hw gpu = { .valid = true, .raw_j = 5000.0 };
+    struct persist *p = run("boot-x", 20000.0);
+
+    persist_see(p, ZONE + 2, 0, "nvidia0", 10.0, &gpu);
+    stop(p);
+    p = run("boot-y", 20100.0);                   /* rebooted; the GPU not seen this run */
+    stop(p);
+    p = run("boot-y", 20110.0);
+    gpu.raw_j = 5800.0;                           /* the driver's counter since boot-y */
+    CHECK_NEAR(persist_see(p, ZONE + 2, 0, "nvidia0", 0.0, &gpu), 10.0, 0,
+               "a counter unseen for a run after a reboot adds nothing for the old boot's reading");
+    stop(p);
+}
+
+/* Ids and names: a name back under a new id is a new counter; an id taken by another name too. */
+static void
+test_names_and_ids(void)
+{
+    struct persist *p = run("boot-z", 30000.0);
+    FILE *f;
+    char line[256];
+    int lines = 0;
+
+    persist_see(p, CGROUP, 40, "/weekly.service", 100.0, NULL);
+    persist_begin(p, 30001.0);
+    /* purged and back under id 41, its counter from zero */
+    CHECK_NEAR(persist_see(p, CGROUP, 41, "/weekly.service", 3.0, NULL), 3.0, 0,
+               "a name back under a new id in one run is a new counter, from zero");
+    CHECK_NEAR(persist_see(p, CGROUP, 40, "/other.service", 7.0, NULL), 7.0, 0,
+               "an id taken by another name is that name's counter, not the old one's");
+    stop(p);
+    f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f))
+        lines += strstr(line, "\t/weekly.service\n") != NULL;
+    if (f)
+        fclose(f);
+    CHECK(lines == 1, "the file holds one line for the name, not the retired one too (%d)", lines);
+    p = run("boot-z", 30002.0);
+    CHECK_NEAR(persist_see(p, CGROUP, 5, "/weekly.service", 0.0, NULL), 3.0, 0,
+               "after a restart it goes on from the new instance's value, not the purged one's");
+    stop(p);
+
+    f = fopen(path, "w");
+    fputs("pcp-power counters 1\nboot boot-z\nsaved 30003\ngap 0\ncontinued 0\n"
+          "c 9216 50 30003 0 0 0 0 0 0\t/dup\nc 9216 9 30001 0 0 0 0 0 0\t/dup\n", f);
+    fclose(f);
+    p = run("boot-z", 30004.0);
+    CHECK_NEAR(persist_see(p, CGROUP, 6, "/dup", 0.0, NULL), 50.0, 0, "of two lines for one name, the later one counts");
+    stop(p);
+}
+
+/* What a gap must be for a reading to be trusted. */
+static void
+test_gap_bounds(void)
+{
+    struct persist_hw level = { .valid = true, .raw_j = 150000.0, .survives_reboot = true, .falling = true,
+                                .min_gap_s = PERSIST_LEVEL_MIN_GAP_S };
+    struct persist_hw zone = { .valid = true, .raw_j = 100.0, .wrap_j = 262143.32885, .value_is_raw = true };
+    struct persist *p = run("boot-g", 40000.0);
+
+    persist_see(p, BAT, 7, "BAT7", 20.0, &level);
+    persist_see(p, ZONE, 7, "package-7", 100.0, &zone);
+    stop(p);
+    p = run("boot-g", 40100.0);                   /* 100 s later */
+    level.raw_j = 149000.0;
+    zone.raw_j = 600.0;
+    CHECK_NEAR(persist_see(p, BAT, 7, "BAT7", 0.0, &level), 20.0, 0,
+               "a battery level's fall over 100 s adds nothing (its firmware may not have refreshed it)");
+    CHECK_NEAR(persist_see(p, ZONE, 7, "package-7", 600.0, &zone), 100.0, 0,
+               "nor does a zone with no power known at either end after more than a minute");
+    stop(p);
+    p = run("boot-g", 40100.0 + PERSIST_LEVEL_MIN_GAP_S);
+    level.raw_j = 147000.0;
+    CHECK_NEAR(persist_see(p, BAT, 7, "BAT7", 0.0, &level), 2020.0, 1e-9,
+               "over ten minutes the battery adds what its level fell by");
+    stop(p);
+    /* a counter still listed but without values for a month leaves the file */
+    p = run("boot-g", 50000.0);
+    persist_see(p, CGROUP, 77, "/idle", 1.0, NULL);
+    persist_begin(p, 50000.0 + PERSIST_MAX_AGE_S + 1);
+    stop(p);
+    p = run("boot-g", 50002.0 + PERSIST_MAX_AGE_S);
+    CHECK_NEAR(persist_see(p, CGROUP, 77, "/idle", 0.0, NULL), 0.0, 0,
+               "a counter seen but not updated for a month is dropped, from memory and file");
+    stop(p);
+}
+
 int
 main(void)
 {
@@ -262,6 +353,9 @@ main(void)
     test_other_boot();
     test_battery();
     test_many_and_carried();
+    test_boot_of_unseen();
+    test_names_and_ids();
+    test_gap_bounds();
     test_bad_files();
     unlink(path);
     rmdir(dir);
