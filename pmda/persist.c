@@ -150,6 +150,7 @@ persist_open(const char *path, const char *boot_id, power_log_fn log)
     }
     p->log = log;
     snprintf(p->boot_id, sizeof(p->boot_id), "%s", boot_id && *boot_id ? boot_id : "-");
+    persist_remove_leftovers(path);
     if ((f = fopen(path, "r")) == NULL) {
         if (errno != ENOENT)
             log(LOG_ERR, "counters: cannot read %s: %s; every counter starts again from its own zero",

@@ -16,6 +16,7 @@
  */
 #include "persist_impl.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -116,6 +117,25 @@ write_state(struct persist *p, FILE *f)
                 e->name);
     }
     return !ferror(f);
+}
+
+void
+persist_remove_leftovers(const char *path)
+{
+    char *dir_copy = strdup(path), *base_copy = strdup(path);
+    const char *base = base_copy ? basename(base_copy) : NULL;
+    size_t len = base ? strlen(base) : 0;
+    DIR *d = dir_copy ? opendir(dirname(dir_copy)) : NULL;
+    struct dirent *de;
+
+    while (d && (de = readdir(d)) != NULL)
+        /* "power.counters.XXXXXX": a save that an agent killed mid-write left */
+        if (strncmp(de->d_name, base, len) == 0 && de->d_name[len] == '.' && strlen(de->d_name + len + 1) == 6)
+            unlinkat(dirfd(d), de->d_name, 0);
+    if (d)
+        closedir(d);
+    free(dir_copy);
+    free(base_copy);
 }
 
 /* The rename itself made durable: the directory's entry flushed too. */

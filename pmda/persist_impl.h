@@ -57,6 +57,8 @@ uint32_t persist_name_hash(const char *name);
 struct persist_entry *persist_entry_add(struct persist *p, unsigned metric, const char *name);
 /* The file into p (NULL) or why it cannot be used; persist_file.c. */
 const char *persist_load(struct persist *p, FILE *f);
+/* Remove the temporary files of saves an agent was killed in the middle of. */
+void persist_remove_leftovers(const char *path);
 /* Drop what is not worth keeping (retired, or unseen for PERSIST_MAX_AGE_S) and index the rest anew. */
 void persist_prune(struct persist *p);
 

@@ -220,7 +220,17 @@ test_bad_files(void)
 {
     struct persist *p;
     FILE *f;
-    char deep[300];
+    char deep[300], left[300], other[300];
+
+    /* a save killed between its new file and the rename leaves the new file behind */
+    snprintf(left, sizeof(left), "%s.Ab12Cd", path);
+    snprintf(other, sizeof(other), "%s/power.counters-notes", dir);
+    fclose(fopen(left, "w"));
+    fclose(fopen(other, "w"));
+    persist_close(persist_open(path, "x", record));
+    CHECK(access(left, F_OK) != 0, "a start removes what a save killed mid-write left");
+    CHECK(access(other, F_OK) == 0, "and nothing else");
+    unlink(other);
 
     f = fopen(path, "w");
     fputs("pcp-power counters 1\nboot x\nsaved 10\ngap 0\ncontinued 1\nc 6144 nan 10 0 0 0 0 0\t\n", f);
