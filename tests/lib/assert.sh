@@ -80,6 +80,15 @@ check_between() {
 
 # check_near GOT WANT TOLERANCE WHAT: |GOT - WANT| <= TOLERANCE, in GOT's own units
 check_near() {
+    if is_number "$2" && is_number "$3"; then
+        check_between "$1" "$(awk -v w="$2" -v t="$3" 'BEGIN { printf "%.17g", w - t }')" \
+            "$(awk -v w="$2" -v t="$3" 'BEGIN { printf "%.17g", w + t }')" "$4" "${5:-}"
+    else
+        failed "$4" "check_near wants numbers, not '$(shown "$2")' within '$(shown "$3")'" "${5:-}"
+    fi
+}
+
+near() {
     if is_number "$1" && is_number "$2" && is_number "$3" &&
         awk -v g="$1" -v w="$2" -v t="$3" 'BEGIN { d = g - w; exit !(d <= t + 0 && -d <= t + 0) }'; then
         ok "$4"
