@@ -206,6 +206,10 @@ rapl_rescan(struct rapl_state *st, double now_s)
     for (size_t i = 0; i < st->nzones; i++) {
         struct rapl_zone *z = &st->zones[i];
         if (!z->seen_this_scan && z->fd >= 0) {
+            /* gone before a read could fail on it: counted all the same,
+             * whichever of the scan and the read notices first */
+            status_error(&st->status, RAPL_READ_FAILED, "zone %s: %s/energy_uj is gone (counted in "
+                         "power.source.errors; looked for again at each scan)", z->name, z->dir);
             rapl_zone_close(z);
             z->present = false;
             z->has_power = false;

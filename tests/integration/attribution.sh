@@ -173,8 +173,10 @@ energy_of() { pminfo $PMH -f power.proc.energy | awk -v p="$(pid_key "$1")" 'ind
 cg_energy() { pminfo $PMH -f power.cgroup.energy | awk -v c="/${1##*/}\"" 'index($0, c) { print $NF }'; }
 cgb_before=
 [ -n "$CGB" ] && cgb_before=$(cg_energy "$CGB")
-kill $B; wait $LB 2>/dev/null
+# its energy before the kill: after it, a loaded host may not run this shell
+# again within the 2 s grace, and the instance is gone (seen: an empty value)
 eb=$(energy_of $B)
+kill $B; wait $LB 2>/dev/null
 # The first sample from now finds it gone. The timer never fires early, so
 # a sample m samples after another comes more than m - 1 intervals after
 # it: the 6th from now is more than 4 intervals (2 s, the grace) after the

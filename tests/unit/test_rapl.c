@@ -114,17 +114,21 @@ zones_come_and_go(void)
     struct harness r;
     struct rapl_zone_info z;
     double before, after;
+    uint64_t errors;
 
     make_live_tree(root, 262143328850ULL);
     harness_open(&r, &rapl_source, root, "[rapl]\nrescan = 1\n");
     harness_sample(&r, 1.0);
     harness_sample(&r, 2.0);
+    errors = rapl_source.status(r.state)->errors;
     snprintf(from, sizeof(from), "%s/%s", root, psys_dir);
     snprintf(to, sizeof(to), "%s/%s.gone", root, psys_dir);
     if (rename(from, to) < 0)
         perror("rename");
     harness_sample(&r, 3.0);
     CHECK(zone_named(r.state, "psys", &z) && !z.present, "a vanished zone is absent, not zero");
+    CHECK(rapl_source.status(r.state)->errors == errors + 1,
+          "a zone the scan finds gone (before any read failed) is counted in power.source.errors");
     CHECK(!source_energy(&rapl_source, r.state, "rapl:psys", &before) || true, "psys candidate queried");
     CHECK(!source_energy(&rapl_source, r.state, "rapl:psys", &before), "psys candidate invalid while absent");
     /* it returns with a counter that moved while we could not see it */
