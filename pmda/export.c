@@ -10,6 +10,7 @@
 #include "family.h"
 #include "instset.h"
 #include "persist.h"
+#include "sysfs.h"
 #include "units.h"
 
 #include <errno.h>
@@ -184,20 +185,16 @@ sync_indom(struct family_slot *slot)
 static struct persist *
 open_counters(const struct power_agent *agent)
 {
-    char dir[PATH_MAX], path[PATH_MAX + 32], boot_path[PATH_MAX + 64], boot_id[64] = "";
-    FILE *f;
+    char dir[PATH_MAX], path[PATH_MAX + 32], boot_path[PATH_MAX + 64], boot_id[64];
 
     snprintf(dir, sizeof(dir), "%s/config/pmda", pmGetConfig("PCP_VAR_DIR"));
     if (mkdir(dir, 0755) < 0 && errno != EEXIST)
         pmNotifyErr(LOG_ERR, "counters: cannot make %s: %s", dir, strerror(errno));
     snprintf(path, sizeof(path), "%s/power.counters", dir);
     snprintf(boot_path, sizeof(boot_path), "%s/proc/sys/kernel/random/boot_id", agent->root);
-    if ((f = fopen(boot_path, "r")) != NULL) {
-        if (!fgets(boot_id, sizeof(boot_id), f))
-            boot_id[0] = '\0';
-        boot_id[strcspn(boot_id, " \t\n")] = '\0';
-        fclose(f);
-    }
+    if (sysfs_read_text(boot_path, boot_id, sizeof(boot_id)) < 0)
+        boot_id[0] = '\0';
+    boot_id[strcspn(boot_id, " \t")] = '\0';      /* one word: the file's boot line holds one */
     if (!boot_id[0])
         pmNotifyErr(LOG_WARNING, "counters: %s unreadable: across a restart, only a battery's "
                     "counter can add what it counted", boot_path);
@@ -288,12 +285,11 @@ see_counters(struct family_slot *slot)
                     see_counter(slot, row, inst, index, name);
             }
         } else {
-            pmdaIndom *idp = &ctx.indoms[f->indom];
-            for (int i = 0; i < idp->it_numinst; i++) {
-                size_t index;
-                if (idp->it_set[i].i_name && index_of(slot, (unsigned)idp->it_set[i].i_inst, &index))
-                    see_counter(slot, row, idp->it_set[i].i_inst, index, idp->it_set[i].i_name);
-            }
+            /* sync_indom listed the family's index i at position i */
+            const pmdaIndom *idp = &ctx.indoms[f->indom];
+            for (int i = 0; i < idp->it_numinst; i++)
+                if (idp->it_set[i].i_name)
+                    see_counter(slot, row, idp->it_set[i].i_inst, (size_t)i, idp->it_set[i].i_name);
         }
     }
 }

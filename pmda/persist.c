@@ -231,23 +231,31 @@ hardware_gap(const struct persist *p, const struct persist_entry *e, const struc
     return d >= 0 ? d : NAN;       /* went back: a reset (or a charge) nothing can measure */
 }
 
-/* The unseen saved line of this counter, or NULL; a line of it already
- * seen under another id is retired: the name is back as a new instance. */
-static struct persist_entry *
-saved_line(struct persist *p, unsigned metric, const char *name)
+struct persist_entry *
+persist_entry_named(struct persist *p, unsigned metric, const char *name)
 {
     uint32_t hash = persist_name_hash(name);
 
     for (size_t i = 0; i < p->n; i++) {
         struct persist_entry *e = &p->entries[i];
-        if (e->retired || e->metric != metric || e->name_hash != hash || strcmp(e->name, name) != 0)
-            continue;
-        if (!e->seen)
+        if (!e->retired && e->metric == metric && e->name_hash == hash && strcmp(e->name, name) == 0)
             return e;
+    }
+    return NULL;
+}
+
+/* The unseen saved line of this counter, or NULL; a line of it already
+ * seen under another id is retired: the name is back as a new instance. */
+static struct persist_entry *
+saved_line(struct persist *p, unsigned metric, const char *name)
+{
+    struct persist_entry *e = persist_entry_named(p, metric, name);
+
+    if (e && e->seen) {
         e->retired = true;
         return NULL;
     }
-    return NULL;
+    return e;
 }
 
 double

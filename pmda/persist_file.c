@@ -46,8 +46,7 @@ parse_counter(struct persist *p, char *line)
     unsigned metric;
     double value, saved, raw, wrap, watts;
     int hw, reboot, falling, used = 0;
-    struct persist_entry *e = NULL;
-    uint32_t hash;
+    struct persist_entry *e;
 
     if (!tab || (end = strchr(tab + 1, '\n')) == NULL || end - (tab + 1) > PERSIST_NAME_MAX)
         return false;
@@ -57,10 +56,7 @@ parse_counter(struct persist *p, char *line)
         || !isfinite(value) || !wall_time(saved) || !isfinite(raw) || !(wrap >= 0) || !isfinite(wrap)
         || !(watts >= 0) || !isfinite(watts) || (hw | reboot | falling) & ~1)
         return false;
-    hash = persist_name_hash(tab + 1);
-    for (size_t i = 0; i < p->n && !e; i++)
-        if (p->entries[i].metric == metric && p->entries[i].name_hash == hash && strcmp(p->entries[i].name, tab + 1) == 0)
-            e = &p->entries[i];
+    e = persist_entry_named(p, metric, tab + 1);
     if (e && e->saved_wall_s > saved)
         return true;
     if (!e && !(e = persist_entry_add(p, metric, tab + 1)))

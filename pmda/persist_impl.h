@@ -53,6 +53,8 @@ struct persist {
 };
 
 uint32_t persist_name_hash(const char *name);
+/* The entry of this counter by name, retired ones aside; NULL when there is none. */
+struct persist_entry *persist_entry_named(struct persist *p, unsigned metric, const char *name);
 /* A new entry at the end (NULL when out of memory); pointers to entries move. */
 struct persist_entry *persist_entry_add(struct persist *p, unsigned metric, const char *name);
 /* The file into p (NULL) or why it cannot be used; persist_file.c. */

@@ -26,6 +26,7 @@ struct gpu_dev {
     double   energy_j, power_w, limit_w;
     double   tick_j;                        /* energy added in the latest sample */
     struct wrap_counter counter;            /* NVML mJ or hwmon uJ; no range: a step back is a reset */
+    double   counter_scale;                 /* joules of one unit of counter, as counter_step was given */
     struct energy_integrator integral;      /* its power over time, where there is no counter */
     char     noted[GPU_TEXT];               /* the condition logged last */
     struct hwmon_sensor sensor;             /* hwmon GPUs: the file read */
@@ -97,6 +98,7 @@ counter_step(struct gpu_state *st, struct gpu_dev *g, uint64_t raw, double scale
 
     double added = (double)wrap_counter_update(&g->counter, raw) * scale;
 
+    g->counter_scale = scale;
     g->energy_j += added;
     g->tick_j += added;
     g->has_energy = true;
@@ -420,9 +422,8 @@ gpu_get(const struct gpu_state *st, size_t index, struct gpu_info *out)
     out->power_w = g->power_w;
     out->limit_w = g->limit_w;
     out->resets = g->counter.resets;
-    /* NVML counts mJ, hwmon's energyN_input uJ (counter_step's scales) */
     out->has_counter = g->live && g->counter.primed && strcmp(out->energy_method, "counter") == 0;
-    out->counter_j = (double)g->counter.last_raw * (g->via && strcmp(g->via, "nvml") == 0 ? 1e-3 : 1e-6);
+    out->counter_j = (double)g->counter.last_raw * g->counter_scale;
     return true;
 }
 
