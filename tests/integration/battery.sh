@@ -10,32 +10,27 @@ PS=$ROOT/sys/class/power_supply
 mkdir -p "$ROOT/proc"
 cp /proc/stat "$ROOT/proc/stat"
 
-# put FILE TEXT: replace a file whole, so the agent never reads half of it
-put() {
-    mkdir -p "$(dirname "$1")"
-    printf '%s\n' "$2" > "$1.tmp" && mv "$1.tmp" "$1"
-}
-# put_if_there FILE TEXT: the same, but never creating the directory: a
+# put_if_there FILE TEXT: as put_file (common.sh), but never creating the directory: a
 # writer that raced a battery's removal with mkdir -p made an empty BAT1,
 # and the real one, moved back, landed inside it (seen once under load)
 put_if_there() {
     { printf '%s\n' "$2" > "$1.tmp" && mv "$1.tmp" "$1"; } 2>/dev/null
 }
 
-put "$PS/AC/type" Mains
-put "$PS/AC/online" 0
-put "$PS/BAT0/type" Battery
-put "$PS/BAT0/status" Discharging
-put "$PS/BAT0/power_now" 15000000
-put "$PS/BAT0/energy_now" 40000000
-put "$PS/BAT0/capacity" 75
+put_file "$PS/AC/type" Mains
+put_file "$PS/AC/online" 0
+put_file "$PS/BAT0/type" Battery
+put_file "$PS/BAT0/status" Discharging
+put_file "$PS/BAT0/power_now" 15000000
+put_file "$PS/BAT0/energy_now" 40000000
+put_file "$PS/BAT0/capacity" 75
 # BAT1 has no power_now: its energy_now falls at 10 W (2777.8 uWh/s),
 # refreshed every 0.5 s as firmware would, from the clock so timing slips
 # do not change the mean
-put "$PS/BAT1/type" Battery
-put "$PS/BAT1/status" Discharging
-put "$PS/BAT1/energy_now" 20000000
-put "$PS/BAT1/capacity" 50
+put_file "$PS/BAT1/type" Battery
+put_file "$PS/BAT1/status" Discharging
+put_file "$PS/BAT1/energy_now" 20000000
+put_file "$PS/BAT1/capacity" 50
 # drain FILE START_UWH WATTS [FILE START_UWH WATTS ...]: each energy_now
 # falls at WATTS, rewritten every 0.5 s from the clock ($EPOCHREALTIME: no
 # date or awk started per write, which a loaded machine delays by a good
@@ -100,9 +95,9 @@ check_nonempty "$rates" "pmval rate-converts power.system.energy"
 check_eq "$bad" 0 "pmval rate of power.system.energy is the batteries' 15 + 10 W" "rates: $(echo $rates)"
 
 # plugged in: BAT0 charges, the counter stands still, power.system falls through
-put "$PS/AC/online" 1
-put "$PS/BAT0/status" Charging
-put "$PS/BAT0/power_now" 30000000
+put_file "$PS/AC/online" 1
+put_file "$PS/BAT0/status" Charging
+put_file "$PS/BAT0/power_now" 30000000
 wait_samples 3
 near "$(value power.battery.power BAT0)" 0 0 "charging: BAT0 discharge power is 0 W"
 check_eq "$(value power.battery.status BAT0)" Charging "status Charging"
@@ -112,9 +107,9 @@ check_eq "$e2" "$e1" "nothing is counted while charging"
 check_eq "$(value power.system.source)" model "on AC power.system falls through to the next source"
 check_match "$(value power.source.reason battery)" 'on AC power' "the battery's reason says why"
 
-put "$PS/AC/online" 0
-put "$PS/BAT0/status" Discharging
-put "$PS/BAT0/power_now" 15000000
+put_file "$PS/AC/online" 0
+put_file "$PS/BAT0/status" Discharging
+put_file "$PS/BAT0/power_now" 15000000
 # BAT1's rate starts afresh after a plug or unplug: two more refreshes
 wait_until 30 value_is battery power.system.source
 check_eq "$(value power.system.source)" battery "unplugged again: back to the battery once BAT1's rate is known"
@@ -138,12 +133,12 @@ check_file_has "$WORK/log/power.log" 'BAT1 is back' "and the log says it is back
 
 # bad input: counted, logged, no value rather than a zero
 errors0=$(value power.source.errors battery)
-put "$PS/BAT0/power_now" "15 watts"
+put_file "$PS/BAT0/power_now" "15 watts"
 wait_samples 3
 check_empty "$(value power.battery.power BAT0)" "a malformed power_now gives no value"
 check_num "$(value power.source.errors battery)" '>' "$errors0" "and is counted in power.source.errors"
 check_file_has "$WORK/log/power.log" 'BAT0/\{power_now\} unreadable or malformed' "and logged with the file"
-put "$PS/BAT0/power_now" 15000000
+put_file "$PS/BAT0/power_now" 15000000
 wait_samples 2
 near "$(value power.battery.power BAT0)" 15 1e-9 "good again: 15 W"
 
@@ -177,20 +172,20 @@ FPS=$FW/sys/class/power_supply
 UCSI=ucsi-source-psy-USBC000:001
 mkdir -p "$FW/proc"
 cp /proc/stat "$FW/proc/stat"
-put "$FPS/AC/type" Mains
-put "$FPS/AC/online" 0
-put "$FPS/BAT0/type" Battery
-put "$FPS/BAT0/status" Discharging
-put "$FPS/BAT0/power_now" 0
-put "$FPS/BAT0/energy_now" 40000000
-put "$FPS/BAT1/type" Battery
-put "$FPS/BAT1/status" Discharging
-put "$FPS/BAT1/power_now" "#ENODEV"
-put "$FPS/BAT1/energy_now" 30000000
-put "$FPS/$UCSI/type" USB
-put "$FPS/$UCSI/usb_type" "C [PD] PD_PPS"
-put "$FPS/$UCSI/scope" System
-put "$FPS/$UCSI/online" 0
+put_file "$FPS/AC/type" Mains
+put_file "$FPS/AC/online" 0
+put_file "$FPS/BAT0/type" Battery
+put_file "$FPS/BAT0/status" Discharging
+put_file "$FPS/BAT0/power_now" 0
+put_file "$FPS/BAT0/energy_now" 40000000
+put_file "$FPS/BAT1/type" Battery
+put_file "$FPS/BAT1/status" Discharging
+put_file "$FPS/BAT1/power_now" "#ENODEV"
+put_file "$FPS/BAT1/energy_now" 30000000
+put_file "$FPS/$UCSI/type" USB
+put_file "$FPS/$UCSI/usb_type" "C [PD] PD_PPS"
+put_file "$FPS/$UCSI/scope" System
+put_file "$FPS/$UCSI/online" 0
 # the levels fall with the clock: BAT0 at 12 W, BAT1 at 6 W
 drain "$FPS/BAT0/energy_now" 40000000 12 "$FPS/BAT1/energy_now" 30000000 6 &
 DRAIN=$!
@@ -227,18 +222,18 @@ pminfo $PMH -f power.battery.power power.battery.method power.system.source | se
 grep -E "answers ENODEV|reads 0 W while" "$WORK/log/power.log" | sed 's/^/# /'
 
 # a USB-PD charger plugged in: external power, as upower counts it
-put "$FPS/$UCSI/online" 1
+put_file "$FPS/$UCSI/online" 1
 wait_samples 3
 check_ne "$(value power.system.source)" battery "behind a USB-C charger power.system is not the battery"
 check_match "$(value power.source.reason battery)" "on AC power \(USB supply $UCSI online\)" \
     "the reason names the USB-C charger"
-put "$FPS/$UCSI/online" 0
+put_file "$FPS/$UCSI/online" 0
 wait_until 30 value_is battery power.system.source
 check_eq "$(value power.system.source)" battery "unplugged: the batteries again"
 
 # a rate no battery can give
 errors0=$(value power.source.errors battery)
-put "$FPS/BAT0/power_now" 400000000
+put_file "$FPS/BAT0/power_now" 400000000
 wait_samples 3
 check_empty "$(value power.battery.power BAT0)" "400 W from power_now: no value"
 check_num "$(value power.source.errors battery)" '>' "$errors0" "counted"

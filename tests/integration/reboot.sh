@@ -17,13 +17,12 @@ echo 7d1c9a52-0b1e-4a6f-9d3e-5f2a8c4b0001 > "$BOOT"
 PKG=$ROOT/sys/devices/virtual/powercap/intel-rapl/intel-rapl:0/energy_uj
 echo 5000000 > "$PKG"
 PS=$ROOT/sys/class/power_supply
-put() { mkdir -p "$(dirname "$1")"; printf '%s\n' "$2" > "$1.tmp" && mv "$1.tmp" "$1"; }
 # discharging at 15 W (power_now): while an agent runs, the counter gains
 # 15 W over its own sample clock (power.control.sample_time)
-put "$PS/BAT0/type" Battery
-put "$PS/BAT0/status" Discharging
-put "$PS/BAT0/power_now" 15000000
-put "$PS/BAT0/energy_now" 40000000
+put_file "$PS/BAT0/type" Battery
+put_file "$PS/BAT0/status" Discharging
+put_file "$PS/BAT0/power_now" 15000000
+put_file "$PS/BAT0/energy_now" 40000000
 SAVED=$WORK/var/config/pmda/power.counters
 snap() {
     values 'power.battery.energy[BAT0]' 'power.rapl.energy[package-0]' power.control.gap_time \
@@ -48,7 +47,7 @@ awk -F'\t' -v OFS='\t' '/^saved / { split($0, s, " "); printf "saved %.6f\n", s[
     /^c / { split($1, f, " "); f[4] = sprintf("%.6f", f[4] - 600); $1 = f[1]; for (i = 2; i <= 10; i++) $1 = $1 " " f[i] }
     { print }' \
     "$SAVED" > "$SAVED.new" && mv "$SAVED.new" "$SAVED"
-put "$PS/BAT0/energy_now" 39500000
+put_file "$PS/BAT0/energy_now" 39500000
 echo 1000000 > "$PKG"
 echo 7d1c9a52-0b1e-4a6f-9d3e-5f2a8c4b0002 > "$BOOT"
 KEEP_COUNTERS=1 pmcd_start -r "$ROOT" -t 0.2 || { not_ok "the agent starts again"; finish; exit 1; }

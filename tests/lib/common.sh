@@ -11,6 +11,7 @@
 #   value METRIC [INST] / instances METRIC  what the private pmcd serves
 #   values METRIC[INST]...      several values from one fetch (one agent sample)
 #   wait_samples N              until the agent has sampled N more times
+#   put_file FILE TEXT          replace a file whole, as a fake sysfs value
 # Results are TAP-like lines that tests/run counts.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -237,6 +238,12 @@ make_rapl_tree() {
     "$BUILD/tests/fakerapl" "$root" || return 1
     mkdir -p "$root/proc"
     cp /proc/stat "$root/proc/stat"
+}
+
+# put_file FILE TEXT: replace a file whole (a line), so the agent never reads half of it
+put_file() {
+    mkdir -p "$(dirname "$1")"
+    printf '%s\n' "$2" > "$1.tmp" && mv "$1.tmp" "$1"
 }
 
 # advance_start FILE WATTS [MAX_UJ]: background advancer, stopped by finish
