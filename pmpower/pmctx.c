@@ -135,7 +135,9 @@ int
 pp_lookup(struct pp_metric *m, size_t n)
 {
     int found = 0;
+    sigset_t held;
 
+    pp_stop_hold(&held);
     for (size_t i = 0; i < n; i++) {
         char *name = (char *)m[i].name;
         m[i].ok = pmLookupName(1, (const char **)&name, &m[i].pmid) >= 0 &&
@@ -145,6 +147,7 @@ pp_lookup(struct pp_metric *m, size_t n)
             m[i].pmid = PM_ID_NULL;
         found += m[i].ok;
     }
+    pp_stop_release(&held);
     return found;
 }
 
@@ -170,9 +173,12 @@ int
 pp_children(const char *node, char ***names)
 {
     struct child_list list = { NULL, 0 };
+    sigset_t held;
     int sts;
 
+    pp_stop_hold(&held);
     sts = pmTraversePMNS_r(node, traverse_one, &list);
+    pp_stop_release(&held);
     if (sts < 0) {
         for (int i = 0; i < list.count; i++)
             free(list.names[i]);
@@ -189,13 +195,18 @@ pp_fetch(const struct pp_metric *m, size_t n, pmHighResResult **rp)
 {
     pmID ids[n ? n : 1];
     size_t k = 0;
+    sigset_t held;
+    int sts;
 
     for (size_t i = 0; i < n; i++)
         if (m[i].ok)
             ids[k++] = m[i].pmid;
     if (k == 0)
         return PM_ERR_NAME;
-    return pmFetchHighRes((int)k, ids, rp);
+    pp_stop_hold(&held);
+    sts = pmFetchHighRes((int)k, ids, rp);
+    pp_stop_release(&held);
+    return sts;
 }
 
 pmValueSet *
@@ -296,10 +307,14 @@ pp_inst_name(struct pp_ctx *c, pmInDom indom, int inst)
     for (size_t i = cache->count; i-- > 0;)
         if (cache->entries[i].indom == indom && cache->entries[i].inst == inst)
             return cache->entries[i].name;
-    if (c->archive)
+    if (c->archive) {
         sts = pmNameInDomArchive(indom, inst, &name);
-    else
+    } else {
+        sigset_t held;
+        pp_stop_hold(&held);
         sts = pmNameInDom(indom, inst, &name);
+        pp_stop_release(&held);
+    }
     if (sts < 0 || !name)
         return inst_number(cache, inst);
     if (cache->count == cache->cap) {

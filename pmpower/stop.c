@@ -30,3 +30,20 @@ pp_stop_requested(void)
 {
     return requested != 0;
 }
+
+void
+pp_stop_hold(sigset_t *saved)
+{
+    sigset_t stops;
+
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stops, saved);
+}
+
+void
+pp_stop_release(const sigset_t *saved)
+{
+    sigprocmask(SIG_SETMASK, saved, NULL);
+}

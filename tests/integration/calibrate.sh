@@ -126,6 +126,20 @@ check_file_has "$WORK/int.err" 'interrupted: burners stopped, nothing written' "
 no_burner_left "after the interrupt"
 check_cmd "power.conf untouched" -- cmp -s "$CONF" "$WORK/conf.before"
 
+# an interrupt while a fetch waits on pmcd (pmcd held stopped, so the signal
+# lands in libpcp's PDU exchange, which PCP before 6.3 failed on EINTR): the
+# same clean stop, not "the agent stopped giving values"
+start_midstep intfetch
+kill -STOP "$PMCD_PID"; sleep 1
+kill -INT $CAL; sleep 0.5
+kill -CONT "$PMCD_PID"
+wait $CAL; sts=$?
+check_num "$sts" = 1 "interrupted while it waits on pmcd: calibrate exits 1 ($sts)"
+check_file_has "$WORK/intfetch.err" 'interrupted: burners stopped, nothing written' \
+    "and says it was interrupted: $(cat "$WORK/intfetch.err")"
+no_burner_left "after the interrupt in a fetch"
+check_cmd "power.conf untouched" -- cmp -s "$CONF" "$WORK/conf.before"
+
 # an error in the middle of a step (the agent and pmcd gone): burners stopped too
 start_midstep err
 pmcd_stop

@@ -22,6 +22,12 @@ before=$(md5sum < "$hosts")
 out=$(sh "$ENSURE" "$hosts" 2>&1); rc=$?
 check_eq "$rc:$(md5sum < "$hosts")" "0:$before" "an existing hosts file is never changed, even without localhost" "$out"
 
+rm -f "$hosts"; ln -s "$WORK/run/hosts" "$hosts"
+out=$(sh "$ENSURE" "$hosts" 2>&1)
+check_eq "$(readlink "$hosts"):$(test -e "$WORK/run/hosts" && echo written)" "$WORK/run/hosts:" \
+    "a symlink, even one to nothing yet (a container's /run), is left alone" "$out"
+rm -f "$hosts"
+
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
     rm -f "$hosts"
     chmod 755 "$WORK" "$WORK/etc"
