@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <time.h>
 
 /* instance names: a small cache, since proc names are asked for again and again */
@@ -55,12 +56,20 @@ pp_sleep_until(double t)
 {
     double wait = t - pp_now();
     struct timespec ts;
+    sigset_t held;
 
     if (wait <= 0)
         return;
     ts.tv_sec = (time_t)wait;
     ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
-    nanosleep(&ts, NULL);       /* EINTR: the caller checks its stop flag */
+    /* A stop held back over the last fetch (pp_stop_hold) is already
+     * requested: no sleep of a whole interval first. pselect lets the
+     * signals in only while it sleeps, so one that comes between the check
+     * and the sleep still ends it. EINTR: the caller checks its stop flag. */
+    pp_stop_hold(&held);
+    if (!pp_stop_requested())
+        pselect(0, NULL, NULL, NULL, &ts, &held);
+    pp_stop_release(&held);
 }
 
 void
@@ -311,6 +320,7 @@ pp_inst_name(struct pp_ctx *c, pmInDom indom, int inst)
         sts = pmNameInDomArchive(indom, inst, &name);
     } else {
         sigset_t held;
+
         pp_stop_hold(&held);
         sts = pmNameInDom(indom, inst, &name);
         pp_stop_release(&held);

@@ -69,7 +69,7 @@ const char *pp_inst_name(struct pp_ctx *c, pmInDom indom, int inst);
 double pp_time(const struct timespec *ts);
 void   pp_timespec(double t, struct timespec *ts);
 double pp_now(void);
-void   pp_sleep_until(double t);     /* wall clock; returns early on a signal */
+void   pp_sleep_until(double t);     /* wall clock; ends early on a signal, and at once when a stop was requested */
 
 /*
  * Live only: wait until the agent has taken a new sample (power.control.samples

@@ -10,11 +10,11 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pmpower.sh"
 
-REDIS_PID= PROXY_PID=
+PROXY_PID=
 stop_servers() {
     [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null && wait "$PROXY_PID" 2>/dev/null
-    [ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
-    PROXY_PID= REDIS_PID=
+    PROXY_PID=
+    redis_stop_all
 }
 trap 'stop_servers; pmpower_cleanup' EXIT
 
@@ -42,13 +42,9 @@ pmcd_start_full -r "$WORK/root" -t 0.2 -c "$WORK/power.conf" || { not_ok "privat
 printf 'log mandatory on 1 sec {\n    power\n}\n' > "$WORK/logger.cfg"
 pmlogger_start "$WORK/logger.cfg" 6sec
 
-RPORT=$(free_port)
-redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
-    > "$WORK/log/redis.log" 2>&1 &
-REDIS_PID=$!
+redis_start grafana || { not_ok "a private redis-server starts"; finish; exit 1; }
+RPORT=$RPORT_grafana
 pmlogger_wait
-redis_up() { redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG; }
-wait_until 30 redis_up
 pmseries -h 127.0.0.1 -p "$RPORT" --load "$WORK/arch.0" > "$WORK/log/load.log" 2>&1
 check_nonempty "$(pmseries -h 127.0.0.1 -p "$RPORT" power.system.energy 2>/dev/null)" \
     "pmseries --load put the archive into the private redis" "$(tail -3 "$WORK/log/load.log")"

@@ -11,7 +11,9 @@ mkdir -p "$WORK/etc"
 out=$(sh "$ENSURE" "$hosts" 2>&1); rc=$?
 check_eq "$rc" 0 "a missing hosts file: ensure-hosts succeeds" "$out"
 check_file_has "$hosts" "$(printf '^127.0.0.1\tlocalhost$')" "it maps localhost to 127.0.0.1"
-check_file_has "$hosts" "$(printf '^127.0.1.1\t%s$' "$(hostname)")" "and this host's name to 127.0.1.1, as Debian's installer does"
+if [ "$(hostname)" != localhost ]; then
+    check_file_has "$hosts" "$(printf '^127.0.1.1\t%s$' "$(hostname)")" "and this host's name to 127.0.1.1, as Debian's installer does"
+fi
 check_file_has "$hosts" '^::1 .*localhost' "and localhost to ::1"
 check_eq "$(stat -c %a "$hosts")" 644 "readable by everyone (pmcd runs as user pcp)"
 check_match "$out" "was missing: wrote" "and says what it wrote"

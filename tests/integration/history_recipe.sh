@@ -9,8 +9,7 @@
 # redis-server on loopback ports; never the system ones.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pmpower.sh"
-REDIS_PIDS=()
-trap 'for p in "${REDIS_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pmpower_cleanup' EXIT
+trap 'redis_stop_all; pmpower_cleanup' EXIT
 command -v redis-server >/dev/null || { not_ok "redis-server is installed (apt-get install redis-server)"; exit 1; }
 
 fake_rapl "$WORK/root" 25
@@ -21,22 +20,12 @@ pmlogger_start "$WORK/logger.cfg" 5sec
 pmlogger_wait
 check_cmd "the archive holds power.proc and power.cgroup" -- pminfo -a "$WORK/arch" power.proc.energy power.cgroup.energy
 
-# redis_start NAME: a private redis-server; its port in RPORT_NAME
-redis_start() {
-    local port
-    port=$(free_port)
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
-        > "$WORK/log/redis-$1.log" 2>&1 &
-    REDIS_PIDS+=($!)
-    for _ in $(seq 50); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
-    eval "RPORT_$1=$port"
-}
 series() {   # PORT METRIC: the series ids pmseries finds
     pmseries -h 127.0.0.1 -p "$1" "$2" 2>/dev/null
 }
 
 # with the recipe: the shipped file, plus where the private key server is
-redis_start recipe
+redis_start recipe || { not_ok "a private redis-server starts"; finish; exit 1; }
 { cat "$TOP/pmproxy/power-history.conf"; printf '[redis]\nservers = 127.0.0.1:%s\n' "$RPORT_recipe"; } > "$WORK/recipe.conf"
 pmseries -c "$WORK/recipe.conf" -h 127.0.0.1 -p "$RPORT_recipe" --load "$WORK/arch.0" > "$WORK/log/load-recipe.log" 2>&1
 check_nonempty "$(series $RPORT_recipe power.system.energy)" "with the recipe: power.system.energy is loaded" \
@@ -49,7 +38,7 @@ done
 n=$(redis-cli -p "$RPORT_recipe" dbsize)
 
 # without it (PCP's default exclusions only), the per-process series go in
-redis_start plain
+redis_start plain || { not_ok "a second private redis-server starts"; finish; exit 1; }
 printf '[discover]\nexclude.metrics = proc.*,acct.*\n[redis]\nservers = 127.0.0.1:%s\n' "$RPORT_plain" > "$WORK/plain.conf"
 pmseries -c "$WORK/plain.conf" -h 127.0.0.1 -p "$RPORT_plain" --load "$WORK/arch.0" > "$WORK/log/load-plain.log" 2>&1
 check_nonempty "$(series $RPORT_plain power.proc.energy)" "without it: power.proc.energy goes into the key server"

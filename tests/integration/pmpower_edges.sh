@@ -116,9 +116,9 @@ w() { awk -v n="$1" '$1 == "watts" { if (++k == n) print $3 }' "$WORK/pixels"; }
 logged_watts() {
     awk -v t="$1" 'NR > 1 && pt <= t && t < $1 { printf "%.6f", ($2 - pe) / ($1 - pt); exit } { pt = $1; pe = $2 }' "$WORK/samples"
 }
-near "$(w 1)" "$(logged_watts "$(mid "$t20" "$t60")")" 0.05 "the system line is drawn at the logged power (20 W) in the 20 W phase"
-near "$(w 2)" "$(logged_watts "$(mid "$t60" "$t35")")" 0.05 "at the logged power (60 W) in the 60 W phase"
-near "$(w 3)" "$(logged_watts "$(mid "$t35" "$tend")")" 0.05 "at the logged power (35 W) in the 35 W phase"
+near "$(w 1)" "$(logged_watts "$(mid "$t20" "$t60")")" 0.05 "the system line is drawn at the logged power over the 20 W phase's middle"
+near "$(w 2)" "$(logged_watts "$(mid "$t60" "$t35")")" 0.05 "and over the 60 W phase's middle"
+near "$(w 3)" "$(logged_watts "$(mid "$t35" "$tend")")" 0.05 "and over the 35 W phase's middle"
 check_eq "$(awk '$1 == "shade" { printf "%s", $3 }' "$WORK/pixels")" 10 \
     "a phase is shaded, the time before the phases is not"
 "$PMPOWER" plot -a "$ARCH" --phases "$WORK/phases.csv" -o "$WORK/steps.svg" 2>"$WORK/err" &&

@@ -132,6 +132,24 @@ check_match "$(head -1 "$WORK/live.csv")" '^ts,rapl(_package-0)?_energy_j,rapl(_
 check_eq "$(tail -c 1 "$WORK/live.csv" | od -An -c | tr -d ' ')" '\n' "the last row is complete (flushed)"
 sed 's/^/# /' "$WORK/live.csv"
 
+# csv with a 20 s step, interrupted while its second step waits on pmcd
+# (pmcd held stopped from the first row on): the signal, held back over the
+# fetch (pmpower/stop.h), ends it as soon as pmcd answers, not after
+# sleeping the rest of a step (it did: 18 s more)
+"$PMPOWER" csv $PMH -o "$WORK/long.csv" -t 20 power.rapl 2>"$WORK/long.err" &
+pid=$!
+one_row() { [ "$(wc -l < "$WORK/long.csv" 2>/dev/null || echo 0)" -ge 2 ]; }
+wait_until 60 one_row
+kill -STOP "$PMCD_PID"
+sleep 21                      # the second step began (20 s after the first) and waits on pmcd
+kill -INT $pid; sleep 0.5
+kill -CONT "$PMCD_PID"
+wait_until 10 exited $pid
+check_cmd "csv interrupted in a fetch ends once pmcd answers (within 10 s, not the step's 18 s left)" -- exited $pid
+wait $pid
+check_eq "$?" 0 "and ends cleanly" "$(cat "$WORK/long.err")"
+check_file_has "$WORK/long.err" 'interrupted after 2 rows' "with the row the answered fetch gave"
+
 # top in batch mode
 "$PMPOWER" top $PMH -n 2 -t 0.5 > "$WORK/top" 2>&1
 check_eq "$?" 0 "top -n 2 succeeds" "$(tail -3 "$WORK/top")"

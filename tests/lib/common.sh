@@ -12,6 +12,8 @@
 #   values METRIC[INST]...      several values from one fetch (one agent sample)
 #   wait_samples N              until the agent has sampled N more times
 #   put_file FILE TEXT          replace a file whole, as a fake sysfs value
+#   redis_start NAME            a private redis-server, its port in RPORT_NAME
+#                               (redis_stop_all stops them)
 # Results are TAP-like lines that tests/run counts.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -106,6 +108,8 @@ pmcd_stop() {
     local agents p
     if [ -n "$PMCD_PID" ]; then
         agents=$(pgrep -P "$PMCD_PID")
+        # CONT first: a test may have held it stopped (kill -STOP) when it ends
+        kill -CONT "$PMCD_PID" 2>/dev/null
         kill "$PMCD_PID" 2>/dev/null
         wait "$PMCD_PID" 2>/dev/null
         PMCD_PID=
@@ -220,6 +224,38 @@ c = pmapi.pmContext(cpmapi.PM_CONTEXT_HOST, "127.0.0.1:" + sys.argv[1])
 ids, names = c.pmGetInDom(c.pmLookupDescs(c.pmLookupName([sys.argv[2]]))[0])
 print(" ".join("%d:%s" % (i, n) for i, n in sorted(zip(ids, names))))
 EOF
+}
+
+# redis_start NAME: a private redis-server (the key server pmseries and
+# pmproxy use) on a free loopback port; its port in RPORT_NAME.
+# redis_stop_all stops every one started.
+REDIS_PIDS=()
+redis_start() {
+    local port pid
+    for _ in 1 2 3 4 5; do
+        port=$(free_port)
+        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
+            > "$WORK/log/redis-$1.log" 2>&1 &
+        pid=$!
+        # a loaded host starts it slowly (it was given 5 s, and a run failed
+        # with no key server); one whose port another test took meanwhile
+        # exits, and an answer on that port would be the other test's
+        wait_until 60 redis_settled "$port" "$pid"
+        if ! exited "$pid" && redis_settled "$port" "$pid"; then
+            REDIS_PIDS+=("$pid")
+            printf -v "RPORT_$1" '%s' "$port"
+            return 0
+        fi
+        kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+        echo "# redis-server did not come up on port $port: $(tail -n 2 "$WORK/log/redis-$1.log" | tr '\n' ' ')"
+    done
+    return 1
+}
+redis_settled() { exited "$2" || redis-cli -p "$1" ping 2>/dev/null | grep -q PONG; }
+redis_stop_all() {
+    local p
+    for p in "${REDIS_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    REDIS_PIDS=()
 }
 
 finish() {
